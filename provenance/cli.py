@@ -1,0 +1,86 @@
+"""The ``qa-provenance`` command: argparse front end, subcommands loaded on demand.
+
+Only the standard library is imported before a subcommand runs, so a hook invocation that finds no
+dataset among the files it is given starts about as fast as Python itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from provenance import __version__
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qa-provenance",
+        description="Check that QA datasets name their generator and an independent validator.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    check = commands.add_parser("check", help="check datasets and their provenance")
+    check.add_argument("paths", nargs="*", help="files or directories (default: the whole root)")
+    _add_common(check)
+    check.add_argument("-v", "--verbose", action="store_true", help="also list files that pass")
+    check.add_argument("-q", "--quiet", action="store_true", help="no summary when all pass")
+
+    stamp = commands.add_parser(
+        "stamp", help="write or update a sidecar with the file's digest and record count"
+    )
+    stamp.add_argument("files", nargs="+", metavar="FILE")
+    _add_common(stamp)
+    stamp.add_argument("--generator", action="append", metavar="[TYPE:]ID", default=[],
+                       help="who generated the data (repeatable); TYPE is model, human or program")
+    stamp.add_argument("--validator", action="append", metavar="[TYPE:]ID", default=[],
+                       help="who validated the data (repeatable)")
+    stamp.add_argument("--method", help="validation method, e.g. llm-judge, human-review")
+    stamp.add_argument("--trains", action="append", metavar="MODEL", default=[],
+                       help="a model this data is meant to train (repeatable)")
+    stamp.add_argument("--license", help="SPDX license id of the data")
+    stamp.add_argument("--description", help="one-line description")
+    stamp.add_argument("--sidecar", action="store_true",
+                       help="write a sidecar even when a manifest covers the file")
+
+    commands.add_parser("rules", help="list the rules with their codes")
+    return parser
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--root", metavar="DIR",
+                        help="repository root (default: nearest folder with .qa-provenance.yaml "
+                             "or .git)")
+    parser.add_argument("--config", metavar="FILE",
+                        help="configuration file (default: .qa-provenance.yaml or pyproject.toml "
+                             "at the root)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "check":
+            from provenance.commands.check import run
+        elif args.command == "stamp":
+            from provenance.commands.stamp import run
+        else:
+            from provenance.commands.rules import run
+        return run(args)
+    except KeyboardInterrupt:
+        print("qa-provenance: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if os.environ.get("QA_PROVENANCE_DEBUG"):
+            raise
+        print(f"qa-provenance: internal error: {type(exc).__name__}: {exc} "
+              "(set QA_PROVENANCE_DEBUG=1 for details, and please report it)", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Subcommands of ``qa-provenance``; each exposes ``run(args) -> exit code``."""

@@ -1,0 +1,26 @@
+"""``qa-provenance check``: the pre-commit hook and CI entry point."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from provenance.config import ConfigError
+from provenance.discovery import PathError
+
+
+def run(args: argparse.Namespace) -> int:
+    from provenance.commands.common import configure
+
+    try:
+        config = configure(args)
+        from provenance.checker import Checker
+
+        result = Checker(config).run(args.paths or None)
+    except (ConfigError, PathError) as exc:
+        print(f"qa-provenance: {exc}", file=sys.stderr)
+        return 2
+    from provenance.reporters.text import report
+
+    report(result, sys.stdout, sys.stderr, verbose=args.verbose, quiet=args.quiet)
+    return result.exit_code()

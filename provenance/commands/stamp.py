@@ -1,0 +1,143 @@
+"""``qa-provenance stamp``: bind a record to a data file's current content.
+
+Writes only provenance files (a sidecar, or the file's subject in its manifest), atomically, and
+never the data file. A record that would break a rule set to error is reported and not written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from provenance import checks, datafile
+from provenance.atomic import write_atomic
+from provenance.config import Config, ConfigError
+from provenance.discovery import PathError, relative_path
+from provenance.findings import Finding
+from provenance.locate import SIDECAR_SUFFIXES, Claim, Locator
+from provenance.reporters.text import format_finding
+from provenance.rules import Severity
+from provenance.stamp import StampError, StampRequest, binding, build_record, now_rfc3339
+
+
+def run(args: argparse.Namespace) -> int:
+    from provenance.commands.common import configure
+
+    request = StampRequest(args.generator, args.validator, args.method, args.trains,
+                           args.license, args.description)
+    try:
+        config = configure(args)
+        relpaths = [relative_path(config.root, raw) for raw in args.files]
+    except (ConfigError, PathError) as exc:
+        print(f"qa-provenance: {exc}", file=sys.stderr)
+        return 2
+    locator = Locator(config.root)
+    worst = 0
+    for relpath in relpaths:
+        try:
+            worst = max(worst, _stamp_one(config, locator, relpath, request, args.sidecar))
+        except StampError as exc:
+            print(f"{relpath}: {exc}", file=sys.stderr)
+            worst = 2
+    return worst
+
+
+def _stamp_one(config: Config, locator: Locator, relpath: str, request: StampRequest,
+               force_sidecar: bool) -> int:
+    path = config.root / relpath
+    if not path.is_file():
+        raise StampError("no such data file")
+    facts = datafile.inspect(path)
+    if facts.problem is not None:
+        where = f"{relpath}:{facts.problem_line}" if facts.problem_line else relpath
+        print(f"{where}: QP020 {facts.problem}: not stamped", file=sys.stderr)
+        return 1
+    claims = locator.claims(relpath, facts.embedded)
+    top = max((claim.level for claim in claims), default=None)
+    winner = next((claim for claim in claims if claim.level == top), None)
+    if winner is not None and winner.kind == "embedded":
+        raise StampError("provenance is embedded in the data file, and qa-provenance never "
+                         "writes data files: update its 'provenance' member yourself")
+    if winner is not None and winner.kind == "manifest" and not force_sidecar:
+        return _stamp_manifest(config, relpath, winner, request, facts)
+    return _stamp_sidecar(config, relpath, winner, request, facts)
+
+
+def _stamp_sidecar(config: Config, relpath: str, claim: Claim | None, request: StampRequest,
+                   facts: datafile.DataFacts) -> int:
+    existing: Any = None
+    target = config.root / (relpath + SIDECAR_SUFFIXES[0])
+    if claim is not None and claim.kind == "sidecar":
+        if claim.load_error is not None:
+            raise StampError(f"{claim.source}: {claim.load_error.message}; fix it first")
+        existing, target = claim.record, config.root / claim.source
+        if existing is not None and not isinstance(existing, dict):
+            raise StampError(f"{claim.source}: provenance must be a mapping; fix it first")
+    record = build_record(existing, request, facts, now_rfc3339())
+    if _refuse(config, relpath, target, record):
+        return 1
+    write_atomic(target, _serialise(target, record))
+    _say(relpath, target, config, record)
+    return 0
+
+
+def _stamp_manifest(config: Config, relpath: str, claim: Claim, request: StampRequest,
+                    facts: datafile.DataFacts) -> int:
+    if request.changes_agents:
+        raise StampError(f"covered by {claim.source}: edit its entry there, or pass --sidecar to "
+                         "write a sidecar that overrides it")
+    assert claim.document is not None
+    index = int(claim.prefix[1])
+    data = claim.document.data
+    entry = data["datasets"][index]
+    directory = str(Path(claim.source).parent.as_posix())
+    key = relpath if directory == "." else relpath[len(directory) + 1 :]
+    new_binding = binding(facts)
+    record = {k: v for k, v in entry.items() if k not in ("files", "subjects")} | new_binding
+    target = config.root / claim.source
+    if _refuse(config, relpath, target, record):
+        return 1
+    entry.setdefault("subjects", {})[key] = new_binding
+    write_atomic(target, _serialise(target, data))
+    _say(relpath, target, config, record)
+    return 0
+
+
+def _refuse(config: Config, relpath: str, target: Path, record: dict[str, Any]) -> bool:
+    """Report what the new record would break; True when an error-level rule forbids writing."""
+    from provenance.record import Record
+
+    problems = checks.record_problems(record)
+    if not problems:
+        problems = checks.identity_problems(Record.from_mapping(record))
+    refused = False
+    shown = target.relative_to(config.root).as_posix()
+    for problem in problems:
+        severity = config.severity(problem.rule, relpath)
+        if severity is Severity.OFF:
+            continue
+        refused = refused or severity is Severity.ERROR
+        print(format_finding(Finding(shown, problem.rule, problem.message, severity)),
+              file=sys.stderr)
+    if refused:
+        print(f"{relpath}: not stamped", file=sys.stderr)
+    return refused
+
+
+def _serialise(target: Path, data: Any) -> bytes:
+    if target.suffix == ".json":
+        return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    import yaml
+
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return text.encode("utf-8")
+
+
+def _say(relpath: str, target: Path, config: Config, record: dict[str, Any]) -> None:
+    count = record.get("records")
+    counted = f", {count} records" if count is not None else ""
+    shown = target.relative_to(config.root).as_posix()
+    print(f"stamped {relpath} -> {shown} (sha256 {record['digest']['sha256'][:12]}...{counted})")

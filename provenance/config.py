@@ -1,0 +1,160 @@
+"""Configuration: which files are QA datasets and how severe each rule is, globally or per glob.
+
+Read from ``.qa-provenance.yaml`` or ``[tool.qa-provenance]`` in ``pyproject.toml`` at the root, and
+validated against ``schemas/config.schema.json`` so a typo is an error, not a silently ignored key.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from provenance.globs import GlobSet
+from provenance.rules import ALL_RULES, Rule, Severity, lookup
+
+CONFIG_FILE = ".qa-provenance.yaml"
+PYPROJECT = "pyproject.toml"
+
+DEFAULT_INCLUDE = (
+    "*.jsonl",
+    "*.ndjson",
+    "*.parquet",
+    *(
+        f"**/{folder}/**/*.{ext}"
+        for folder in ("data", "datasets")
+        for ext in ("json", "csv", "tsv")
+    ),
+)
+
+
+class ConfigError(Exception):
+    """Configuration that cannot be used: exit code 2."""
+
+
+@dataclass(frozen=True)
+class Override:
+    files: GlobSet
+    rules: Mapping[str, Severity]
+
+
+@dataclass
+class Config:
+    root: Path
+    source: str | None = None
+    include: GlobSet = field(default_factory=lambda: GlobSet(DEFAULT_INCLUDE))
+    exclude: GlobSet = field(default_factory=lambda: GlobSet(()))
+    rules: Mapping[str, Severity] = field(default_factory=dict)
+    overrides: tuple[Override, ...] = ()
+
+    def is_dataset(self, relpath: str) -> bool:
+        return self.include.matches(relpath) and not self.exclude.matches(relpath)
+
+    def severity(self, rule: Rule, relpath: str) -> Severity:
+        level = self.rules.get(rule.code, rule.default)
+        for override in self.overrides:
+            if rule.code in override.rules and override.files.matches(relpath):
+                level = override.rules[rule.code]
+        return level
+
+
+def find_root(start: Path) -> Path:
+    """The nearest directory holding a config file or ``.git``, else ``start`` itself."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_FILE).is_file() or (folder / ".git").exists():
+            return folder
+    return start
+
+
+def load_config(root: Path, explicit: Path | None = None) -> Config:
+    path, raw = _read(root, explicit)
+    if raw is None:
+        return Config(root=root)
+    from provenance import schema
+
+    problems = schema.validate("config", raw)
+    if problems:
+        first = problems[0]
+        from provenance.documents import format_path
+
+        raise ConfigError(f"{path}: {format_path(first.path)}: {first.message}")
+    include = _globs(raw.get("include")) or DEFAULT_INCLUDE
+    include = (*include, *_globs(raw.get("extend-include")))
+    overrides = tuple(
+        Override(GlobSet(_globs(item["files"])), _rule_levels(item["rules"], path))
+        for item in raw.get("overrides") or ()
+    )
+    return Config(
+        root=root,
+        source=path,
+        include=GlobSet(include),
+        exclude=GlobSet(_globs(raw.get("exclude"))),
+        rules=_rule_levels(raw.get("rules") or {}, path),
+        overrides=overrides,
+    )
+
+
+def _read(root: Path, explicit: Path | None) -> tuple[str | None, Mapping[str, Any] | None]:
+    candidates = [explicit] if explicit is not None else [root / CONFIG_FILE, root / PYPROJECT]
+    for candidate in candidates:
+        if candidate is None or not candidate.is_file():
+            if explicit is not None:
+                raise ConfigError(f"{explicit}: configuration file not found")
+            continue
+        if candidate.name == PYPROJECT or candidate.suffix == ".toml":
+            section = _pyproject_section(candidate)
+            if section is None and explicit is None:
+                continue
+            return str(candidate), section or {}
+        from provenance.documents import LoadError, load_file
+
+        try:
+            data = load_file(candidate).data
+        except LoadError as exc:
+            where = f"{candidate}:{exc.line}" if exc.line else str(candidate)
+            raise ConfigError(f"{where}: {exc.message}") from None
+        if data is None:
+            return str(candidate), {}
+        if not isinstance(data, Mapping):
+            raise ConfigError(f"{candidate}: configuration must be a mapping")
+        return str(candidate), data
+    return None, None
+
+
+def _pyproject_section(path: Path) -> Mapping[str, Any] | None:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on older Pythons only
+        import tomli as tomllib
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    section = data.get("tool", {}).get("qa-provenance")
+    if section is not None and not isinstance(section, Mapping):
+        raise ConfigError(f"{path}: [tool.qa-provenance] must be a table")
+    return section
+
+
+def _globs(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _rule_levels(raw: Mapping[str, str], source: str | None) -> dict[str, Severity]:
+    levels: dict[str, Severity] = {}
+    if "all" in raw:
+        levels.update({rule.code: Severity(raw["all"]) for rule in ALL_RULES})
+    for key, value in raw.items():
+        if key == "all":
+            continue
+        rule = lookup(key)
+        if rule is None:
+            raise ConfigError(f"{source}: unknown rule '{key}' (see 'qa-provenance rules')")
+        levels[rule.code] = Severity(value)
+    return levels

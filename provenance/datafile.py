@@ -1,0 +1,268 @@
+"""Reading a data file once: its digest, its record count, and whether it is readable at all.
+
+Everything here streams with large reads so that ``check`` runs at the speed of the disk: JSONL is
+hashed and its lines counted in one pass (only the first and last records are parsed, which catches
+binary files and truncated writes); CSV/TSV is parsed while it is hashed; JSON is read whole because
+its record count and embedded provenance need the parsed document.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from provenance.embedded import canonical_sha256, split_embedded
+
+CHUNK = 1 << 20
+LFS_PREFIX = b"version https://git-lfs.github.com/spec/v1"
+LFS_MAX_SIZE = 1024
+_BLANK_LINE = re.compile(rb"(?m)^[ \t\r]*\n")
+_LFS_OID = re.compile(rb"^oid sha256:([0-9a-f]{64})\s*$", re.M)
+
+FORMATS = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "json",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".parquet": "parquet",
+}
+
+
+@dataclass
+class DataFacts:
+    sha256: str = ""
+    size: int = 0
+    records: int | None = None
+    problem: str | None = None
+    problem_line: int | None = None
+    embedded: Any = None
+    embedded_sha256: str | None = None
+    lfs_oid: str | None = None
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def content_sha256(self) -> str:
+        """The digest a record must carry: canonical data part, LFS object, or raw bytes."""
+        return self.embedded_sha256 or self.lfs_oid or self.sha256
+
+
+def format_of(path: str) -> str | None:
+    return FORMATS.get(Path(path).suffix.lower())
+
+
+def inspect(path: Path) -> DataFacts:
+    facts = DataFacts()
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(LFS_MAX_SIZE + 1)
+            handle.seek(0)
+            if len(head) <= LFS_MAX_SIZE and head.startswith(LFS_PREFIX):
+                return _lfs_pointer(head)
+            _READERS.get(format_of(path.name) or "", _read_plain)(handle, facts)
+    except OSError as exc:
+        return DataFacts(problem=f"cannot read data file: {exc.strerror or exc}")
+    if facts.problem is None and facts.size == 0:
+        facts.problem = "empty data file"
+    elif facts.problem is None and facts.records == 0:
+        facts.problem = "data file holds no records"
+    return facts
+
+
+def _lfs_pointer(text: bytes) -> DataFacts:
+    facts = DataFacts(sha256=hashlib.sha256(text).hexdigest(), size=len(text))
+    match = _LFS_OID.search(text)
+    if match is None:
+        facts.problem = "Git LFS pointer without an 'oid sha256:' line"
+        return facts
+    facts.lfs_oid = match.group(1).decode()
+    facts.notices.append("Git LFS pointer: digest taken from its oid, record checks skipped")
+    return facts
+
+
+def _read_plain(handle: BinaryIO, facts: DataFacts) -> None:
+    digest = hashlib.sha256()
+    while chunk := handle.read(CHUNK):
+        digest.update(chunk)
+        facts.size += len(chunk)
+    facts.sha256 = digest.hexdigest()
+
+
+def _read_jsonl(handle: BinaryIO, facts: DataFacts) -> None:
+    digest = hashlib.sha256()
+    carry = b""
+    records = 0
+    line_no = 0
+    first: tuple[int, bytes] | None = None
+    last: tuple[int, bytes] | None = None
+    while chunk := handle.read(CHUNK):
+        digest.update(chunk)
+        facts.size += len(chunk)
+        buffer = carry + chunk
+        cut = buffer.rfind(b"\n") + 1
+        if cut == 0:
+            carry = buffer
+            continue
+        complete, carry = buffer[:cut], buffer[cut:]
+        newlines = complete.count(b"\n")
+        blanks = len(_BLANK_LINE.findall(complete))
+        if newlines > blanks:
+            if first is None:
+                first = _first_record(complete, line_no)
+            last = _last_record(complete, line_no + newlines)
+        records += newlines - blanks
+        line_no += newlines
+    if carry.strip():
+        records += 1
+        line_no += 1
+        last = (line_no, carry)
+        if first is None:
+            first = last
+    facts.sha256 = digest.hexdigest()
+    facts.records = records
+    for where in (first, last):
+        if where is not None:
+            _parse_json_line(where, facts)
+            if facts.problem:
+                return
+
+
+def _first_record(block: bytes, lines_before: int) -> tuple[int, bytes]:
+    for offset, line in enumerate(block.split(b"\n")):
+        if line.strip():
+            return lines_before + offset + 1, line
+    raise AssertionError("block has a record")  # pragma: no cover
+
+
+def _last_record(block: bytes, lines_after: int) -> tuple[int, bytes]:
+    lines = block.split(b"\n")[:-1]
+    for offset in range(len(lines) - 1, -1, -1):
+        if lines[offset].strip():
+            return lines_after - (len(lines) - 1 - offset), lines[offset]
+    raise AssertionError("block has a record")  # pragma: no cover
+
+
+def _parse_json_line(where: tuple[int, bytes], facts: DataFacts) -> None:
+    line_no, raw = where
+    try:
+        json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        facts.problem, facts.problem_line = "record is not valid UTF-8", line_no
+    except (ValueError, RecursionError) as exc:
+        reason = getattr(exc, "msg", None) or "nested too deeply"
+        facts.problem, facts.problem_line = f"record is not valid JSON ({reason})", line_no
+
+
+def _read_json(handle: BinaryIO, facts: DataFacts) -> None:
+    raw = handle.read()
+    facts.size = len(raw)
+    facts.sha256 = hashlib.sha256(raw).hexdigest()
+    if not raw:
+        return
+    try:
+        document = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        facts.problem = f"not valid UTF-8 at byte {exc.start}"
+        return
+    except json.JSONDecodeError as exc:
+        facts.problem = f"not valid JSON: {exc.msg} (column {exc.colno})"
+        facts.problem_line = exc.lineno
+        return
+    except RecursionError:
+        facts.problem = "JSON nested too deeply"
+        return
+    embedded = split_embedded(document)
+    if embedded is not None:
+        facts.embedded, document = embedded
+        try:
+            facts.embedded_sha256 = canonical_sha256(document)
+        except ValueError:
+            facts.problem = "data part holds NaN or Infinity, which has no canonical JSON form"
+            return
+    facts.records = count_json_records(document)
+
+
+def count_json_records(document: Any) -> int | None:
+    """Items of a top-level array, or of the object's only list-valued member."""
+    if isinstance(document, list):
+        return len(document)
+    if isinstance(document, dict):
+        lists = [value for value in document.values() if isinstance(value, list)]
+        if len(lists) == 1:
+            return len(lists[0])
+    return None
+
+
+class _HashingReader(io.RawIOBase):
+    """Hashes bytes as the CSV parser pulls them, so the file is read once."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self._handle = handle
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._handle.read(len(buffer))
+        buffer[: len(data)] = data
+        self.digest.update(data)
+        self.size += len(data)
+        return len(data)
+
+
+def _read_delimited(handle: BinaryIO, facts: DataFacts, delimiter: str) -> None:
+    source = _HashingReader(handle)
+    text = io.TextIOWrapper(io.BufferedReader(source, CHUNK), encoding="utf-8-sig", newline="")
+    reader = csv.reader(text, delimiter=delimiter, strict=True)
+    rows = -1  # the header is not a record
+    try:
+        for row in reader:
+            if row:
+                rows += 1
+    except csv.Error as exc:
+        facts.problem, facts.problem_line = f"not valid CSV: {exc}", reader.line_num
+    except UnicodeDecodeError:
+        facts.problem, facts.problem_line = "not valid UTF-8", reader.line_num + 1
+    while source.read(CHUNK):
+        pass
+    facts.sha256, facts.size = source.digest.hexdigest(), source.size
+    facts.records = max(rows, 0) if facts.problem is None else None
+
+
+def _read_parquet(handle: BinaryIO, facts: DataFacts) -> None:
+    _read_plain(handle, facts)
+    if facts.size == 0:
+        return
+    handle.seek(0)
+    start = handle.read(4)
+    handle.seek(max(facts.size - 4, 0))
+    if start != b"PAR1" or handle.read(4) != b"PAR1":
+        facts.problem = "not a Parquet file (missing PAR1 magic bytes)"
+        return
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        facts.notices.append("record count not checked: install qa-provenance[parquet]")
+        return
+    handle.seek(0)
+    try:
+        facts.records = pq.ParquetFile(handle).metadata.num_rows
+    except Exception as exc:  # pyarrow raises several unrelated types for corrupt files
+        facts.problem = f"unreadable Parquet metadata: {exc}".splitlines()[0]
+
+
+_READERS = {
+    "jsonl": _read_jsonl,
+    "json": _read_json,
+    "csv": lambda handle, facts: _read_delimited(handle, facts, ","),
+    "tsv": lambda handle, facts: _read_delimited(handle, facts, "\t"),
+    "parquet": _read_parquet,
+}

@@ -1,0 +1,101 @@
+"""Which data files a run checks, from the paths pre-commit (or a user) passes.
+
+A data file is checked when the configuration calls it a dataset, or when a sidecar or manifest
+claims it. Passing a sidecar or manifest checks the data it covers, so editing provenance alone can
+never slip past the hook; passing the configuration file checks everything.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from provenance.config import CONFIG_FILE, Config
+from provenance.locate import Locator, data_path_of_sidecar, is_manifest
+
+PRUNED_DIRS = frozenset(
+    {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".nox"}
+)
+
+
+class PathError(Exception):
+    """A path given on the command line that cannot be checked here: exit code 2."""
+
+
+@dataclass
+class Selection:
+    data: list[str] = field(default_factory=list)
+    orphans: list[str] = field(default_factory=list)  # sidecars whose data file is missing
+
+
+def is_provenance_file(relpath: str) -> bool:
+    return data_path_of_sidecar(relpath) is not None or is_manifest(relpath)
+
+
+def select(config: Config, locator: Locator, paths: Iterable[str] | None) -> Selection:
+    relpaths = list(walk(config.root)) if paths is None else _expand(config.root, paths)
+    if any(posixpath.basename(p) == CONFIG_FILE for p in relpaths):
+        relpaths = list(walk(config.root))
+    data: set[str] = set()
+    orphans: set[str] = set()
+    for relpath in relpaths:
+        sidecar_of = data_path_of_sidecar(relpath)
+        if sidecar_of is not None:
+            if (config.root / sidecar_of).is_file():
+                data.add(sidecar_of)
+            elif (config.root / relpath).is_file():
+                orphans.add(relpath)
+        elif is_manifest(relpath):
+            data.update(_covered_by_manifest(config.root, locator, relpath))
+        elif config.is_dataset(relpath) and (config.root / relpath).is_file():
+            data.add(relpath)
+    return Selection(sorted(data), sorted(orphans))
+
+
+def walk(root: Path, start: Path | None = None) -> Iterator[str]:
+    """Every file below ``start`` (default: the root) as a POSIX path relative to the root."""
+    top = start or root
+    for folder, dirs, files in os.walk(top):
+        dirs[:] = sorted(d for d in dirs if d not in PRUNED_DIRS)
+        rel_folder = os.path.relpath(folder, root)
+        for name in sorted(files):
+            relpath = name if rel_folder == "." else f"{rel_folder}/{name}"
+            yield relpath.replace(os.sep, "/")
+
+
+def relative_path(root: Path, raw: str) -> str:
+    """A command-line path (relative to the working directory) as a path relative to the root."""
+    absolute = Path(os.path.abspath(raw))
+    try:
+        relpath = absolute.relative_to(root).as_posix()
+    except ValueError:
+        raise PathError(f"{raw}: outside the checked root {root}") from None
+    return "" if relpath == "." else relpath
+
+
+def _expand(root: Path, paths: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for raw in paths:
+        relpath = relative_path(root, raw)
+        if (root / relpath).is_dir():
+            out.extend(walk(root, root / relpath))
+        else:
+            out.append(relpath)
+    return out
+
+
+def _covered_by_manifest(root: Path, locator: Locator, relpath: str) -> list[str]:
+    directory = posixpath.dirname(relpath)
+    manifest = locator.manifest(directory)
+    if manifest is None or manifest.error is not None:
+        return []
+    start = root / directory if directory else root
+    return [
+        candidate
+        for candidate in walk(root, start)
+        if not (data_path_of_sidecar(candidate) or is_manifest(candidate))
+        and manifest.matches(candidate)
+    ]

@@ -1,0 +1,202 @@
+"""Safe loading of provenance and configuration documents, keeping line numbers.
+
+Provenance files are written by many hands, so loading must be safe (no object construction, no
+alias bombs, no silent duplicate keys) and every later error must point at a line. YAML goes
+through PyYAML's safe loader (the libyaml C one when present); JSON through the standard library.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+# A provenance document is small; anything that expands past this is an alias bomb or not ours.
+MAX_EXPANDED_NODES = 100_000
+MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
+
+
+
+class LoadError(Exception):
+    """A document that cannot be loaded; ``line`` is 1-based when known."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+@dataclass
+class Document:
+    data: Any
+    lines: dict[tuple[str | int, ...], int] = field(default_factory=dict)
+
+    def line_of(self, path: Sequence[str | int]) -> int | None:
+        """Line of the deepest known node on ``path`` (keys as strings, indexes as ints)."""
+        parts = tuple(path)
+        while True:
+            line = self.lines.get(parts)
+            if line is not None:
+                return line
+            if not parts:
+                return None
+            parts = parts[:-1]
+
+
+def load_file(path: Path) -> Document:
+    """Load a ``.json`` file as JSON and anything else as YAML."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_DOCUMENT_BYTES:
+            raise LoadError(f"document is {size} bytes, larger than {MAX_DOCUMENT_BYTES}")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise LoadError(f"cannot read: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LoadError(f"not valid UTF-8 at byte {exc.start}") from None
+    if path.suffix == ".json":
+        return load_json(text)
+    return load_yaml(text)
+
+
+def load_json(text: str) -> Document:
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in items:
+            if key in out:
+                raise LoadError(f"duplicate key '{key}'")
+            out[key] = value
+        return out
+
+    def reject_constant(name: str) -> Any:
+        raise LoadError(f"{name} is not valid JSON")
+
+    try:
+        data = json.loads(text, object_pairs_hook=pairs, parse_constant=reject_constant)
+    except json.JSONDecodeError as exc:
+        raise LoadError(f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
+    except RecursionError:
+        raise LoadError("JSON nested too deeply") from None
+    return Document(data)
+
+
+def load_yaml(text: str) -> Document:
+    import yaml
+
+    loader = _loader_class()(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return Document(None)
+        lines = _inspect_nodes(node)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise LoadError(f"invalid YAML: {problem}", line) from None
+    except yaml.YAMLError as exc:
+        raise LoadError(f"invalid YAML: {exc}") from None
+    except RecursionError:
+        raise LoadError("YAML nested too deeply") from None
+    finally:
+        loader.dispose()
+    return Document(data, lines)
+
+
+@lru_cache(maxsize=1)
+def _loader_class() -> Any:
+    """The safe loader (libyaml's when present) minus timestamp typing: dates stay strings, as the
+    schema expects RFC 3339 text, not a Python datetime."""
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    resolvers = {
+        first: [(tag, rx) for tag, rx in entries if tag != "tag:yaml.org,2002:timestamp"]
+        for first, entries in base.yaml_implicit_resolvers.items()
+    }
+    return type("ProvenanceLoader", (base,), {"yaml_implicit_resolvers": resolvers})
+
+
+def _inspect_nodes(root: Any) -> dict[tuple[str | int, ...], int]:
+    """Reject alias bombs, cycles and duplicate keys; map each path to its line."""
+    import yaml
+
+    _check_expansion(root)
+    lines: dict[tuple[str | int, ...], int] = {(): root.start_mark.line + 1}
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key_node, value_node in node.value:
+                key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
+                if key in seen and key != "<<":
+                    raise LoadError(f"duplicate key '{key}'", key_node.start_mark.line + 1)
+                seen.add(key)
+                child = (*path, key)
+                lines[child] = key_node.start_mark.line + 1
+                stack.append((value_node, child))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                child = (*path, index)
+                lines[child] = item.start_mark.line + 1
+                stack.append((item, child))
+    return lines
+
+
+def _check_expansion(root: Any) -> None:
+    """Count nodes as the constructed value would hold them, sharing aliases only once in memory."""
+    import yaml
+
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        ident = id(node)
+        if children_done:
+            on_path.discard(ident)
+            total = 1 + sum(sizes[id(child)] for child in _children(node))
+            if total > MAX_EXPANDED_NODES:
+                raise LoadError(
+                    f"YAML expands to more than {MAX_EXPANDED_NODES} nodes (alias bomb?)",
+                    node.start_mark.line + 1,
+                )
+            sizes[ident] = total
+            continue
+        if ident in sizes:
+            continue
+        if ident in on_path:
+            raise LoadError("YAML alias refers to itself (recursive structure)",
+                            node.start_mark.line + 1)
+        on_path.add(ident)
+        stack.append((node, True))
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+            stack.extend((child, False) for child in _children(node) if id(child) not in sizes)
+
+
+def _children(node: Any) -> list[Any]:
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def format_path(path: Sequence[str | int]) -> str:
+    """``("generator", 0, "id")`` -> ``generator[0].id``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"

@@ -1,0 +1,58 @@
+"""What a check produces: findings with a location, and the run's outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from provenance.rules import Rule, Severity
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: str
+    rule: Rule
+    message: str
+    severity: Severity = Severity.ERROR
+    line: int | None = None
+
+    def location(self) -> str:
+        return self.path if self.line is None else f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """One data file's outcome, kept for reporters that summarise per file."""
+
+    path: str
+    provenance_path: str | None
+    generators: tuple[str, ...] = ()
+    validators: tuple[str, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    notices: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.severity is Severity.ERROR for f in self.findings)
+
+
+@dataclass
+class RunResult:
+    files: list[FileResult] = field(default_factory=list)
+    extra: list[Finding] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def findings(self) -> list[Finding]:
+        out = [f for result in self.files for f in result.findings]
+        return out + self.extra
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity is Severity.ERROR for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.severity is Severity.WARN for f in self.findings)
+
+    def exit_code(self) -> int:
+        return 1 if self.errors else 0

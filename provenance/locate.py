@@ -1,0 +1,171 @@
+"""Where a data file's provenance lives: sidecar, directory manifest, or embedded in the file.
+
+Each place yields a ``Claim`` with a level (how close it is to the file). The deepest level wins;
+two claims at the same level conflict. Manifests are loaded once per run and shared by every file
+below.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from provenance.documents import Document, LoadError, load_file
+from provenance.globs import GlobSet
+
+SIDECAR_SUFFIXES = (".provenance.yaml", ".provenance.json")
+MANIFEST_NAME = "provenance.yaml"
+FILE_LEVEL = 1 << 16
+MANIFEST_ONLY_KEYS = ("files", "subjects")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One source of provenance for one data file, able to point back into its own document."""
+
+    kind: str  # "sidecar", "manifest" or "embedded"
+    source: str  # path of the provenance (for embedded: the data file), relative to the root
+    level: int
+    record: Any
+    document: Document | None = None
+    prefix: tuple[str | int, ...] = ()
+    moved: Mapping[str, tuple[str | int, ...]] = field(default_factory=dict)
+    load_error: LoadError | None = None
+
+    def line_of(self, path: Sequence[str | int]) -> int | None:
+        if self.load_error is not None:
+            return self.load_error.line
+        if self.document is None:
+            return None
+        if path and path[0] in self.moved:
+            return self.document.line_of((*self.moved[str(path[0])], *path[1:]))
+        return self.document.line_of((*self.prefix, *path))
+
+
+@dataclass
+class Manifest:
+    relpath: str
+    directory: str
+    document: Document | None
+    entries: list[tuple[int, GlobSet, Mapping[str, Any]]] = field(default_factory=list)
+    error: LoadError | None = None
+
+    def matches(self, relpath: str) -> list[tuple[int, Mapping[str, Any]]]:
+        inner = _relative_to(relpath, self.directory)
+        return [(index, entry) for index, globs, entry in self.entries if globs.matches(inner)]
+
+
+def sidecar_paths(data_relpath: str) -> list[str]:
+    return [data_relpath + suffix for suffix in SIDECAR_SUFFIXES]
+
+
+def data_path_of_sidecar(relpath: str) -> str | None:
+    for suffix in SIDECAR_SUFFIXES:
+        if relpath.endswith(suffix) and len(relpath) > len(suffix):
+            return relpath[: -len(suffix)]
+    return None
+
+
+def is_manifest(relpath: str) -> bool:
+    return posixpath.basename(relpath) == MANIFEST_NAME
+
+
+class Locator:
+    """Finds claims for data files under one root, caching manifests for the run."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._manifests: dict[str, Manifest | None] = {}
+
+    def manifest(self, directory: str) -> Manifest | None:
+        if directory not in self._manifests:
+            self._manifests[directory] = self._load_manifest(directory)
+        return self._manifests[directory]
+
+    def broken_manifests(self) -> list[Manifest]:
+        return [m for m in self._manifests.values() if m is not None and m.error is not None]
+
+    def claims(self, relpath: str, embedded: Any = None) -> list[Claim]:
+        found: list[Claim] = []
+        if embedded is not None:
+            found.append(Claim("embedded", relpath, FILE_LEVEL, embedded, prefix=("provenance",)))
+        for sidecar in sidecar_paths(relpath):
+            if (self.root / sidecar).is_file():
+                found.append(self._sidecar_claim(sidecar))
+        directory = posixpath.dirname(relpath)
+        while True:
+            manifest = self.manifest(directory)
+            if manifest is not None and manifest.error is None:
+                found.extend(self._manifest_claims(manifest, relpath))
+            if not directory:
+                break
+            directory = posixpath.dirname(directory)
+        return found
+
+    def under_broken_manifest(self, relpath: str) -> Manifest | None:
+        directory = posixpath.dirname(relpath)
+        while True:
+            manifest = self.manifest(directory)
+            if manifest is not None and manifest.error is not None:
+                return manifest
+            if not directory:
+                return None
+            directory = posixpath.dirname(directory)
+
+    def _sidecar_claim(self, sidecar: str) -> Claim:
+        try:
+            document = load_file(self.root / sidecar)
+        except LoadError as exc:
+            return Claim("sidecar", sidecar, FILE_LEVEL, None, load_error=exc)
+        return Claim("sidecar", sidecar, FILE_LEVEL, document.data, document)
+
+    def _manifest_claims(self, manifest: Manifest, relpath: str) -> list[Claim]:
+        claims = []
+        level = manifest.directory.count("/") + (1 if manifest.directory else 0)
+        subject_key = _relative_to(relpath, manifest.directory)
+        for index, entry in manifest.matches(relpath):
+            record = {k: v for k, v in entry.items() if k not in MANIFEST_ONLY_KEYS}
+            subject = (entry.get("subjects") or {}).get(subject_key)
+            moved: dict[str, tuple[str | int, ...]] = {}
+            if isinstance(subject, Mapping):
+                for key in ("digest", "records"):
+                    if key in subject:
+                        record[key] = subject[key]
+                        moved[key] = ("datasets", index, "subjects", subject_key, key)
+            claims.append(
+                Claim("manifest", manifest.relpath, level, record, manifest.document,
+                      prefix=("datasets", index), moved=moved)
+            )
+        return claims
+
+    def _load_manifest(self, directory: str) -> Manifest | None:
+        relpath = posixpath.join(directory, MANIFEST_NAME) if directory else MANIFEST_NAME
+        path = self.root / relpath
+        if not path.is_file():
+            return None
+        try:
+            document = load_file(path)
+        except LoadError as exc:
+            return Manifest(relpath, directory, None, error=exc)
+        from provenance import schema
+
+        problems = schema.validate("manifest", document.data)
+        if problems:
+            first = problems[0]
+            from provenance.documents import format_path
+
+            message = f"{format_path(first.path)}: {first.message}"
+            return Manifest(relpath, directory, document,
+                            error=LoadError(message, document.line_of(first.path)))
+        entries = []
+        for index, entry in enumerate(document.data["datasets"]):
+            files = entry["files"]
+            entries.append((index, GlobSet((files,) if isinstance(files, str) else files), entry))
+        return Manifest(relpath, directory, document, entries)
+
+
+def _relative_to(relpath: str, directory: str) -> str:
+    return relpath[len(directory) + 1 :] if directory else relpath

@@ -1,0 +1,78 @@
+"""The rule registry: every check's stable code, name and documentation in one place.
+
+Configuration selects rules by code or name, reporters print the code, and the README table is
+generated from this list (``qa-provenance rules``), so the three can never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARN = "warn"
+    OFF = "off"
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    summary: str
+    default: Severity = Severity.ERROR
+
+
+MISSING = Rule(
+    "QP001", "missing-provenance",
+    "A QA dataset has no provenance record (sidecar, manifest entry or embedded).",
+)
+INVALID = Rule(
+    "QP002", "invalid-record",
+    "A provenance file or record does not match the published JSON Schema, or names an agent "
+    "without a real identity.",
+)
+DIGEST = Rule(
+    "QP003", "digest-mismatch",
+    "The data file's content changed since it was stamped, or no digest binds it: the validation "
+    "no longer covers what is in the file.",
+)
+RECORD_COUNT = Rule(
+    "QP004", "record-count-mismatch",
+    "The record count in the provenance differs from the number of records in the file.",
+)
+CONFLICT = Rule(
+    "QP005", "conflicting-provenance",
+    "Two provenance sources at the same level claim the same data file.",
+)
+ORPHAN = Rule(
+    "QP006", "orphan-provenance",
+    "A sidecar names a data file that does not exist.",
+)
+IDENTICAL_SOURCE = Rule(
+    "QP010", "identical-source",
+    "A validator is the same source as a generator once identities are normalised.",
+)
+SELF_TRAINING = Rule(
+    "QP011", "self-training",
+    "A model the data is meant to train is the same source as one of its generators.",
+)
+UNREADABLE = Rule(
+    "QP020", "unreadable-data",
+    "The data file is empty, unreadable, or not valid in its format.",
+)
+
+ALL_RULES: tuple[Rule, ...] = (
+    MISSING, INVALID, DIGEST, RECORD_COUNT, CONFLICT, ORPHAN,
+    IDENTICAL_SOURCE, SELF_TRAINING, UNREADABLE,
+)
+BY_KEY: dict[str, Rule] = {
+    **{rule.code: rule for rule in ALL_RULES},
+    **{rule.name: rule for rule in ALL_RULES},
+}
+
+
+def lookup(key: str) -> Rule | None:
+    """Find a rule by code (case-insensitive) or name."""
+    return BY_KEY.get(key.upper()) or BY_KEY.get(key.lower())
