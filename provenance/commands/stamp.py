@@ -132,8 +132,21 @@ def _serialise(target: Path, data: Any) -> bytes:
         return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     import yaml
 
-    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
-    return text.encode("utf-8")
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=4096)
+    return (_leading_comments(target) + text).encode("utf-8")
+
+
+def _leading_comments(target: Path) -> str:
+    """The comment block at the top of the file being replaced: rewriting drops other comments."""
+    if not target.is_file():
+        return ""
+    lines = []
+    with open(target, encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            if not line.startswith("#"):
+                break
+            lines.append(line if line.endswith("\n") else line + "\n")
+    return "".join(lines)
 
 
 def _say(relpath: str, target: Path, config: Config, record: dict[str, Any]) -> None:

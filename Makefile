@@ -1,0 +1,28 @@
+# Two commands on a fresh clone: `make demo` runs the check on examples/, `make test` runs the tests.
+# Both create the virtual environment .venv on first use.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,parquet]'
+	touch $@
+
+demo: $(VENV)/.installed
+	@echo '$$ qa-provenance check --root examples -v'
+	@$(BIN)/qa-provenance check --root examples -v; status=$$?; \
+	  echo "(exit code $$status: the examples fail on purpose for QP001, QP003, QP010 and QP011)"
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check provenance tests
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

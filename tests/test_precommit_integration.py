@@ -1,0 +1,181 @@
+"""The hook as users run it: the real ``pre-commit`` program on a real git repository.
+
+The checkout (with uncommitted changes) is snapshotted into a hook repository once per session, so
+pre-commit installs its environment once; each test then makes real ``git commit`` calls.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+PROJECT = Path(__file__).resolve().parent.parent
+GENERATOR = "openai/gpt-4o-2024-08-06"
+
+
+def _git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *args], cwd=cwd, check=check, capture_output=True, text=True)
+
+
+@pytest.fixture(scope="session")
+def git_env() -> Iterator[None]:
+    saved = dict(os.environ)
+    os.environ.update({
+        "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.invalid",
+        "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.invalid",
+        "GIT_CONFIG_NOSYSTEM": "1", "PRE_COMMIT_COLOR": "never",
+    })
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+@pytest.fixture(scope="session")
+def hook_repo(tmp_path_factory: pytest.TempPathFactory, git_env: None) -> tuple[Path, str]:
+    """A git repository holding the project as it is on disk now, committed."""
+    if shutil.which("git") is None or not (PROJECT / ".pre-commit-hooks.yaml").is_file():
+        pytest.skip("needs git and a checkout of the project")
+    listed = _git(PROJECT, "ls-files", "-z", "--cached", "--others", "--exclude-standard",
+                  check=False)
+    if listed.returncode != 0:
+        pytest.skip("the project is not a git checkout")
+    target = tmp_path_factory.mktemp("hook-repo")
+    for name in filter(None, listed.stdout.split("\0")):
+        source = PROJECT / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    _git(target, "init", "-q")
+    _git(target, "add", "-A")
+    _git(target, "commit", "-q", "-m", "snapshot")
+    return target, _git(target, "rev-parse", "HEAD").stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+@pytest.fixture
+def data_repo(tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path,
+              monkeypatch: pytest.MonkeyPatch) -> Path:
+    repo_path, rev = hook_repo
+    monkeypatch.setenv("PRE_COMMIT_HOME", str(pre_commit_home))
+    _git(tmp_path, "init", "-q")
+    (tmp_path / ".pre-commit-config.yaml").write_text(
+        f"repos:\n- repo: {repo_path}\n  rev: {rev}\n  hooks:\n  - id: qa-provenance\n"
+    )
+    _git(tmp_path, "add", ".pre-commit-config.yaml")
+    _git(tmp_path, "commit", "-q", "--no-verify", "-m", "config")
+    subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=tmp_path, check=True,
+                   capture_output=True)
+    (tmp_path / "data").mkdir()
+    return tmp_path
+
+
+def _write_dataset(repo: Path, name: str = "data/train.jsonl", rows: int = 3) -> Path:
+    path = repo / name
+    with open(path, "w", encoding="utf-8") as handle:
+        for index in range(rows):
+            record = {
+                "question": f"What is step {index} of the TCP handshake?",
+                "answer": ["SYN", "SYN-ACK", "ACK"][index % 3],
+                "context": ["TCP opens a connection with SYN, SYN-ACK and ACK."],
+            }
+            handle.write(json.dumps(record) + "\n")
+    return path
+
+
+def _stamp(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "provenance", "stamp", *args], cwd=repo,
+                          capture_output=True, text=True)
+
+
+def _commit(repo: Path, *paths: str) -> subprocess.CompletedProcess[str]:
+    _git(repo, "add", *paths)
+    result = _git(repo, "commit", "-m", "data", check=False)
+    result.stdout += result.stderr  # pre-commit prints the hook's output on stdout or stderr
+    return result
+
+
+def test_dataset_without_provenance_is_refused(data_repo: Path) -> None:
+    _write_dataset(data_repo)
+    result = _commit(data_repo, "data/train.jsonl")
+    assert result.returncode != 0
+    assert "data/train.jsonl: QP001 no provenance record" in result.stdout
+    assert _git(data_repo, "rev-list", "--count", "HEAD").stdout.strip() == "1"
+
+
+def test_dataset_with_valid_sidecar_goes_through(data_repo: Path) -> None:
+    _write_dataset(data_repo)
+    stamped = _stamp(data_repo, "data/train.jsonl", "--generator", GENERATOR,
+                     "--validator", "human:Northwind Annotation Team")
+    assert stamped.returncode == 0, stamped.stderr
+    result = _commit(data_repo, "data/train.jsonl", "data/train.jsonl.provenance.yaml")
+    assert result.returncode == 0, result.stdout
+    assert "qa-provenance" in result.stdout and "Passed" in result.stdout
+
+
+def test_same_model_under_two_spellings_is_refused(data_repo: Path) -> None:
+    _write_dataset(data_repo)
+    sidecar = data_repo / "data/train.jsonl.provenance.yaml"
+    sha = _sha256(data_repo / "data/train.jsonl")
+    sidecar.write_text(
+        f"generator: {{type: model, id: {GENERATOR}}}\n"
+        "validator: {type: model, id: azure/GPT-4o, method: llm-judge}\n"
+        f"digest: {{sha256: {sha}}}\n"
+    )
+    result = _commit(data_repo, "data/train.jsonl", "data/train.jsonl.provenance.yaml")
+    assert result.returncode != 0
+    assert "data/train.jsonl.provenance.yaml:2: QP010" in result.stdout
+    assert "'azure/GPT-4o' is the same source" in result.stdout
+
+
+def test_changed_data_is_refused(data_repo: Path) -> None:
+    data = _write_dataset(data_repo)
+    assert _stamp(data_repo, "data/train.jsonl", "--generator", GENERATOR,
+                  "--validator", "human:Northwind Annotation Team").returncode == 0
+    assert _commit(data_repo, "data/train.jsonl",
+                   "data/train.jsonl.provenance.yaml").returncode == 0
+    with open(data, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"question": "Added later?", "answer": "Yes."}) + "\n")
+    result = _commit(data_repo, "data/train.jsonl")
+    assert result.returncode != 0
+    assert "QP003 content changed since it was stamped" in result.stdout
+
+
+def test_plain_git_hook_script(tmp_path: Path, git_env: None) -> None:
+    """hooks/pre-commit, for repositories without the pre-commit framework."""
+    _git(tmp_path, "init", "-q")
+    hook = tmp_path / ".git" / "hooks" / "pre-commit"
+    shutil.copy2(PROJECT / "hooks" / "pre-commit", hook)
+    hook.chmod(0o755)
+    env = {**os.environ, "QA_PROVENANCE": f"{sys.executable} -m provenance"}
+    (tmp_path / "data").mkdir()
+    _write_dataset(tmp_path)
+    _git(tmp_path, "add", "data/train.jsonl")
+    refused = subprocess.run(["git", "commit", "-m", "data"], cwd=tmp_path, env=env,
+                             capture_output=True, text=True)
+    assert refused.returncode != 0
+    assert "QP001" in refused.stdout + refused.stderr
+    assert _stamp(tmp_path, "data/train.jsonl", "--generator", GENERATOR,
+                  "--validator", "human:Northwind Annotation Team").returncode == 0
+    _git(tmp_path, "add", "data/train.jsonl.provenance.yaml")
+    accepted = subprocess.run(["git", "commit", "-m", "data"], cwd=tmp_path, env=env,
+                              capture_output=True, text=True)
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
