@@ -61,7 +61,7 @@ class Checker:
         top = max(claim.level for claim in claims)
         winners = [claim for claim in claims if claim.level == top]
         if len(winners) > 1:
-            names = " and ".join(_describe(claim) for claim in winners)
+            names = " and ".join(claim.describe() for claim in winners)
             self._add(findings, relpath, rules.CONFLICT, None,
                       f"claimed by both {names}: keep one", relpath)
             return FileResult(relpath, winners[0].source, findings=tuple(findings),
@@ -120,12 +120,3 @@ class Checker:
         severity = self.config.severity(rule, governed_by)
         if severity is not Severity.OFF:
             out.append(Finding(path, rule, message, severity, line))
-
-
-def _describe(claim: Claim) -> str:
-    if claim.kind == "embedded":
-        return "its embedded 'provenance' member"
-    if claim.kind == "manifest":
-        index = claim.prefix[1] if len(claim.prefix) > 1 else "?"
-        return f"{claim.source} (datasets[{index}])"
-    return claim.source

@@ -12,7 +12,6 @@ from typing import Any
 
 from provenance import rules
 from provenance.datafile import DataFacts
-from provenance.identity import canonical_agent, canonical_model_id, same_source
 from provenance.record import Agent, Record
 from provenance.rules import Rule
 
@@ -58,8 +57,9 @@ def placeholder_problems(raw: Mapping[str, Any]) -> list[Problem]:
         value = raw.get(role)
         items = value if isinstance(value, list) else [value]
         for index, item in enumerate(items):
-            if not isinstance(item, Mapping):
-                continue
+            if not isinstance(item, Mapping) or not item.get("id") \
+                    or not isinstance(item["id"], str):
+                continue  # a missing, empty or non-text id is the schema's error
             ident = " ".join(str(item.get("id", "")).split()).casefold()
             if ident in PLACEHOLDER_IDS:
                 where: tuple[str | int, ...] = (role, index, "id") if isinstance(value, list) \
@@ -100,6 +100,9 @@ def content_problems(record: Record, facts: DataFacts) -> list[Problem]:
 
 def identity_problems(record: Record) -> list[Problem]:
     """Identical-source and self-training loops within one record."""
+    # Imported here: the identity table needs PyYAML, which a run that finds no dataset never loads.
+    from provenance.identity import same_source
+
     out = []
     for v_index, validator in enumerate(record.validators):
         for generator in record.generators:
@@ -134,6 +137,8 @@ def data_problems(facts: DataFacts) -> list[Problem]:
 
 
 def _key(agent: Agent) -> str:
+    from provenance.identity import canonical_agent, canonical_model_id
+
     return f"both '{canonical_model_id(agent.id)}'" if agent.type == "model" \
         else f"both '{canonical_agent(agent)[1]}'"
 

@@ -7,13 +7,16 @@ validated against ``schemas/config.schema.json`` so a typo is an error, not a si
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from provenance.globs import GlobSet
+from provenance.globs import GlobError, GlobSet
 from provenance.rules import ALL_RULES, Rule, Severity, lookup
+
+if TYPE_CHECKING:
+    from provenance.documents import Document
 
 CONFIG_FILE = ".qa-provenance.yaml"
 PYPROJECT = "pyproject.toml"
@@ -70,34 +73,45 @@ def find_root(start: Path) -> Path:
 
 
 def load_config(root: Path, explicit: Path | None = None) -> Config:
-    path, raw = _read(root, explicit)
+    path, raw, lines = _read(root, explicit)
     if raw is None:
         return Config(root=root)
     from provenance import schema
+
+    def where(at: tuple[str | int, ...]) -> str:
+        line = lines.line_of(at) if lines is not None else None
+        return f"{path}:{line}" if line else str(path)
 
     problems = schema.validate("config", raw)
     if problems:
         first = problems[0]
         from provenance.documents import format_path
 
-        raise ConfigError(f"{path}: {format_path(first.path)}: {first.message}")
+        raise ConfigError(f"{where(first.path)}: {format_path(first.path)}: {first.message}")
     include = _globs(raw.get("include")) or DEFAULT_INCLUDE
     include = (*include, *_globs(raw.get("extend-include")))
-    overrides = tuple(
-        Override(GlobSet(_globs(item["files"])), _rule_levels(item["rules"], path))
-        for item in raw.get("overrides") or ()
-    )
-    return Config(
-        root=root,
-        source=path,
-        include=GlobSet(include),
-        exclude=GlobSet(_globs(raw.get("exclude"))),
-        rules=_rule_levels(raw.get("rules") or {}, path),
-        overrides=overrides,
-    )
+    try:
+        overrides = tuple(
+            Override(GlobSet(_globs(item["files"])),
+                     _rule_levels(item["rules"], where, ("overrides", index, "rules")))
+            for index, item in enumerate(raw.get("overrides") or ())
+        )
+        return Config(
+            root=root,
+            source=path,
+            include=GlobSet(include),
+            exclude=GlobSet(_globs(raw.get("exclude"))),
+            rules=_rule_levels(raw.get("rules") or {}, where, ("rules",)),
+            overrides=overrides,
+        )
+    except GlobError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
 
 
-def _read(root: Path, explicit: Path | None) -> tuple[str | None, Mapping[str, Any] | None]:
+def _read(
+    root: Path, explicit: Path | None
+) -> tuple[str | None, Mapping[str, Any] | None, Document | None]:
+    """The configuration's path, its settings, and (for YAML) the document for line numbers."""
     candidates = [explicit] if explicit is not None else [root / CONFIG_FILE, root / PYPROJECT]
     for candidate in candidates:
         if candidate is None or not candidate.is_file():
@@ -108,20 +122,21 @@ def _read(root: Path, explicit: Path | None) -> tuple[str | None, Mapping[str, A
             section = _pyproject_section(candidate)
             if section is None and explicit is None:
                 continue
-            return str(candidate), section or {}
+            return str(candidate), section or {}, None
         from provenance.documents import LoadError, load_file
 
         try:
-            data = load_file(candidate).data
+            document = load_file(candidate)
+            data = document.data
         except LoadError as exc:
             where = f"{candidate}:{exc.line}" if exc.line else str(candidate)
             raise ConfigError(f"{where}: {exc.message}") from None
         if data is None:
-            return str(candidate), {}
+            return str(candidate), {}, None
         if not isinstance(data, Mapping):
             raise ConfigError(f"{candidate}: configuration must be a mapping")
-        return str(candidate), data
-    return None, None
+        return str(candidate), data, document
+    return None, None, None
 
 
 def _pyproject_section(path: Path) -> Mapping[str, Any] | None:
@@ -146,7 +161,8 @@ def _globs(value: Any) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
 
 
-def _rule_levels(raw: Mapping[str, str], source: str | None) -> dict[str, Severity]:
+def _rule_levels(raw: Mapping[str, str], where: Callable[[tuple[str | int, ...]], str],
+                 at: tuple[str | int, ...]) -> dict[str, Severity]:
     levels: dict[str, Severity] = {}
     if "all" in raw:
         levels.update({rule.code: Severity(raw["all"]) for rule in ALL_RULES})
@@ -155,6 +171,8 @@ def _rule_levels(raw: Mapping[str, str], source: str | None) -> dict[str, Severi
             continue
         rule = lookup(key)
         if rule is None:
-            raise ConfigError(f"{source}: unknown rule '{key}' (see 'qa-provenance rules')")
+            raise ConfigError(
+                f"{where((*at, key))}: unknown rule '{key}' (see 'qa-provenance rules')"
+            )
         levels[rule.code] = Severity(value)
     return levels

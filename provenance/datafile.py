@@ -151,7 +151,8 @@ def _last_record(block: bytes, lines_after: int) -> tuple[int, bytes]:
 def _parse_json_line(where: tuple[int, bytes], facts: DataFacts) -> None:
     line_no, raw = where
     try:
-        json.loads(raw.decode("utf-8"))
+        # utf-8-sig: a byte order mark before the first record is tolerated, as for JSON and CSV.
+        json.loads(raw.decode("utf-8-sig" if line_no == 1 else "utf-8"))
     except UnicodeDecodeError:
         facts.problem, facts.problem_line = "record is not valid UTF-8", line_no
     except (ValueError, RecursionError) as exc:
@@ -228,7 +229,8 @@ def _read_delimited(handle: BinaryIO, facts: DataFacts, delimiter: str) -> None:
             if row:
                 rows += 1
     except csv.Error as exc:
-        facts.problem, facts.problem_line = f"not valid CSV: {exc}", reader.line_num
+        kind = "TSV" if delimiter == "\t" else "CSV"
+        facts.problem, facts.problem_line = f"not valid {kind}: {exc}", reader.line_num
     except UnicodeDecodeError:
         facts.problem, facts.problem_line = "not valid UTF-8", reader.line_num + 1
     while source.read(CHUNK):

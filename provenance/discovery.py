@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from provenance.config import CONFIG_FILE, Config
-from provenance.locate import Locator, data_path_of_sidecar, is_manifest
+from provenance.locate import Locator, data_path_of_sidecar, is_manifest, sidecar_paths
 
 PRUNED_DIRS = frozenset(
     {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".nox"}
@@ -37,8 +37,9 @@ def is_provenance_file(relpath: str) -> bool:
 
 def select(config: Config, locator: Locator, paths: Iterable[str] | None) -> Selection:
     relpaths = list(walk(config.root)) if paths is None else _expand(config.root, paths)
+    walked = paths is None
     if any(posixpath.basename(p) == CONFIG_FILE for p in relpaths):
-        relpaths = list(walk(config.root))
+        relpaths, walked = list(walk(config.root)), True
     data: set[str] = set()
     orphans: set[str] = set()
     for relpath in relpaths:
@@ -50,8 +51,13 @@ def select(config: Config, locator: Locator, paths: Iterable[str] | None) -> Sel
                 orphans.add(relpath)
         elif is_manifest(relpath):
             data.update(_covered_by_manifest(config.root, locator, relpath))
-        elif config.is_dataset(relpath) and (config.root / relpath).is_file():
-            data.add(relpath)
+        elif (config.root / relpath).is_file():
+            # A walk meets every sidecar and manifest itself; a file named alone must be checked
+            # when its provenance claims it, or editing it could slip past the hook.
+            if config.is_dataset(relpath) or (not walked and _claimed(locator, relpath)):
+                data.add(relpath)
+        elif not walked:  # a deleted data file leaves its sidecar behind
+            orphans.update(s for s in sidecar_paths(relpath) if (config.root / s).is_file())
     return Selection(sorted(data), sorted(orphans))
 
 
@@ -72,8 +78,15 @@ def relative_path(root: Path, raw: str) -> str:
     try:
         relpath = absolute.relative_to(root).as_posix()
     except ValueError:
-        raise PathError(f"{raw}: outside the checked root {root}") from None
-    return "" if relpath == "." else relpath
+        # The root is resolved; the path may reach it through a symlink. Resolve only the folder
+        # of a file, so that a symlinked data file keeps its own name.
+        real = Path(os.path.realpath(absolute)) if absolute.is_dir() \
+            else Path(os.path.realpath(absolute.parent)) / absolute.name
+        try:
+            relpath = real.relative_to(root).as_posix()
+        except ValueError:
+            raise PathError(f"{raw}: outside the checked root {root}") from None
+    return "" if relpath in (".", "") else relpath
 
 
 def _expand(root: Path, paths: Iterable[str]) -> list[str]:
@@ -85,6 +98,20 @@ def _expand(root: Path, paths: Iterable[str]) -> list[str]:
         else:
             out.append(relpath)
     return out
+
+
+def _claimed(locator: Locator, relpath: str) -> bool:
+    """Whether a sidecar or a manifest (without loading any sidecar) claims ``relpath``."""
+    if any((locator.root / sidecar).is_file() for sidecar in sidecar_paths(relpath)):
+        return True
+    directory = posixpath.dirname(relpath)
+    while True:
+        manifest = locator.manifest(directory)
+        if manifest is not None and manifest.error is None and manifest.matches(relpath):
+            return True
+        if not directory:
+            return False
+        directory = posixpath.dirname(directory)
 
 
 def _covered_by_manifest(root: Path, locator: Locator, relpath: str) -> list[str]:

@@ -109,17 +109,29 @@ def load_yaml(text: str) -> Document:
     return Document(data, lines)
 
 
+BOOL_TAG = "tag:yaml.org,2002:bool"
+STR_TAG = "tag:yaml.org,2002:str"
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
 @lru_cache(maxsize=1)
 def _loader_class() -> Any:
     """The safe loader (libyaml's when present) minus timestamp typing: dates stay strings, as the
-    schema expects RFC 3339 text, not a Python datetime."""
+    schema expects RFC 3339 text, not a Python datetime. Booleans are YAML 1.2's (true/false
+    only), so ``QP010: off`` in a configuration is the string "off", not False."""
+    import re
+
     import yaml
 
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    dropped = ("tag:yaml.org,2002:timestamp", BOOL_TAG)
     resolvers = {
-        first: [(tag, rx) for tag, rx in entries if tag != "tag:yaml.org,2002:timestamp"]
+        first: [(tag, rx) for tag, rx in entries if tag not in dropped]
         for first, entries in base.yaml_implicit_resolvers.items()
     }
+    core_bool = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+    for first in "tTfF":
+        resolvers.setdefault(first, []).insert(0, (BOOL_TAG, core_bool))
     return type("ProvenanceLoader", (base,), {"yaml_implicit_resolvers": resolvers})
 
 
@@ -135,7 +147,14 @@ def _inspect_nodes(root: Any) -> dict[tuple[str | int, ...], int]:
         if isinstance(node, yaml.MappingNode):
             seen: set[str] = set()
             for key_node, value_node in node.value:
-                key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in (
+                    STR_TAG, MERGE_TAG
+                ):
+                    what = (f"key '{key_node.value}'" if isinstance(key_node, yaml.ScalarNode)
+                            else "a collection used as a key")
+                    raise LoadError(f"{what} is not a string: keys must be text (quote it)",
+                                    key_node.start_mark.line + 1)
+                key = str(key_node.value)
                 if key in seen and key != "<<":
                     raise LoadError(f"duplicate key '{key}'", key_node.start_mark.line + 1)
                 seen.add(key)

@@ -34,14 +34,17 @@ def _translate(pattern: str) -> str:
         elif char == "?":
             out.append("[^/]")
         elif char == "[":
-            end = pattern.find("]", i + 1)
+            negated = pattern.startswith(("[!", "[^"), i)
+            first = i + 2 if negated else i + 1
+            # A "]" right after "[" or "[!" is a member, not the end (as in fnmatch and git).
+            end = pattern.find("]", first + 1 if pattern.startswith("]", first) else first)
             if end == -1:
                 out.append(re.escape(char))
             else:
-                body = pattern[i + 1 : end].replace("\\", "\\\\")
-                if body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append(f"[{body}]")
+                members = "".join(
+                    f"\\{c}" if c in "\\[]^&~|" else c for c in pattern[first:end]
+                )
+                out.append(f"[^/{members}]" if negated else f"[{members}]")
                 i = end
         else:
             out.append(re.escape(char))
@@ -50,10 +53,19 @@ def _translate(pattern: str) -> str:
     return body if anchored else f"(?:.*/)?{body}"
 
 
+class GlobError(ValueError):
+    """A pattern that cannot be used, such as ``[z-a]``."""
+
+
 @lru_cache(maxsize=256)
 def _compile(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
     if not patterns:
         return None
+    for pattern in patterns:
+        try:
+            re.compile(_translate(pattern))
+        except re.error as exc:
+            raise GlobError(f"bad glob pattern '{pattern}': {exc.msg}") from None
     alternatives = "|".join(f"(?:{_translate(p)})" for p in patterns)
     return re.compile(f"(?:{alternatives})\\Z", re.DOTALL)
 

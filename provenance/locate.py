@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from provenance.documents import Document, LoadError, load_file
-from provenance.globs import GlobSet
+from provenance.documents import Document, LoadError, format_path, load_file
+from provenance.globs import GlobError, GlobSet
 
 SIDECAR_SUFFIXES = (".provenance.yaml", ".provenance.json")
 MANIFEST_NAME = "provenance.yaml"
@@ -34,6 +34,15 @@ class Claim:
     prefix: tuple[str | int, ...] = ()
     moved: Mapping[str, tuple[str | int, ...]] = field(default_factory=dict)
     load_error: LoadError | None = None
+
+    def describe(self) -> str:
+        """How a message names this claim: the file, the manifest entry, or the embedded member."""
+        if self.kind == "embedded":
+            return "its embedded 'provenance' member"
+        if self.kind == "manifest":
+            index = self.prefix[1] if len(self.prefix) > 1 else "?"
+            return f"{self.source} (datasets[{index}])"
+        return self.source
 
     def line_of(self, path: Sequence[str | int]) -> int | None:
         if self.load_error is not None:
@@ -155,15 +164,20 @@ class Locator:
         problems = schema.validate("manifest", document.data)
         if problems:
             first = problems[0]
-            from provenance.documents import format_path
-
             message = f"{format_path(first.path)}: {first.message}"
             return Manifest(relpath, directory, document,
                             error=LoadError(message, document.line_of(first.path)))
         entries = []
         for index, entry in enumerate(document.data["datasets"]):
             files = entry["files"]
-            entries.append((index, GlobSet((files,) if isinstance(files, str) else files), entry))
+            try:
+                globs = GlobSet((files,) if isinstance(files, str) else files)
+            except GlobError as exc:
+                where = ("datasets", index, "files")
+                return Manifest(relpath, directory, document,
+                                error=LoadError(f"{format_path(where)}: {exc}",
+                                                document.line_of(where)))
+            entries.append((index, globs, entry))
         return Manifest(relpath, directory, document, entries)
 
 

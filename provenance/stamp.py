@@ -40,13 +40,12 @@ def parse_agent(spec: str) -> dict[str, str]:
     """``[TYPE:]ID``; a prefix is a type only when it is one (so ``llama3:8b`` stays a model)."""
     kind, sep, ident = spec.partition(":")
     if sep and kind in AGENT_TYPES:
-        spec = ident
+        ident = ident.strip()
     else:
-        kind = "model"
-    spec = spec.strip()
-    if not spec:
+        kind, ident = "model", spec.strip()
+    if not ident:
         raise StampError(f"'{spec}': agent needs an id")
-    return {"type": kind, "id": spec}
+    return {"type": kind, "id": ident}
 
 
 def now_rfc3339() -> str:
@@ -69,14 +68,19 @@ def build_record(existing: Mapping[str, Any] | None, request: StampRequest, fact
     if request.validators or request.method:
         validators = [parse_agent(s) for s in request.validators] or _as_list(
             record.get("validator"))
-        if request.method:
-            validators = [{**agent, "method": request.method} for agent in validators]
+        if request.method:  # an agent that is not a mapping is left for the schema to report
+            validators = [{**agent, "method": request.method} if isinstance(agent, Mapping)
+                          else agent for agent in validators]
         record["validator"] = _one_or_list(validators)
     for key in ("generator", "validator"):
         if key not in record:
             raise StampError(f"a new record needs --{key}")
     if request.trains:
-        record["trains"] = list(dict.fromkeys([*record.get("trains", []), *request.trains]))
+        trains: list[Any] = []
+        for model in [*_as_list(record.get("trains")), *request.trains]:
+            if model not in trains:
+                trains.append(model)
+        record["trains"] = trains
     if request.license:
         record["license"] = request.license
     if request.description:

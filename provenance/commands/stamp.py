@@ -17,7 +17,13 @@ from provenance.atomic import write_atomic
 from provenance.config import Config, ConfigError
 from provenance.discovery import PathError, relative_path
 from provenance.findings import Finding
-from provenance.locate import SIDECAR_SUFFIXES, Claim, Locator
+from provenance.locate import (
+    SIDECAR_SUFFIXES,
+    Claim,
+    Locator,
+    data_path_of_sidecar,
+    is_manifest,
+)
 from provenance.reporters.text import format_finding
 from provenance.rules import Severity
 from provenance.stamp import StampError, StampRequest, binding, build_record, now_rfc3339
@@ -48,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
 def _stamp_one(config: Config, locator: Locator, relpath: str, request: StampRequest,
                force_sidecar: bool) -> int:
     path = config.root / relpath
+    if data_path_of_sidecar(relpath) is not None or is_manifest(relpath):
+        raise StampError("is a provenance file: stamp the data file it describes")
     if not path.is_file():
         raise StampError("no such data file")
     facts = datafile.inspect(path)
@@ -57,7 +65,11 @@ def _stamp_one(config: Config, locator: Locator, relpath: str, request: StampReq
         return 1
     claims = locator.claims(relpath, facts.embedded)
     top = max((claim.level for claim in claims), default=None)
-    winner = next((claim for claim in claims if claim.level == top), None)
+    winners = [claim for claim in claims if claim.level == top]
+    if len(winners) > 1:
+        raise StampError("claimed by both " + " and ".join(c.describe() for c in winners)
+                         + ": keep one, then stamp again")
+    winner = winners[0] if winners else None
     if winner is not None and winner.kind == "embedded":
         raise StampError("provenance is embedded in the data file, and qa-provenance never "
                          "writes data files: update its 'provenance' member yourself")

@@ -1,0 +1,173 @@
+"""Shared helpers: a throwaway data repository in ``tmp_path`` and a CLI runner.
+
+Tests build real files and call ``provenance.cli.main`` in-process; nothing is mocked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+import yaml
+
+from provenance.cli import main
+
+# Small, real-looking extractive QA records.
+QA_ROWS: list[dict[str, str]] = [
+    {
+        "question": "At what temperature does water boil at sea level?",
+        "answer": "100 degrees Celsius",
+        "context": "At standard atmospheric pressure, pure water boils at 100 degrees Celsius.",
+    },
+    {
+        "question": "Who wrote Pride and Prejudice?",
+        "answer": "Jane Austen",
+        "context": "Pride and Prejudice is an 1813 novel of manners by Jane Austen.",
+    },
+    {
+        "question": "What is the capital of Australia?",
+        "answer": "Canberra",
+        "context": "Canberra is the capital city of Australia.",
+    },
+]
+
+GENERATOR = {"type": "model", "id": "openai/gpt-4o-2024-08-06", "role": "both"}
+VALIDATOR = {"type": "human", "id": "Acme Annotation Team", "method": "human-review"}
+
+
+def jsonl_bytes(rows: Sequence[Mapping[str, Any]] = QA_ROWS) -> bytes:
+    return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows).encode("utf-8")
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def lines(self) -> list[str]:
+        """Finding lines on stdout (everything but the summary)."""
+        return [line for line in self.out.splitlines() if not line.startswith("qa-provenance:")]
+
+    @property
+    def summary(self) -> str:
+        last = [line for line in self.out.splitlines() if line.startswith("qa-provenance:")]
+        return last[-1] if last else ""
+
+    def has(self, prefix: str) -> bool:
+        """A finding line (stdout or stderr) starts with ``prefix``, e.g. ``a.jsonl:3: QP002``."""
+        return any(line.startswith(prefix) for line in (self.out + self.err).splitlines())
+
+    def codes(self) -> set[str]:
+        out = set()
+        for line in (self.out + self.err).splitlines():
+            _, sep, rest = line.partition(": QP")
+            if sep:
+                out.add("QP" + rest[:3])
+        return out
+
+
+class Repo:
+    """A data repository rooted at ``root`` (which also holds an empty ``.git`` folder)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path(self, rel: str) -> Path:
+        return self.root / rel
+
+    def write(self, rel: str, content: str | bytes) -> Path:
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+        return path
+
+    def read(self, rel: str) -> str:
+        return (self.root / rel).read_text(encoding="utf-8")
+
+    def exists(self, rel: str) -> bool:
+        return (self.root / rel).exists()
+
+    def jsonl(self, rel: str, rows: Sequence[Mapping[str, Any]] = QA_ROWS) -> Path:
+        return self.write(rel, jsonl_bytes(rows))
+
+    def sha256(self, rel: str) -> str:
+        return sha256_bytes((self.root / rel).read_bytes())
+
+    def record(self, rel: str | None = None, **fields: Any) -> dict[str, Any]:
+        """A valid record (bound to ``rel``'s bytes when given); ``fields`` override or add keys;
+        a field set to None is removed."""
+        record: dict[str, Any] = {"generator": dict(GENERATOR), "validator": dict(VALIDATOR)}
+        if rel is not None:
+            record["digest"] = {"sha256": self.sha256(rel)}
+        for key, value in fields.items():
+            if value is None:
+                record.pop(key, None)
+            else:
+                record[key] = value
+        return record
+
+    def sidecar(self, rel: str, record: Mapping[str, Any] | None = None, *, fmt: str = "yaml",
+                **fields: Any) -> Path:
+        """Write ``rel``'s sidecar; by default a valid record bound to the file's bytes."""
+        data = dict(record) if record is not None else self.record(rel, **fields)
+        if fmt == "json":
+            return self.write(f"{rel}.provenance.json", json.dumps(data, indent=2) + "\n")
+        return self.write(f"{rel}.provenance.yaml", dump_yaml(data))
+
+    def load_yaml(self, rel: str) -> Any:
+        return yaml.safe_load(self.read(rel))
+
+
+def dump_yaml(data: Any) -> str:
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def line_of(text: str, needle: str) -> int:
+    """1-based number of the first line of ``text`` containing ``needle``."""
+    for number, line in enumerate(text.splitlines(), 1):
+        if needle in line:
+            return number
+    raise AssertionError(f"{needle!r} not in text")
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Repo]:
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    monkeypatch.chdir(root)
+    monkeypatch.delenv("QA_PROVENANCE_DEBUG", raising=False)
+    yield Repo(root.resolve())
+
+
+Runner = Callable[..., Result]
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Runner:
+    """Run the CLI in-process; every run must end without a traceback or an internal error."""
+
+    def _run(*args: str) -> Result:
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse: usage errors, --help, --version
+            code = exc.code if isinstance(exc.code, int) else 1
+        captured = capsys.readouterr()
+        assert "Traceback" not in captured.err, captured.err
+        assert "internal error" not in captured.err, captured.err
+        return Result(code, captured.out, captured.err)
+
+    return _run

@@ -1,0 +1,53 @@
+"""Gitignore-style globs used by the configuration and by manifests."""
+
+from __future__ import annotations
+
+import pytest
+
+from provenance.globs import GlobError, GlobSet
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path", "matches"),
+    [
+        ("*.jsonl", "train.jsonl", True),
+        ("*.jsonl", "a/b/train.jsonl", True),
+        ("*.jsonl", "train.jsonl.provenance.yaml", False),
+        ("data/*.json", "data/qa.json", True),
+        ("data/*.json", "data/sub/qa.json", False),
+        ("data/*.json", "x/data/qa.json", False),
+        ("/data/*.json", "data/qa.json", True),
+        ("data/**/*.json", "data/qa.json", True),
+        ("data/**/*.json", "data/a/b/qa.json", True),
+        ("**/data/**/*.json", "x/y/data/qa.json", True),
+        ("**/data/**/*.json", "mydata/qa.json", False),
+        ("scratch/", "scratch/a/b.jsonl", True),
+        ("scratch/", "other/scratch/b.jsonl", True),  # gitignore: a trailing slash does not anchor
+        ("legacy/**", "legacy/a.jsonl", True),
+        ("train-?.jsonl", "train-1.jsonl", True),
+        ("train-?.jsonl", "train-10.jsonl", False),
+        ("train-[0-9].jsonl", "train-7.jsonl", True),
+        ("train-[!0-9].jsonl", "train-x.jsonl", True),
+        ("train-[!0-9].jsonl", "train-7.jsonl", False),
+        ("a[!x]b", "a/b", False),
+        ("[]]x", "]x", True),
+        ("[]", "[]", True),
+        ("a[b", "a[b", True),
+        ("qa (v2).jsonl", "qa (v2).jsonl", True),
+        ("qa.v2+.jsonl", "qaxv2.jsonl", False),
+    ],
+)
+def test_matching(pattern: str, path: str, matches: bool) -> None:
+    assert GlobSet([pattern]).matches(path) is matches
+
+
+def test_empty_set_matches_nothing() -> None:
+    globs = GlobSet([])
+    assert not globs
+    assert not globs.matches("a.jsonl")
+
+
+@pytest.mark.parametrize("pattern", ["[z-a].jsonl", "data/[9-0]*"])
+def test_bad_pattern_raises_glob_error(pattern: str) -> None:
+    with pytest.raises(GlobError, match=r"bad glob pattern .*: bad character range"):
+        GlobSet([pattern])
