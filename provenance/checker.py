@@ -1,30 +1,59 @@
 """The check pipeline: select files, read each once, find its provenance, apply the rules.
 
-Only orchestration lives here; reading is in ``datafile`` and ``locate``, the rules in ``checks``,
-output in ``reporters``. Severity comes from the configuration, per rule and per path.
+Only orchestration lives here; reading is in ``datafile``, ``readers`` and ``locate``, the rules in
+``checks``, ``per_record`` and ``lineage``, output in ``reporters``. Severity comes from the
+configuration, per rule and per path.
 """
 
 from __future__ import annotations
 
+import posixpath
+from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from provenance import checks, datafile, rules
-from provenance.config import Config
-from provenance.discovery import select
+from provenance.config import Config, ConfigError
+from provenance.discovery import select, walk
 from provenance.findings import FileResult, Finding, RunResult
-from provenance.locate import Claim, Locator
+from provenance.lineage_build import DatasetFacts
+from provenance.locate import Claim, Locator, data_path_of_sidecar, is_manifest
 from provenance.record import Record
 from provenance.rules import Rule, Severity
 
+if TYPE_CHECKING:
+    from provenance.independence import Judge
+    from provenance.per_record import RecordScan
+    from provenance.registry import Registry
+
 PLACEHOLDER_DIGEST = {"sha256": "0" * 64}
+
+
+@dataclass
+class _FileState:
+    """What one file's check gathers on the way; turned into a FileResult at the end."""
+
+    relpath: str
+    findings: list[Finding] = field(default_factory=list)
+    notices: tuple[str, ...] = ()
+    claim: Claim | None = None
+    record: Record | None = None
+    scan: RecordScan | None = None
 
 
 class Checker:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.locator = Locator(config.root)
+        self._registry: Registry | None = None
+        self._judges: dict[str, Judge] = {}
+        self._lineage_inputs: dict[str, DatasetFacts] = {}
+        self._share_by_folder: dict[str, dict[str, float]] = defaultdict(
+            lambda: defaultdict(float))
 
+    # the run --------------------------------------------------------------------------------
     def run(self, paths: Iterable[str] | None = None) -> RunResult:
         selection = select(self.config, self.locator, paths)
         result = RunResult()
@@ -40,53 +69,73 @@ class Checker:
             assert manifest.error is not None
             self._add(result.extra, manifest.relpath, rules.INVALID, manifest.error.line,
                       manifest.error.message, manifest.relpath)
+        self._folder_shares(result.extra)
+        if selection.data:
+            self._lineage(result.extra, set(selection.data), full=paths is None)
         return result
 
     def check_file(self, relpath: str) -> FileResult:
-        findings: list[Finding] = []
+        state = _FileState(relpath)
         facts = datafile.inspect(self.config.root / relpath)
-        notices = tuple(facts.notices)
+        state.notices = tuple(facts.notices)
         for problem in checks.data_problems(facts):
-            self._add(findings, relpath, problem.rule, problem.data_line, problem.message, relpath)
+            self._add(state.findings, relpath, problem.rule, problem.data_line, problem.message,
+                      relpath)
+        if facts.problem is None and facts.lfs_oid is None:
+            state.scan = self._scan(state, facts)
 
         claims = self.locator.claims(relpath, facts.embedded)
+        top = max((claim.level for claim in claims), default=None)
+        winners = [claim for claim in claims if claim.level == top]
         if not claims:
-            broken = self.locator.under_broken_manifest(relpath)
-            if broken is None:
-                self._add(findings, relpath, rules.MISSING, None,
+            if self.locator.under_broken_manifest(relpath) is None:
+                self._add(state.findings, relpath, rules.MISSING, None,
                           "no provenance record (create one with: qa-provenance stamp "
                           f"{relpath} --generator ID --validator ID)", relpath)
-            return FileResult(relpath, None, findings=tuple(findings), notices=notices)
-
-        top = max(claim.level for claim in claims)
-        winners = [claim for claim in claims if claim.level == top]
-        if len(winners) > 1:
+        elif len(winners) > 1:
             names = " and ".join(claim.describe() for claim in winners)
-            self._add(findings, relpath, rules.CONFLICT, None,
+            self._add(state.findings, relpath, rules.CONFLICT, None,
                       f"claimed by both {names}: keep one", relpath)
-            return FileResult(relpath, winners[0].source, findings=tuple(findings),
-                              notices=notices)
+            state.claim = winners[0]
+        else:
+            state.claim = winners[0]
+            state.record = self._record(state.claim, relpath, state.findings, state.scan)
+            if state.record is not None:
+                self._record_rules(state, facts)
+        self._record_offences(state)
+        self._remember(state)
+        return self._result(state)
 
-        claim = winners[0]
-        record = self._record(claim, relpath, findings)
-        if record is None:
-            return FileResult(relpath, claim.source, findings=tuple(findings), notices=notices)
-        problems = checks.identity_problems(record)
-        if facts.problem is None:
-            problems = checks.content_problems(record, facts) + problems
-        for problem in problems:
-            self._add(findings, claim.source, problem.rule, claim.line_of(problem.field),
-                      problem.message, relpath)
-        return FileResult(
-            relpath,
-            claim.source,
-            generators=tuple(agent.id for agent in record.generators),
-            validators=tuple(agent.id for agent in record.validators),
-            findings=tuple(findings),
-            notices=notices,
-        )
+    # per file -------------------------------------------------------------------------------
+    def _scan(self, state: _FileState, facts: datafile.DataFacts) -> RecordScan | None:
+        """Read every record when the file's format names per-record agents."""
+        from provenance import profiles, readers
 
-    def _record(self, claim: Claim, relpath: str, findings: list[Finding]) -> Record | None:
+        fmt = datafile.format_of(state.relpath)
+        if fmt is None:
+            return None
+        keys = self.config.record_keys or readers.DEFAULT_RECORD_KEYS
+        path = self.config.root / state.relpath
+        try:
+            first = next(iter(readers.read_records(path, fmt, document=facts.document,
+                                                   record_keys=keys)), None)
+            mapping = self.config.record_mapping(state.relpath)
+            profile = profiles.choose(mapping, first.data if first else None)
+            if profile is None or not profile.has_agents:
+                return None
+            from provenance.per_record import scan
+
+            items = readers.read_records(path, fmt, document=facts.document, record_keys=keys)
+            return scan(items, profile, self.judge_for(state.relpath))
+        except readers.ReadError as exc:
+            self._add(state.findings, state.relpath, rules.UNREADABLE, exc.line, exc.message,
+                      state.relpath)
+        except profiles.ProfileError as exc:
+            raise ConfigError(f"{self.config.source}: {exc}") from None
+        return None
+
+    def _record(self, claim: Claim, relpath: str, findings: list[Finding],
+                scan: RecordScan | None) -> Record | None:
         """Validate the claim's record; None when it cannot be used for further checks."""
         if claim.load_error is not None:
             self._add(findings, claim.source, rules.INVALID, claim.load_error.line,
@@ -98,12 +147,17 @@ class Checker:
             self._add(findings, claim.source, rules.INVALID, claim.line_of(()),
                       f"provenance must be a mapping of fields, not {kind}", relpath)
             return None
-        if claim.kind == "manifest" and "digest" not in raw:
+        if "digest" not in raw:
             self._add(findings, claim.source, rules.DIGEST, claim.line_of(()),
                       f"no digest binds '{relpath}' (not stamped): run qa-provenance stamp "
                       f"{relpath}", relpath)
             raw = {**raw, "digest": PLACEHOLDER_DIGEST}
         problems = checks.record_problems(raw)
+        problems += checks.missing_agent_problems(
+            raw,
+            records_name_generators=bool(scan and scan.generators),
+            records_name_validators=bool(scan and scan.validators),
+        )
         for problem in problems:
             self._add(findings, claim.source, problem.rule, claim.line_of(problem.field),
                       problem.message, relpath)
@@ -115,8 +169,182 @@ class Checker:
                             record.trains, record.derived_from, record.sources, raw)
         return record
 
+    def _record_rules(self, state: _FileState, facts: datafile.DataFacts) -> None:
+        assert state.claim is not None and state.record is not None
+        record, claim, scan = state.record, state.claim, state.scan
+        judge = self.judge_for(state.relpath)
+        problems = checks.content_problems(record, facts) if facts.problem is None else []
+        problems += checks.identity_problems(record, judge)
+        record_generators = tuple(scan.generators.values()) if scan else ()
+        problems += checks.training_problems(record, record_generators, judge)
+        if scan is not None:
+            problems += checks.contradiction_problems(
+                record, tuple(scan.generators.values()), tuple(scan.validators.values()), judge
+            )
+        for problem in problems:
+            self._add(state.findings, claim.source, problem.rule, claim.line_of(problem.field),
+                      problem.message, state.relpath)
+
+    def _record_offences(self, state: _FileState) -> None:
+        """Per-record findings, one line per kind of offence, located at its first record."""
+        scan = state.scan
+        if scan is None:
+            return
+        validated = state.record is not None and bool(state.record.validators)
+        for offence in scan.offences.values():
+            if validated and offence.rule is rules.SELF_ANSWERED:
+                continue  # the file-level validator checks what the records' generators wrote
+            where = ", ".join(offence.locations)
+            more = ", ..." if offence.count > len(offence.locations) else ""
+            self._add(state.findings, state.relpath, offence.rule, offence.first_line,
+                      f"{offence.count} of {scan.total} records: {offence.message} "
+                      f"(records {where}{more})", state.relpath)
+        share = self.config.generator_share(state.relpath)
+        if share is not None and scan.with_agents:
+            name, count = scan.generator_counts.most_common(1)[0]
+            if count / scan.with_agents > share:
+                self._add(state.findings, state.relpath, rules.GENERATOR_SHARE, None,
+                          f"generator '{name}' produced {count} of {scan.with_agents} records "
+                          f"({count / scan.with_agents:.0%}), more than max-generator-share "
+                          f"{share:.0%}", state.relpath)
+
+    def _remember(self, state: _FileState) -> None:
+        """Keep what the folder-share rule and the lineage graph need, not the records."""
+        record, scan = state.record, state.scan
+        folder = posixpath.dirname(state.relpath)
+        if scan is not None and scan.generator_counts:
+            for name, count in scan.generator_counts.items():
+                self._share_by_folder[folder][name] += count
+        elif record is not None and record.generators and record.records:
+            for agent in record.generators:
+                self._share_by_folder[folder][agent.id] += record.records / len(record.generators)
+        if state.claim is None:
+            return
+        facts = DatasetFacts(state.relpath, state.claim.source)
+        if record is not None:
+            facts.generators.extend(record.generators)
+            facts.validators.extend(record.validators)
+            facts.trains.extend(record.trains)
+            facts.derived_from.extend(record.derived_from)
+        if scan is not None:
+            facts.generators.extend(scan.generators.values())
+            facts.validators.extend(scan.validators.values())
+        self._lineage_inputs[state.relpath] = facts
+
+    def _result(self, state: _FileState) -> FileResult:
+        record, scan = state.record, state.scan
+        generators = [a.id for a in record.generators] if record else []
+        validators = [a.id for a in record.validators] if record else []
+        if scan is not None:
+            generators += [a.id for a in scan.generators.values() if a.id not in generators]
+            validators += [a.id for a in scan.validators.values() if a.id not in validators]
+        return FileResult(
+            state.relpath,
+            state.claim.source if state.claim else None,
+            generators=tuple(generators),
+            validators=tuple(validators),
+            findings=tuple(state.findings),
+            notices=state.notices,
+            profile=scan.profile.name if scan else None,
+            pairs=tuple((g, v, n) for (g, v), n in scan.pairs.most_common()) if scan else (),
+        )
+
+    # across files ---------------------------------------------------------------------------
+    def _folder_shares(self, out: list[Finding]) -> None:
+        for folder, counts in sorted(self._share_by_folder.items()):
+            shown = folder or "."
+            share = self.config.generator_share(posixpath.join(folder, "x") if folder else "x")
+            total = sum(counts.values())
+            if share is None or not total or len(self._files_in(folder)) < 2:
+                continue
+            name, count = max(counts.items(), key=lambda item: item[1])
+            if count / total > share:
+                self._add(out, shown, rules.GENERATOR_SHARE, None,
+                          f"generator '{name}' produced {count:.0f} of {total:.0f} records in this "
+                          f"folder ({count / total:.0%}), more than max-generator-share "
+                          f"{share:.0%}", posixpath.join(folder, "x") if folder else "x")
+
+    def _files_in(self, folder: str) -> list[str]:
+        return [p for p in self._lineage_inputs if posixpath.dirname(p) == folder]
+
+    def _lineage(self, out: list[Finding], checked: set[str], *, full: bool) -> None:
+        from provenance.lineage_build import build_graph
+
+        inputs = dict(self._collect_other_records(checked))
+        inputs.update(self._lineage_inputs)
+        graph = build_graph(self.config.root, inputs.values(), self.registry())
+        for loop in graph.loops():
+            if not loop.through_data:
+                continue  # the per-file rules already report it
+            dataset = graph.labels.get(loop.dataset, loop.dataset)
+            touched = {graph.labels.get(e.src) for e in loop.edges} | {dataset}
+            if not full and not touched & checked:
+                continue
+            facts = inputs.get(dataset)
+            where = facts.source if facts else dataset
+            self._add(out, where, rules.LINEAGE_LOOP, None,
+                      f"lineage loop: {graph.describe(loop)}", dataset)
+
+    def _collect_other_records(self, checked: set[str]) -> Iterable[tuple[str, DatasetFacts]]:
+        """File-level records of datasets not checked in this run (sidecars and manifests)."""
+        for relpath in walk(self.config.root):
+            data = data_path_of_sidecar(relpath)
+            targets: list[str] = []
+            if data is not None and data not in checked:
+                targets = [data]
+            elif is_manifest(relpath):
+                manifest = self.locator.manifest(posixpath.dirname(relpath))
+                if manifest is not None and manifest.error is None:
+                    targets = [t for t in _manifest_subjects(manifest) if t not in checked]
+            for target in targets:
+                claims = self.locator.claims(target)
+                if not claims:
+                    continue
+                claim = max(claims, key=lambda c: c.level)
+                if isinstance(claim.record, dict):
+                    try:
+                        record = Record.from_mapping(claim.record)
+                    except (KeyError, TypeError, ValueError):
+                        continue
+                    yield target, DatasetFacts(target, claim.source, list(record.generators),
+                                               list(record.validators), list(record.trains),
+                                               list(record.derived_from))
+
+    # shared ---------------------------------------------------------------------------------
+    def registry(self) -> Registry:
+        """Built-in models, the configuration's ``models:``, and the repository's model cards."""
+        if self._registry is None:
+            from provenance.model_cards import load_cards
+            from provenance.registry import Registry, entries_from_config
+
+            try:
+                configured = entries_from_config(list(self.config.models),
+                                                 self.config.source or "configuration")
+            except ValueError as exc:
+                raise ConfigError(str(exc)) from None
+            cards = load_cards(self.config.root,
+                               (p for p in walk(self.config.root) if p.endswith("README.md")))
+            self._registry = Registry.builtin().extended([*configured, *cards])
+        return self._registry
+
+    def judge_for(self, relpath: str) -> Judge:
+        from provenance.independence import Judge, Policy
+
+        policy = self.config.policy(relpath)
+        if policy not in self._judges:
+            self._judges[policy] = Judge(self.registry(), Policy(policy))
+        return self._judges[policy]
+
     def _add(self, out: list[Finding], path: str, rule: Rule, line: int | None, message: str,
              governed_by: str) -> None:
         severity = self.config.severity(rule, governed_by)
         if severity is not Severity.OFF:
             out.append(Finding(path, rule, message, severity, line))
+
+
+def _manifest_subjects(manifest: Any) -> list[str]:
+    out = []
+    for _index, _globs, entry in manifest.entries:
+        for key in entry.get("subjects") or {}:
+            out.append(posixpath.join(manifest.directory, key) if manifest.directory else key)
+    return out

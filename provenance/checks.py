@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from provenance import rules
 from provenance.datafile import DataFacts
 from provenance.record import Agent, Record
 from provenance.rules import Rule
+
+if TYPE_CHECKING:
+    from provenance.independence import Judge
 
 # Words that say what kind of agent it is but not who: an identity must name someone.
 PLACEHOLDER_IDS = frozenset(
@@ -98,35 +101,73 @@ def content_problems(record: Record, facts: DataFacts) -> list[Problem]:
     return out
 
 
-def identity_problems(record: Record) -> list[Problem]:
-    """Identical-source and self-training loops within one record."""
-    # Imported here: the identity table needs PyYAML, which a run that finds no dataset never loads.
-    from provenance.identity import same_source
+def missing_agent_problems(raw: Mapping[str, Any], *, records_name_generators: bool,
+                           records_name_validators: bool) -> list[Problem]:
+    """Generator and validator are required unless every record names its own."""
+    out = []
+    for role, covered in (("generator", records_name_generators),
+                          ("validator", records_name_validators)):
+        if role not in raw and not covered:
+            out.append(Problem(
+                rules.INVALID,
+                f"(top level): '{role}' is required (the records do not name their {role}s)",
+                (),
+            ))
+    return out
+
+
+def identity_problems(record: Record, judge: Judge) -> list[Problem]:
+    """Identical-source, same-family and self-answered checks on the file-level agents."""
+    from provenance.per_record import record_problems as agent_problems
 
     out = []
-    for v_index, validator in enumerate(record.validators):
-        for generator in record.generators:
-            if same_source(validator, generator):
-                out.append(Problem(
-                    rules.IDENTICAL_SOURCE,
-                    f"validator {validator.describe()} is the same source as generator "
-                    f"{generator.describe()} ({_key(validator)}): an independent validator "
-                    "must come from a different source",
-                    _agent_field(record, "validator", v_index),
-                ))
-                break
+    for _ident, rule, message in agent_problems(record.generators, record.validators, judge):
+        if rule is rules.IDENTICAL_SOURCE:
+            message += ": an independent validator must come from a different source"
+        field = ("validator",) if rule in (rules.IDENTICAL_SOURCE, rules.SAME_FAMILY) \
+            else ("generator",)
+        out.append(Problem(rule, message, _agent_field(record, field[0], message)))
+    return out
+
+
+def training_problems(record: Record, record_generators: tuple[Agent, ...],
+                      judge: Judge) -> list[Problem]:
+    """A model the data trains that is, or derives from, one of its generators."""
+    out = []
+    generators = (*record.generators, *record_generators)
     for t_index, target in enumerate(record.trains):
         trained = Agent(type="model", id=target)
-        for generator in record.generators:
-            if same_source(trained, generator):
+        for generator in generators:
+            verdict = judge.judge(trained, generator)
+            if verdict.loop:
                 out.append(Problem(
                     rules.SELF_TRAINING,
                     f"trains model '{target}', which generated this data ({generator.describe()}, "
-                    f"{_key(generator)}): a model learning from its own output is the self-study "
+                    f"{verdict.why}): a model learning from its own output is the self-study "
                     "loop",
                     ("trains", t_index),
                 ))
                 break
+    return out
+
+
+def contradiction_problems(record: Record, record_generators: tuple[Agent, ...],
+                           record_validators: tuple[Agent, ...], judge: Judge) -> list[Problem]:
+    """Agents the records name that the file-level record, where it names any, does not list."""
+    out = []
+    for role, declared, found in (("generator", record.generators, record_generators),
+                                  ("validator", record.validators, record_validators)):
+        if not declared:
+            continue
+        for agent in found:
+            if not any(judge.judge(agent, other).relation.value == "same" for other in declared):
+                listed = ", ".join(a.describe() for a in declared)
+                out.append(Problem(
+                    rules.CONTRADICTION,
+                    f"the records name {role} {agent.describe()}, but this record lists only "
+                    f"{listed}",
+                    (role,),
+                ))
     return out
 
 
@@ -136,12 +177,11 @@ def data_problems(facts: DataFacts) -> list[Problem]:
     return [Problem(rules.UNREADABLE, facts.problem, data_line=facts.problem_line)]
 
 
-def _key(agent: Agent) -> str:
-    from provenance.identity import canonical_agent, canonical_model_id
-
-    return f"both '{canonical_model_id(agent.id)}'" if agent.type == "model" \
-        else f"both '{canonical_agent(agent)[1]}'"
-
-
-def _agent_field(record: Record, role: str, index: int) -> tuple[str | int, ...]:
-    return (role, index) if isinstance(record.raw.get(role), list) else (role,)
+def _agent_field(record: Record, role: str, message: str) -> tuple[str | int, ...]:
+    """Point at the agent a message names, for its line number."""
+    agents = record.validators if role == "validator" else record.generators
+    if isinstance(record.raw.get(role), list):
+        for index, agent in enumerate(agents):
+            if agent.describe() in message:
+                return (role, index)
+    return (role,)

@@ -41,6 +41,16 @@ class ConfigError(Exception):
 class Override:
     files: GlobSet
     rules: Mapping[str, Severity]
+    max_generator_share: float | None = None
+    independence: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordMapping:
+    """How to read the records of files matching ``files``: a profile name or field paths."""
+
+    files: GlobSet
+    settings: Mapping[str, Any]
 
 
 @dataclass
@@ -51,9 +61,36 @@ class Config:
     exclude: GlobSet = field(default_factory=lambda: GlobSet(()))
     rules: Mapping[str, Severity] = field(default_factory=dict)
     overrides: tuple[Override, ...] = ()
+    independence: str = "lineage"
+    max_generator_share: float | None = None
+    record_keys: tuple[str, ...] = ()
+    record_mappings: tuple[RecordMapping, ...] = ()
+    models: tuple[Mapping[str, Any], ...] = ()
 
     def is_dataset(self, relpath: str) -> bool:
         return self.include.matches(relpath) and not self.exclude.matches(relpath)
+
+    def generator_share(self, relpath: str) -> float | None:
+        share = self.max_generator_share
+        for override in self.overrides:
+            if override.max_generator_share is not None and override.files.matches(relpath):
+                share = override.max_generator_share
+        return share
+
+    def policy(self, relpath: str) -> str:
+        policy = self.independence
+        for override in self.overrides:
+            if override.independence is not None and override.files.matches(relpath):
+                policy = override.independence
+        return policy
+
+    def record_mapping(self, relpath: str) -> Mapping[str, Any] | None:
+        """The last configured record mapping whose globs match, if any."""
+        chosen = None
+        for mapping in self.record_mappings:
+            if mapping.files.matches(relpath):
+                chosen = mapping.settings
+        return chosen
 
     def severity(self, rule: Rule, relpath: str) -> Severity:
         level = self.rules.get(rule.code, rule.default)
@@ -93,8 +130,13 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
     try:
         overrides = tuple(
             Override(GlobSet(_globs(item["files"])),
-                     _rule_levels(item["rules"], where, ("overrides", index, "rules")))
+                     _rule_levels(item.get("rules") or {}, where, ("overrides", index, "rules")),
+                     item.get("max-generator-share"), item.get("independence"))
             for index, item in enumerate(raw.get("overrides") or ())
+        )
+        mappings = tuple(
+            RecordMapping(GlobSet(_globs(item["files"])), item)
+            for item in raw.get("records") or ()
         )
         return Config(
             root=root,
@@ -103,6 +145,11 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
             exclude=GlobSet(_globs(raw.get("exclude"))),
             rules=_rule_levels(raw.get("rules") or {}, where, ("rules",)),
             overrides=overrides,
+            independence=raw.get("independence", "lineage"),
+            max_generator_share=raw.get("max-generator-share"),
+            record_keys=tuple(raw.get("record-keys") or ()),
+            record_mappings=mappings,
+            models=tuple(raw.get("models") or ()),
         )
     except GlobError as exc:
         raise ConfigError(f"{path}: {exc}") from None

@@ -45,6 +45,7 @@ class DataFacts:
     embedded: Any = None
     embedded_sha256: str | None = None
     lfs_oid: str | None = None
+    document: Any = None  # a JSON file's parsed data part, kept for the record readers
     notices: list[str] = field(default_factory=list)
 
     @property
@@ -186,6 +187,7 @@ def _read_json(handle: BinaryIO, facts: DataFacts) -> None:
         except ValueError:
             facts.problem = "data part holds NaN or Infinity, which has no canonical JSON form"
             return
+    facts.document = document
     facts.records = count_json_records(document)
 
 

@@ -29,6 +29,8 @@ class FileResult:
     validators: tuple[str, ...] = ()
     findings: tuple[Finding, ...] = ()
     notices: tuple[str, ...] = ()
+    profile: str | None = None  # the record profile, when records were read
+    pairs: tuple[tuple[str, str, int], ...] = ()  # (generators, validators, records) per pair
 
     @property
     def ok(self) -> bool:

@@ -58,6 +58,32 @@ SELF_TRAINING = Rule(
     "QP011", "self-training",
     "A model the data is meant to train is the same source as one of its generators.",
 )
+SELF_ANSWERED = Rule(
+    "QP012", "self-answered",
+    "The questions and their reference answers come from the same source and no validator "
+    "checks them: the model answers its own questions.",
+    Severity.WARN,
+)
+SAME_FAMILY = Rule(
+    "QP013", "same-family",
+    "A validator is of the same model family as a generator (a loop under the `family` "
+    "independence policy).",
+    Severity.WARN,
+)
+CONTRADICTION = Rule(
+    "QP014", "provenance-contradiction",
+    "The file-level record and the records' own generator/validator fields disagree.",
+)
+GENERATOR_SHARE = Rule(
+    "QP015", "generator-dominance",
+    "One generator produced more than `max-generator-share` of the records of a file or folder "
+    "(only when that option is set).",
+)
+LINEAGE_LOOP = Rule(
+    "QP016", "lineage-loop",
+    "Across datasets and models, a model (or a derivative) validates or is trained on data that "
+    "it (or a derivative) generated.",
+)
 UNREADABLE = Rule(
     "QP020", "unreadable-data",
     "The data file is empty, unreadable, or not valid in its format.",
@@ -65,7 +91,8 @@ UNREADABLE = Rule(
 
 ALL_RULES: tuple[Rule, ...] = (
     MISSING, INVALID, DIGEST, RECORD_COUNT, CONFLICT, ORPHAN,
-    IDENTICAL_SOURCE, SELF_TRAINING, UNREADABLE,
+    IDENTICAL_SOURCE, SELF_TRAINING, SELF_ANSWERED, SAME_FAMILY, CONTRADICTION, GENERATOR_SHARE,
+    LINEAGE_LOOP, UNREADABLE,
 )
 BY_KEY: dict[str, Rule] = {
     **{rule.code: rule for rule in ALL_RULES},

@@ -124,7 +124,12 @@ def _refuse(config: Config, relpath: str, target: Path, record: dict[str, Any]) 
 
     problems = checks.record_problems(record)
     if not problems:
-        problems = checks.identity_problems(Record.from_mapping(record))
+        from provenance.checker import Checker
+
+        judge = Checker(config).judge_for(relpath)
+        parsed = Record.from_mapping(record)
+        problems = checks.identity_problems(parsed, judge)
+        problems += checks.training_problems(parsed, (), judge)
     refused = False
     shown = target.relative_to(config.root).as_posix()
     for problem in problems:

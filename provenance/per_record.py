@@ -1,0 +1,129 @@
+"""Per-record provenance: the same rules applied to every record that names its own agents.
+
+Real files carry the model per record (LlamaIndex ``query_by``, AlpacaEval ``annotator``, distilabel
+``model_name``). Scanning streams the records once and keeps only aggregates: counts per
+generator/validator pair, counts per generator, and for each offence its count and first few
+locations, so a file of millions of records reports a handful of lines in constant memory.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from provenance import rules
+from provenance.identity import canonical_agent
+from provenance.independence import Judge
+from provenance.profiles import Profile
+from provenance.readers import Item
+from provenance.record import Agent
+from provenance.rules import Rule
+
+EXAMPLES_KEPT = 3
+
+
+@dataclass
+class Offence:
+    rule: Rule
+    message: str
+    count: int = 0
+    locations: list[str] = field(default_factory=list)
+    first_line: int | None = None
+
+    def add(self, item: Item) -> None:
+        self.count += 1
+        if len(self.locations) < EXAMPLES_KEPT:
+            self.locations.append(item.location)
+        if self.first_line is None:
+            self.first_line = item.line
+
+
+@dataclass
+class RecordScan:
+    profile: Profile
+    total: int = 0
+    with_agents: int = 0
+    pairs: Counter[tuple[str, str]] = field(default_factory=Counter)
+    generator_counts: Counter[str] = field(default_factory=Counter)
+    generators: dict[tuple[str, str], Agent] = field(default_factory=dict)
+    validators: dict[tuple[str, str], Agent] = field(default_factory=dict)
+    offences: dict[tuple[str, str], Offence] = field(default_factory=dict)
+
+
+AgentKey = tuple[tuple[str, str, str], ...]
+
+
+def scan(items: Iterable[Item], profile: Profile, judge: Judge) -> RecordScan:
+    """One pass over the records; problems are computed once per distinct agent combination."""
+    result = RecordScan(profile)
+    verdicts: dict[tuple[AgentKey, AgentKey], list[tuple[str, Rule, str]]] = {}
+    for item in items:
+        result.total += 1
+        generators, validators = profile.agents(item.data)
+        if not generators and not validators:
+            continue
+        result.with_agents += 1
+        gen_key = _key(generators)
+        val_key = _key(validators)
+        for agent in generators:
+            result.generators.setdefault(canonical_agent(agent), agent)
+        for agent in validators:
+            result.validators.setdefault(canonical_agent(agent), agent)
+        result.pairs[(_names(generators), _names(validators))] += 1
+        for name in {agent.id for agent in generators}:
+            result.generator_counts[name] += 1
+        problems = verdicts.get((gen_key, val_key))
+        if problems is None:
+            problems = verdicts[(gen_key, val_key)] = record_problems(generators, validators, judge)
+        for ident, rule, message in problems:
+            offence = result.offences.get((rule.code, ident))
+            if offence is None:
+                offence = result.offences[(rule.code, ident)] = Offence(rule, message)
+            offence.add(item)
+    return result
+
+
+def record_problems(generators: tuple[Agent, ...], validators: tuple[Agent, ...],
+                    judge: Judge) -> list[tuple[str, Rule, str]]:
+    """(identity of the offence, rule, message) for one combination of agents.
+
+    Self-answering (the question writer also wrote the reference answer) only counts when no
+    validator checks the pair: that is the self-study loop with nothing independent in it.
+    """
+    out: list[tuple[str, Rule, str]] = []
+    for validator in validators:
+        for generator in generators:
+            verdict = judge.judge(validator, generator)
+            ident = f"{validator.id}|{generator.id}"
+            if verdict.loop:
+                out.append((ident, rules.IDENTICAL_SOURCE,
+                            f"validator {validator.describe()} is the same source as generator "
+                            f"{generator.describe()} ({verdict.why})"))
+                break
+            if verdict.family_only:
+                out.append((ident, rules.SAME_FAMILY,
+                            f"validator {validator.describe()} is of the same family as generator "
+                            f"{generator.describe()} ({verdict.why})"))
+    if validators:
+        return out  # an independent validator breaks the self-answering loop
+    askers = [g for g in generators if g.role in ("questions", "both")]
+    answerers = [g for g in generators if g.role in ("answers", "both")]
+    for asker in askers:
+        for answerer in answerers:
+            if asker is not answerer or asker.role == "both":
+                verdict = judge.judge(asker, answerer)
+                if verdict.loop:
+                    out.append((f"{asker.id}|{answerer.id}", rules.SELF_ANSWERED,
+                                f"questions and answers both come from {asker.describe()}"
+                                + ("" if asker.id == answerer.id else f" ({verdict.why})")))
+                    return out
+    return out
+
+
+def _key(agents: tuple[Agent, ...]) -> AgentKey:
+    return tuple((a.type, a.id, a.role or "") for a in agents)
+
+
+def _names(agents: tuple[Agent, ...]) -> str:
+    return ", ".join(dict.fromkeys(a.id or f"(unnamed {a.type})" for a in agents)) or "-"
