@@ -25,6 +25,7 @@ from provenance.rules import Rule, Severity
 
 if TYPE_CHECKING:
     from provenance.independence import Judge
+    from provenance.lineage import LineageGraph
     from provenance.per_record import RecordScan
     from provenance.registry import Registry
 
@@ -50,6 +51,8 @@ class Checker:
         self._registry: Registry | None = None
         self._judges: dict[str, Judge] = {}
         self._lineage_inputs: dict[str, DatasetFacts] = {}
+        self._all_inputs: dict[str, DatasetFacts] = {}
+        self._files: list[str] | None = None
         self._share_by_folder: dict[str, dict[str, float]] = defaultdict(
             lambda: defaultdict(float))
 
@@ -267,12 +270,19 @@ class Checker:
     def _files_in(self, folder: str) -> list[str]:
         return [p for p in self._lineage_inputs if posixpath.dirname(p) == folder]
 
-    def _lineage(self, out: list[Finding], checked: set[str], *, full: bool) -> None:
+    def lineage_graph(self) -> LineageGraph:
+        """The graph of every dataset checked in this run, every other record in the repository,
+        and the registry's models."""
         from provenance.lineage_build import build_graph
 
-        inputs = dict(self._collect_other_records(checked))
+        inputs = dict(self._collect_other_records(set(self._lineage_inputs)))
         inputs.update(self._lineage_inputs)
-        graph = build_graph(self.config.root, inputs.values(), self.registry())
+        self._all_inputs = inputs
+        return build_graph(self.config.root, inputs.values(), self.registry())
+
+    def _lineage(self, out: list[Finding], checked: set[str], *, full: bool) -> None:
+        graph = self.lineage_graph()
+        inputs = self._all_inputs
         for loop in graph.loops():
             if not loop.through_data:
                 continue  # the per-file rules already report it
@@ -287,7 +297,7 @@ class Checker:
 
     def _collect_other_records(self, checked: set[str]) -> Iterable[tuple[str, DatasetFacts]]:
         """File-level records of datasets not checked in this run (sidecars and manifests)."""
-        for relpath in walk(self.config.root):
+        for relpath in self.all_files():
             data = data_path_of_sidecar(relpath)
             targets: list[str] = []
             if data is not None and data not in checked:
@@ -323,9 +333,15 @@ class Checker:
             except ValueError as exc:
                 raise ConfigError(str(exc)) from None
             cards = load_cards(self.config.root,
-                               (p for p in walk(self.config.root) if p.endswith("README.md")))
+                               (p for p in self.all_files() if p.endswith("README.md")))
             self._registry = Registry.builtin().extended([*configured, *cards])
         return self._registry
+
+    def all_files(self) -> list[str]:
+        """Every file under the root, walked once per run."""
+        if self._files is None:
+            self._files = list(walk(self.config.root))
+        return self._files
 
     def judge_for(self, relpath: str) -> Judge:
         from provenance.independence import Judge, Policy

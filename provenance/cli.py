@@ -48,7 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
     stamp.add_argument("--sidecar", action="store_true",
                        help="write a sidecar even when a manifest covers the file")
 
+    graph = commands.add_parser("graph", help="print the lineage of datasets and models")
+    _add_common(graph)
+    graph.add_argument("--format", choices=("text", "mermaid", "dot"), default="text",
+                       help="text tree (default), Mermaid flowchart, or Graphviz DOT")
+
     commands.add_parser("rules", help="list the rules with their codes")
+    commands.add_parser("profiles", help="list the built-in record profiles")
     return parser
 
 
@@ -68,6 +74,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from provenance.commands.check import run
         elif args.command == "stamp":
             from provenance.commands.stamp import run
+        elif args.command == "graph":
+            from provenance.commands.graph import run
+        elif args.command == "profiles":
+            from provenance.commands.rules import run_profiles as run
         else:
             from provenance.commands.rules import run
         return run(args)

@@ -43,6 +43,7 @@ class LineageGraph:
     labels: dict[str, str] = field(default_factory=dict)
     out: dict[str, list[Edge]] = field(default_factory=dict)
     validated_by: dict[str, list[str]] = field(default_factory=dict)
+    local: set[str] = field(default_factory=set)  # datasets with provenance in this repository
 
     # building -------------------------------------------------------------------------------
     @staticmethod

@@ -60,6 +60,7 @@ def build_graph(root: Path, datasets: Iterable[DatasetFacts], registry: Registry
 
     for facts in datasets:
         here = dataset(facts.relpath)
+        graph.local.add(here)
         base_dir = posixpath.dirname(facts.source)
         for agent in facts.generators:
             if agent.type == "model" and agent.id:

@@ -19,10 +19,14 @@ def report(result: RunResult, out: TextIO, err: TextIO, *, verbose: bool = False
         for finding in file_result.findings:
             out.write(format_finding(finding) + "\n")
         if verbose and not file_result.findings:
-            who = ""
+            parts = []
             if file_result.generators:
-                who = (f" (generator {', '.join(file_result.generators)}; "
-                       f"validator {', '.join(file_result.validators)})")
+                parts.append(f"generator {', '.join(file_result.generators)}")
+            if file_result.validators:
+                parts.append(f"validator {', '.join(file_result.validators)}")
+            if file_result.profile:
+                parts.append(f"records read as {file_result.profile}")
+            who = f" ({'; '.join(parts)})" if parts else ""
             out.write(f"{file_result.path}: ok{who}\n")
     for finding in result.extra:
         out.write(format_finding(finding) + "\n")

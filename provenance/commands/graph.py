@@ -1,0 +1,32 @@
+"""``qa-provenance graph``: the lineage of datasets and models, with loops marked."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from provenance.config import ConfigError
+
+
+def run(args: argparse.Namespace) -> int:
+    from provenance.commands.common import configure
+
+    try:
+        config = configure(args)
+        from provenance.checker import Checker
+
+        checker = Checker(config)
+        checker.run(None)
+        graph = checker.lineage_graph()
+    except ConfigError as exc:
+        print(f"qa-provenance: {exc}", file=sys.stderr)
+        return 2
+    from provenance.reporters.graph import RENDERERS
+
+    sys.stdout.write(RENDERERS[args.format](graph))
+    loops = [loop for loop in graph.loops() if loop.through_data]
+    if loops and args.format == "text":
+        print(f"{len(loops)} loop{'s' if len(loops) != 1 else ''} through the lineage:")
+        for loop in loops:
+            print(f"  {graph.describe(loop)}")
+    return 0
