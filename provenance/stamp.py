@@ -61,7 +61,9 @@ def binding(facts: DataFacts) -> dict[str, Any]:
 
 
 def build_record(existing: Mapping[str, Any] | None, request: StampRequest, facts: DataFacts,
-                 created: str) -> dict[str, Any]:
+                 created: str, records_name: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """``records_name`` holds the roles ("generator", "validator") the records give themselves,
+    which the file-level record may then omit."""
     record: dict[str, Any] = dict(existing or {})
     if request.generators:
         record["generator"] = _one_or_list([parse_agent(s) for s in request.generators])
@@ -73,7 +75,7 @@ def build_record(existing: Mapping[str, Any] | None, request: StampRequest, fact
                           else agent for agent in validators]
         record["validator"] = _one_or_list(validators)
     for key in ("generator", "validator"):
-        if key not in record:
+        if key not in record and key not in records_name:
             raise StampError(f"a new record needs --{key}")
     if request.trains:
         trains: list[Any] = []

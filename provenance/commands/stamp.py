@@ -88,7 +88,8 @@ def _stamp_sidecar(config: Config, relpath: str, claim: Claim | None, request: S
         existing, target = claim.record, config.root / claim.source
         if existing is not None and not isinstance(existing, dict):
             raise StampError(f"{claim.source}: provenance must be a mapping; fix it first")
-    record = build_record(existing, request, facts, now_rfc3339())
+    record = build_record(existing, request, facts, now_rfc3339(),
+                          _roles_in_records(config, relpath, facts))
     if _refuse(config, relpath, target, record):
         return 1
     write_atomic(target, _serialise(target, record))
@@ -116,6 +117,28 @@ def _stamp_manifest(config: Config, relpath: str, claim: Claim, request: StampRe
     write_atomic(target, _serialise(target, data))
     _say(relpath, target, config, record)
     return 0
+
+
+def _roles_in_records(config: Config, relpath: str, facts: datafile.DataFacts) -> frozenset[str]:
+    """Which agents the records name themselves, judged from the first record's profile."""
+    from provenance import profiles, readers
+
+    fmt = datafile.format_of(relpath)
+    if fmt is None or facts.lfs_oid is not None:
+        return frozenset()
+    keys = config.record_keys or readers.DEFAULT_RECORD_KEYS
+    try:
+        items = readers.read_records(config.root / relpath, fmt, document=facts.document,
+                                     record_keys=keys)
+        first = next(iter(items), None)
+        profile = profiles.choose(config.record_mapping(relpath), first.data if first else None)
+    except (readers.ReadError, profiles.ProfileError):
+        return frozenset()
+    if profile is None or first is None:
+        return frozenset()
+    generators, validators = profile.agents(first.data)
+    return frozenset(role for role, agents in (("generator", generators),
+                                               ("validator", validators)) if agents)
 
 
 def _refuse(config: Config, relpath: str, target: Path, record: dict[str, Any]) -> bool:
