@@ -20,7 +20,7 @@ from provenance.discovery import select, walk
 from provenance.findings import FileResult, Finding, RunResult
 from provenance.lineage_build import DatasetFacts
 from provenance.locate import Claim, Locator, data_path_of_sidecar, is_manifest
-from provenance.record import Record
+from provenance.record import Agent, Record
 from provenance.rules import Rule, Severity
 
 if TYPE_CHECKING:
@@ -55,6 +55,7 @@ class Checker:
         self._files: list[str] | None = None
         self._share_by_folder: dict[str, dict[str, float]] = defaultdict(
             lambda: defaultdict(float))
+        self._share_names: dict[str, str] = {}
 
     # the run --------------------------------------------------------------------------------
     def run(self, paths: Iterable[str] | None = None) -> RunResult:
@@ -115,8 +116,8 @@ class Checker:
         from provenance import profiles, readers
 
         fmt = datafile.format_of(state.relpath)
-        if fmt is None:
-            return None
+        if fmt is None or (fmt == "parquet" and not _has_pyarrow()):
+            return None  # without the optional extra, datafile has already left a note
         keys = self.config.record_keys or readers.DEFAULT_RECORD_KEYS
         path = self.config.root / state.relpath
         try:
@@ -158,8 +159,8 @@ class Checker:
         problems = checks.record_problems(raw)
         problems += checks.missing_agent_problems(
             raw,
-            records_name_generators=bool(scan and scan.generators),
-            records_name_validators=bool(scan and scan.validators),
+            records_name_generators=bool(scan and _named(scan.generators.values())),
+            records_name_validators=bool(scan and _named(scan.validators.values())),
         )
         for problem in problems:
             self._add(findings, claim.source, problem.rule, claim.line_of(problem.field),
@@ -181,9 +182,9 @@ class Checker:
         record_generators = tuple(scan.generators.values()) if scan else ()
         problems += checks.training_problems(record, record_generators, judge)
         if scan is not None:
-            problems += checks.contradiction_problems(
-                record, tuple(scan.generators.values()), tuple(scan.validators.values()), judge
-            )
+            found = tuple(scan.generators.values()), tuple(scan.validators.values())
+            problems += checks.contradiction_problems(record, *found, judge)
+            problems += checks.cross_problems(record, *found, judge)
         for problem in problems:
             self._add(state.findings, claim.source, problem.rule, claim.line_of(problem.field),
                       problem.message, state.relpath)
@@ -203,12 +204,13 @@ class Checker:
                       f"{offence.count} of {scan.total} records: {offence.message} "
                       f"(records {where}{more})", state.relpath)
         share = self.config.generator_share(state.relpath)
-        if share is not None and scan.with_agents:
+        if share is not None and scan.generator_counts:
             name, count = scan.generator_counts.most_common(1)[0]
-            if count / scan.with_agents > share:
+            total = scan.with_generators
+            if count / total > share:
                 self._add(state.findings, state.relpath, rules.GENERATOR_SHARE, None,
-                          f"generator '{name}' produced {count} of {scan.with_agents} records "
-                          f"({count / scan.with_agents:.0%}), more than max-generator-share "
+                          f"generator '{name}' produced {count} of {total} records "
+                          f"({count / total:.0%}), more than max-generator-share "
                           f"{share:.0%}", state.relpath)
 
     def _remember(self, state: _FileState) -> None:
@@ -217,10 +219,11 @@ class Checker:
         folder = posixpath.dirname(state.relpath)
         if scan is not None and scan.generator_counts:
             for name, count in scan.generator_counts.items():
-                self._share_by_folder[folder][name] += count
+                self._share_by_folder[folder][self._share_name(name)] += count
         elif record is not None and record.generators and record.records:
             for agent in record.generators:
-                self._share_by_folder[folder][agent.id] += record.records / len(record.generators)
+                self._share_by_folder[folder][self._share_name(agent.id)] += \
+                    record.records / len(record.generators)
         if state.claim is None:
             return
         facts = DatasetFacts(state.relpath, state.claim.source)
@@ -233,6 +236,12 @@ class Checker:
             facts.generators.extend(scan.generators.values())
             facts.validators.extend(scan.validators.values())
         self._lineage_inputs[state.relpath] = facts
+
+    def _share_name(self, name: str) -> str:
+        """One name per generator across a folder's files, whatever each file's spelling."""
+        from provenance.identity import canonical_model_id
+
+        return self._share_names.setdefault(canonical_model_id(name) or name, name)
 
     def _result(self, state: _FileState) -> FileResult:
         record, scan = state.record, state.scan
@@ -327,14 +336,16 @@ class Checker:
             from provenance.model_cards import load_cards
             from provenance.registry import Registry, entries_from_config
 
+            cards = load_cards(self.config.root,
+                               (p for p in self.all_files() if p.endswith("README.md")))
             try:
                 configured = entries_from_config(list(self.config.models),
                                                  self.config.source or "configuration")
+                # Two entries claiming one alias (two model cards, or a card and the
+                # configuration) cannot both be right: a configuration problem, not a crash.
+                self._registry = Registry.builtin().extended([*configured, *cards])
             except ValueError as exc:
                 raise ConfigError(str(exc)) from None
-            cards = load_cards(self.config.root,
-                               (p for p in self.all_files() if p.endswith("README.md")))
-            self._registry = Registry.builtin().extended([*configured, *cards])
         return self._registry
 
     def all_files(self) -> list[str]:
@@ -356,6 +367,19 @@ class Checker:
         severity = self.config.severity(rule, governed_by)
         if severity is not Severity.OFF:
             out.append(Finding(path, rule, message, severity, line))
+
+
+def _has_pyarrow() -> bool:
+    try:
+        import pyarrow.parquet  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _named(agents: Iterable[Agent]) -> bool:
+    """Whether any agent has an identity ("human" alone, as LlamaIndex writes it, has none)."""
+    return any(agent.id.strip() for agent in agents)
 
 
 def _manifest_subjects(manifest: Any) -> list[str]:

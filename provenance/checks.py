@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from provenance import rules
@@ -160,7 +161,9 @@ def contradiction_problems(record: Record, record_generators: tuple[Agent, ...],
         if not declared:
             continue
         for agent in found:
-            if not any(judge.judge(agent, other).relation.value == "same" for other in declared):
+            if not agent.id.strip() and any(other.type == agent.type for other in declared):
+                continue  # a record that only says "human" is not contradicted by naming them
+            if not _listed(agent, declared, judge):
                 listed = ", ".join(a.describe() for a in declared)
                 out.append(Problem(
                     rules.CONTRADICTION,
@@ -169,6 +172,68 @@ def contradiction_problems(record: Record, record_generators: tuple[Agent, ...],
                     (role,),
                 ))
     return out
+
+
+def cross_problems(record: Record, record_generators: tuple[Agent, ...],
+                   record_validators: tuple[Agent, ...], judge: Judge) -> list[Problem]:
+    """The pairs neither check sees alone: file-level validators against generators that only
+    the records name, and the records' own validators against file-level generators."""
+    from provenance.per_record import record_problems as agent_problems
+
+    out = []
+    generators = tuple(a for a in record_generators if not _listed(a, record.generators, judge))
+    validators = tuple(a for a in record_validators if not _listed(a, record.validators, judge))
+    for role, gens, vals in (("validator", generators, record.validators),
+                             ("generator", record.generators, validators)):
+        if not gens or not vals:
+            continue
+        for _ident, rule, message in agent_problems(gens, vals, judge):
+            if rule is rules.IDENTICAL_SOURCE:
+                message += ": an independent validator must come from a different source"
+            where = "generator" if role == "validator" else "validator"
+            out.append(Problem(rule, f"{message} (the {where} is named by the records)",
+                               _agent_field(record, role, message)))
+    return out
+
+
+def _listed(agent: Agent, declared: tuple[Agent, ...], judge: Judge) -> bool:
+    return any(judge.judge(agent, other).relation.value == "same" for other in declared)
+
+
+def verification_problems(record: Record, content_sha256: str, max_age_days: float | None,
+                          now: datetime) -> list[Problem]:
+    """A passing spot check recorded for exactly this content, recent enough."""
+    entries = record.raw.get("verifications") or []
+    newest: datetime | None = None
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, Mapping) or entry.get("result") != "PASS":
+            continue
+        digest = entry.get("digest")
+        if not isinstance(digest, Mapping) or digest.get("sha256") != content_sha256:
+            continue
+        when = _parse_time(entry.get("time"))
+        if when is not None and (newest is None or when > newest):
+            newest = when
+    if newest is None:
+        return [Problem(rules.VERIFICATION_MISSING,
+                        "no passing spot check is recorded for the current content (run: "
+                        "qa-provenance spot-check --record)", ("verifications",))]
+    if max_age_days is not None and (now - newest).total_seconds() > max_age_days * 86400:
+        age = (now - newest).days
+        return [Problem(rules.VERIFICATION_MISSING,
+                        f"the last passing spot check is {age} days old, more than "
+                        f"max-age-days {max_age_days:g}", ("verifications",))]
+    return []
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 def data_problems(facts: DataFacts) -> list[Problem]:

@@ -53,6 +53,23 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument("--format", choices=("text", "mermaid", "dot"), default="text",
                        help="text tree (default), Mermaid flowchart, or Graphviz DOT")
 
+    spot = commands.add_parser(
+        "spot-check", help="have an independent verifier check a sample of the records"
+    )
+    _add_common(spot)
+    from provenance.commands.spot_check_args import add_arguments
+
+    add_arguments(spot)
+
+    serve = commands.add_parser("serve-verifier",
+                                help="run the reference qa-verify/1 server (local verifier)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8089)
+    serve.add_argument("--delay", type=float, default=0.0, metavar="SECONDS",
+                       help="wait this long before each reply (for benchmarks)")
+    serve.add_argument("--verifier-id", help="the identity /info reports (default: the local "
+                       "grounding check's)")
+
     commands.add_parser("rules", help="list the rules with their codes")
     commands.add_parser("profiles", help="list the built-in record profiles")
     return parser
@@ -74,6 +91,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from provenance.commands.check import run
         elif args.command == "stamp":
             from provenance.commands.stamp import run
+        elif args.command == "spot-check":
+            from provenance.commands.spot_check import run
+        elif args.command == "serve-verifier":
+            from provenance.commands.serve import run
         elif args.command == "graph":
             from provenance.commands.graph import run
         elif args.command == "profiles":

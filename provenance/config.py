@@ -66,6 +66,10 @@ class Config:
     record_keys: tuple[str, ...] = ()
     record_mappings: tuple[RecordMapping, ...] = ()
     models: tuple[Mapping[str, Any], ...] = ()
+    verifier: Mapping[str, Any] = field(default_factory=dict)
+    sampling: Mapping[str, Any] = field(default_factory=dict)
+    require_verification: GlobSet = field(default_factory=lambda: GlobSet(()))
+    verification_max_age_days: float | None = None
 
     def is_dataset(self, relpath: str) -> bool:
         return self.include.matches(relpath) and not self.exclude.matches(relpath)
@@ -138,6 +142,7 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
             RecordMapping(GlobSet(_globs(item["files"])), item)
             for item in raw.get("records") or ()
         )
+        _check_profiles(mappings, where)
         return Config(
             root=root,
             source=path,
@@ -150,9 +155,31 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
             record_keys=tuple(raw.get("record-keys") or ()),
             record_mappings=mappings,
             models=tuple(raw.get("models") or ()),
+            verifier=raw.get("verifier") or {},
+            sampling=raw.get("sampling") or {},
+            require_verification=GlobSet(_globs((raw.get("require-verification") or {})
+                                                .get("files"))),
+            verification_max_age_days=(raw.get("require-verification") or {}).get(
+                "max-age-days"),
         )
     except GlobError as exc:
         raise ConfigError(f"{path}: {exc}") from None
+
+
+def _check_profiles(mappings: tuple[RecordMapping, ...],
+                    where: Callable[[tuple[str | int, ...]], str]) -> None:
+    """A profile name that does not exist is a configuration error, found before any file is
+    read (and even when no file matches its globs)."""
+    named = [(i, m.settings["profile"]) for i, m in enumerate(mappings) if "profile" in m.settings]
+    if not named:
+        return
+    from provenance.profiles import builtin_profiles, by_name
+
+    for index, name in named:
+        if by_name(name) is None:
+            known = ", ".join(p.name for p in builtin_profiles())
+            raise ConfigError(f"{where(('records', index, 'profile'))}: unknown record profile "
+                              f"'{name}' (known: {known})")
 
 
 def _read(

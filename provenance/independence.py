@@ -65,5 +65,8 @@ class Judge:
         else:
             why = "; ".join(comparison.path) or relation.value
         loop = relation in _LOOPS[self.policy]
-        family_only = not loop and relation is Relation.FAMILY
+        # Only the lineage policy warns on a shared family; under `model` the family is
+        # independent, as a derivative is (README: the independence policy table).
+        family_only = not loop and relation is Relation.FAMILY \
+            and self.policy is Policy.LINEAGE
         return Verdict(relation, loop, family_only, why)

@@ -75,22 +75,36 @@ class LineageGraph:
 
     # analysis -------------------------------------------------------------------------------
     def loops(self) -> list[Loop]:
-        """Every validation or training loop, each explained by one shortest path."""
+        """Every validation or training loop, each explained by one shortest path.
+
+        A validation loop needs the validator to be the model whose output reached the dataset,
+        or a descendant of the model that generated it: two models that merely share an ancestor
+        are the same family (QP013 under the default policy), not a loop, even when the data
+        passed through derived datasets on its way.
+        """
         found: dict[tuple[str, str, str], Loop] = {}
         for origin in [n for n in self.out if self.is_model(n)]:
             parents = self._reach(origin)
-            for node in [*parents, origin]:
+            produced = self._reach(origin, first=GENERATED)  # what its own output reached
+            for node in parents:
                 if self.is_model(node):
                     continue
                 for validator in self.validated_by.get(node, ()):
-                    if validator == origin or validator in parents:
+                    if validator == origin:
+                        lineage: list[Edge] = []
                         path = self._path(parents, origin, node)
+                    elif validator in parents and node in produced:
                         lineage = self._path(parents, origin, validator)
-                        closing = Edge(validator, node, VALIDATES)
-                        key = (VALIDATES, validator, node)
-                        loop = Loop(VALIDATES, node, (*lineage, *path), closing)
-                        if key not in found or len(loop.edges) < len(found[key].edges):
-                            found[key] = loop
+                        path = self._path(produced, origin, node)
+                    else:
+                        continue
+                    # Both paths start at the origin: say the steps they share once.
+                    path = [edge for edge in path if edge not in lineage]
+                    closing = Edge(validator, node, VALIDATES)
+                    key = (VALIDATES, validator, node)
+                    loop = Loop(VALIDATES, node, (*lineage, *path), closing)
+                    if key not in found or len(loop.edges) < len(found[key].edges):
+                        found[key] = loop
                 for edge in self.out.get(node, ()):
                     if edge.kind == TRAINS and edge.dst == origin:
                         path = self._path(parents, origin, node)
@@ -100,14 +114,18 @@ class LineageGraph:
                             found[key] = loop
         return sorted(found.values(), key=lambda loop: (loop.dataset, loop.kind, len(loop.edges)))
 
-    def _reach(self, origin: str) -> dict[str, Edge]:
-        """Breadth-first over information-flow edges: node -> the edge it was reached by."""
+    def _reach(self, origin: str, first: str | None = None) -> dict[str, Edge]:
+        """Breadth-first over information-flow edges: node -> the edge it was reached by.
+
+        With ``first``, only edges of that kind leave the origin itself."""
         parents: dict[str, Edge] = {}
         queue = deque([origin])
         while queue:
             node = queue.popleft()
             for edge in self.out.get(node, ()):
                 if edge.kind == VALIDATES or edge.dst == origin or edge.dst in parents:
+                    continue
+                if first is not None and node == origin and edge.kind != first:
                     continue
                 parents[edge.dst] = edge
                 queue.append(edge.dst)

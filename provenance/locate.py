@@ -140,7 +140,7 @@ class Locator:
             subject = (entry.get("subjects") or {}).get(subject_key)
             moved: dict[str, tuple[str | int, ...]] = {}
             if isinstance(subject, Mapping):
-                for key in ("digest", "records"):
+                for key in ("digest", "records", "verifications"):
                     if key in subject:
                         record[key] = subject[key]
                         moved[key] = ("datasets", index, "subjects", subject_key, key)

@@ -44,6 +44,7 @@ class RecordScan:
     profile: Profile
     total: int = 0
     with_agents: int = 0
+    with_generators: int = 0  # records naming a generator: the base of generator shares
     pairs: Counter[tuple[str, str]] = field(default_factory=Counter)
     generator_counts: Counter[str] = field(default_factory=Counter)
     generators: dict[tuple[str, str], Agent] = field(default_factory=dict)
@@ -71,8 +72,13 @@ def scan(items: Iterable[Item], profile: Profile, judge: Judge) -> RecordScan:
         for agent in validators:
             result.validators.setdefault(canonical_agent(agent), agent)
         result.pairs[(_names(generators), _names(validators))] += 1
-        for name in {agent.id for agent in generators}:
-            result.generator_counts[name] += 1
+        # Counted once per record and per source, whatever the spelling: the name shown is the
+        # first one seen.
+        named = {canonical_agent(agent) for agent in generators if agent.id.strip()}
+        if named:
+            result.with_generators += 1
+        for key in named:
+            result.generator_counts[result.generators[key].id] += 1
         problems = verdicts.get((gen_key, val_key))
         if problems is None:
             problems = verdicts[(gen_key, val_key)] = record_problems(generators, validators, judge)

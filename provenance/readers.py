@@ -16,6 +16,7 @@ from typing import Any
 
 from provenance.embedded import EMBED_KEY
 
+BOM = b"\xef\xbb\xbf"
 DEFAULT_RECORD_KEYS = ("examples", "data", "Data", "records", "rows", "items")
 
 
@@ -55,6 +56,8 @@ def _jsonl(path: Path) -> Iterator[Item]:
     loads = _fast_loads()
     with open(path, "rb") as handle:
         for number, raw in enumerate(handle, 1):
+            if number == 1 and raw.startswith(BOM):
+                raw = raw[len(BOM):]  # tolerated, as datafile does; orjson rejects it
             if not raw.strip():
                 continue
             try:
@@ -163,17 +166,22 @@ def _delimited(path: Path, delimiter: str) -> Iterator[Item]:
 
 def _parquet(path: Path) -> Iterator[Item]:
     try:
+        import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError:
         raise ReadError(
             "reading Parquet records needs pyarrow: install qa-provenance[parquet]"
         ) from None
     row = 0
-    with pq.ParquetFile(path) as parquet:
-        for batch in parquet.iter_batches(batch_size=4096):
-            for record in batch.to_pylist():
-                row += 1
-                yield Item(f"row {row}", record)
+    try:
+        with pq.ParquetFile(path) as parquet:
+            for batch in parquet.iter_batches(batch_size=4096):
+                for record in batch.to_pylist():
+                    row += 1
+                    yield Item(f"row {row}", record)
+    except (pa.ArrowException, OSError, ValueError) as exc:  # a corrupt page or footer
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ReadError(f"unreadable Parquet data after row {row}: {message}") from None
 
 
 def text_of(value: Any) -> str:

@@ -84,6 +84,11 @@ LINEAGE_LOOP = Rule(
     "Across datasets and models, a model (or a derivative) validates or is trained on data that "
     "it (or a derivative) generated.",
 )
+VERIFICATION_MISSING = Rule(
+    "QP030", "verification-missing",
+    "The configuration requires a passing spot check for this file (require-verification), "
+    "and none is recorded for its current content within the allowed age.",
+)
 UNREADABLE = Rule(
     "QP020", "unreadable-data",
     "The data file is empty, unreadable, or not valid in its format.",
@@ -92,7 +97,7 @@ UNREADABLE = Rule(
 ALL_RULES: tuple[Rule, ...] = (
     MISSING, INVALID, DIGEST, RECORD_COUNT, CONFLICT, ORPHAN,
     IDENTICAL_SOURCE, SELF_TRAINING, SELF_ANSWERED, SAME_FAMILY, CONTRADICTION, GENERATOR_SHARE,
-    LINEAGE_LOOP, UNREADABLE,
+    LINEAGE_LOOP, VERIFICATION_MISSING, UNREADABLE,
 )
 BY_KEY: dict[str, Rule] = {
     **{rule.code: rule for rule in ALL_RULES},

@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-SCHEMA_NAMES = ("provenance", "manifest", "config")
+SCHEMA_NAMES = ("provenance", "manifest", "config", "verify-request", "verify-response")
 MAX_ERRORS_PER_DOCUMENT = 10
 
 

@@ -171,3 +171,15 @@ def run(capsys: pytest.CaptureFixture[str]) -> Runner:
         return Result(code, captured.out, captured.err)
 
     return _run
+
+
+# Real samples (tests/fixtures/real, described in its SOURCES.md): tests copy them, never edit them.
+REAL = Path(__file__).parent / "fixtures" / "real"
+
+
+def copy_real(repo: Repo, name: str, rel: str | None = None) -> str:
+    """Copy the real sample ``name`` into the repository (at ``rel``, default ``data/<name>``);
+    returns the path relative to the root."""
+    target = rel if rel is not None else f"data/{name}"
+    repo.write(target, (REAL / name).read_bytes())
+    return target

@@ -7,13 +7,11 @@ never the data file. A record that would break a rule set to error is reported a
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from provenance import checks, datafile
-from provenance.atomic import write_atomic
 from provenance.config import Config, ConfigError
 from provenance.discovery import PathError, relative_path
 from provenance.findings import Finding
@@ -24,6 +22,7 @@ from provenance.locate import (
     data_path_of_sidecar,
     is_manifest,
 )
+from provenance.provenance_writer import write_provenance
 from provenance.reporters.text import format_finding
 from provenance.rules import Severity
 from provenance.stamp import StampError, StampRequest, binding, build_record, now_rfc3339
@@ -92,7 +91,7 @@ def _stamp_sidecar(config: Config, relpath: str, claim: Claim | None, request: S
                           _roles_in_records(config, relpath, facts))
     if _refuse(config, relpath, target, record):
         return 1
-    write_atomic(target, _serialise(target, record))
+    write_provenance(target, record)
     _say(relpath, target, config, record)
     return 0
 
@@ -114,7 +113,7 @@ def _stamp_manifest(config: Config, relpath: str, claim: Claim, request: StampRe
     if _refuse(config, relpath, target, record):
         return 1
     entry.setdefault("subjects", {})[key] = new_binding
-    write_atomic(target, _serialise(target, data))
+    write_provenance(target, data)
     _say(relpath, target, config, record)
     return 0
 
@@ -165,28 +164,6 @@ def _refuse(config: Config, relpath: str, target: Path, record: dict[str, Any]) 
     if refused:
         print(f"{relpath}: not stamped", file=sys.stderr)
     return refused
-
-
-def _serialise(target: Path, data: Any) -> bytes:
-    if target.suffix == ".json":
-        return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    import yaml
-
-    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=4096)
-    return (_leading_comments(target) + text).encode("utf-8")
-
-
-def _leading_comments(target: Path) -> str:
-    """The comment block at the top of the file being replaced: rewriting drops other comments."""
-    if not target.is_file():
-        return ""
-    lines = []
-    with open(target, encoding="utf-8", errors="replace") as handle:
-        for line in handle:
-            if not line.startswith("#"):
-                break
-            lines.append(line if line.endswith("\n") else line + "\n")
-    return "".join(lines)
 
 
 def _say(relpath: str, target: Path, config: Config, record: dict[str, Any]) -> None:

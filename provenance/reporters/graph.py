@@ -11,6 +11,11 @@ _VERBS = {GENERATED: "generated", DERIVED: "derived into", TRAINS: "trains",
           BASE: "base of", VALIDATES: "validates"}
 
 
+def _label(graph: LineageGraph, node: str) -> str:
+    """A node's label; a node added only through an edge is named by its key."""
+    return graph.labels.get(node, node)
+
+
 def loop_edges(graph: LineageGraph) -> set[Edge]:
     marked: set[Edge] = set()
     for loop in graph.loops():
@@ -45,17 +50,17 @@ def render_text(graph: LineageGraph) -> str:
     marked = loop_edges(graph)
     incoming = {e.dst for e in graph.edges() if e.kind != VALIDATES and e.src in nodes}
     roots = sorted((n for n in nodes if n not in incoming),
-                   key=lambda n: (not graph.is_model(n), graph.labels[n]))
+                   key=lambda n: (not graph.is_model(n), _label(graph, n)))
     lines: list[str] = []
     shown: set[str] = set()
 
     def name(node: str) -> str:
         kind = "model" if graph.is_model(node) else "dataset"
-        return f"{kind} {graph.labels[node]}"
+        return f"{kind} {_label(graph, node)}"
 
     def visit(node: str, prefix: str) -> None:
         edges = sorted((e for e in graph.out.get(node, ()) if e.dst in nodes),
-                       key=lambda e: (e.kind == VALIDATES, graph.labels[e.dst]))
+                       key=lambda e: (e.kind == VALIDATES, _label(graph, e.dst)))
         for index, edge in enumerate(edges):
             last = index == len(edges) - 1
             branch = "`-- " if last else "|-- "
@@ -73,7 +78,7 @@ def render_text(graph: LineageGraph) -> str:
         shown.add(root)
         lines.append(name(root))
         visit(root, "")
-    for node in sorted(nodes - shown, key=lambda n: graph.labels[n]):  # only in cycles
+    for node in sorted(nodes - shown, key=lambda n: _label(graph, n)):  # only in cycles
         shown.add(node)
         lines.append(name(node))
         visit(node, "")
@@ -90,7 +95,7 @@ def render_mermaid(graph: LineageGraph) -> str:
     marked = loop_edges(graph)
     out = ["flowchart LR"]
     for node in sorted(nodes):
-        label = graph.labels[node].replace('"', "'")
+        label = _label(graph, node).replace('"', "'")
         shape = f'(["{label}"])' if graph.is_model(node) else f'["{label}"]'
         out.append(f"  {ids[node]}{shape}")
     loop_links = []
@@ -115,7 +120,7 @@ def render_dot(graph: LineageGraph) -> str:
     marked = loop_edges(graph)
     out = ["digraph lineage {", "  rankdir=LR;"]
     for node in sorted(nodes):
-        label = graph.labels[node].replace("\\", "\\\\").replace('"', '\\"')
+        label = _label(graph, node).replace("\\", "\\\\").replace('"', '\\"')
         shape = "ellipse" if graph.is_model(node) else "box"
         out.append(f'  {ids[node]} [label="{label}", shape={shape}];')
     for edge in graph.edges():

@@ -1,0 +1,109 @@
+"""``qa-provenance spot-check``: sampled verification by an independent verifier.
+
+Exit codes: 0 PASS (or SKIPPED, with a notice), 1 FAIL, 2 configuration or independence error,
+3 INCONCLUSIVE (0 with a warning when `verifier.on_inconclusive: warn`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from provenance.config import Config, ConfigError
+from provenance.discovery import PathError
+from provenance.record import Agent
+
+EXIT_INCONCLUSIVE = 3
+
+
+def run(args: argparse.Namespace) -> int:
+    from provenance.commands.common import configure
+    from provenance.spot_check import SpotCheckError, SpotSettings
+
+    try:
+        config = configure(args)
+        settings = SpotSettings.from_config(config)
+        _apply_arguments(settings, args)
+        from provenance.checker import Checker
+        from provenance.discovery import select
+
+        checker = Checker(config)
+        relpaths = select(config, checker.locator, args.paths or None).data
+        report = _run(config, settings, relpaths, checker)
+    except (ConfigError, PathError, SpotCheckError, ValueError) as exc:
+        print(f"qa-provenance spot-check: {exc}", file=sys.stderr)
+        return 2
+    from provenance.reporters.spot_text import report as print_report
+
+    recorded = _record(config, report, settings) if args.record else {}
+    print_report(report, sys.stdout, sys.stderr, recorded)
+    outcome = report.outcome
+    if outcome == "FAIL":
+        return 1
+    if outcome == "INCONCLUSIVE":
+        return 0 if settings.on_inconclusive == "warn" else EXIT_INCONCLUSIVE
+    return 0
+
+
+def _apply_arguments(settings: Any, args: argparse.Namespace) -> None:
+    if args.verifier:
+        settings.kind = args.verifier
+    if args.verifier_url:
+        settings.url = args.verifier_url
+        if not args.verifier:
+            settings.kind = "http" if settings.kind == "local" else settings.kind
+    if args.verifier_model:
+        settings.model = args.verifier_model
+    if args.sample is not None:
+        if args.sample < 1:
+            raise ValueError("--sample must be at least 1")
+        settings.sample = args.sample
+    if args.seed is not None:
+        settings.seed = args.seed
+
+
+def _run(config: Config, settings: Any, relpaths: Sequence[str], checker: Any) -> Any:
+    from provenance.spot_check import print_progress_target, run
+
+    def independence(identities: list[str], generators: Sequence[Agent], relpath: str
+                     ) -> str | None:
+        judge = checker.judge_for(relpath)
+        for ident in identities:
+            verifier = Agent("model", ident)
+            for generator in generators:
+                verdict = judge.judge(verifier, generator)
+                if verdict.loop:
+                    return (f"{relpath}: the verifier '{ident}' is the same source as its "
+                            f"generator {generator.describe()} ({verdict.why}): a spot check "
+                            "must come from an independent verifier")
+        return None
+
+    progress = print_progress_target()
+    try:
+        return asyncio.run(run(config, settings, relpaths, independence, progress))
+    finally:
+        if progress is not None:
+            progress.close()
+
+
+def _record(config: Config, report: Any, settings: Any) -> dict[str, str]:
+    from provenance import datafile
+    from provenance.locate import Locator
+    from provenance.recording import record, verification_entry
+    from provenance.stamp import now_rfc3339
+
+    locator = Locator(config.root)
+    done = {}
+    now = now_rfc3339()
+    for file_report in report.files:
+        facts = datafile.inspect(config.root / file_report.path)
+        if facts.content_sha256 != file_report.digest:
+            done[file_report.path] = "not recorded: the file changed during the run"
+            continue
+        entry = verification_entry(file_report, report.kind, report.verifier_id, settings.seed,
+                                   now)
+        done[file_report.path] = record(locator, file_report.path, facts.embedded, entry)
+    return done

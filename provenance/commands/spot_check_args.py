@@ -1,0 +1,19 @@
+"""Arguments of ``qa-provenance spot-check`` (kept apart so building the parser stays light)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", help="files or directories (default: every dataset)")
+    parser.add_argument("--verifier", choices=("local", "http", "openai"),
+                        help="local (embedded, default), http (qa-verify/1 server) or openai")
+    parser.add_argument("--verifier-url", metavar="URL", help="the verifier's base URL")
+    parser.add_argument("--verifier-model", metavar="ID", help="the verifier's model id")
+    parser.add_argument("--sample", type=int, metavar="N",
+                        help="records per file (overrides the computed sample size)")
+    parser.add_argument("--seed", help="sampling seed (default: the configuration's, else "
+                        "'qa-provenance')")
+    parser.add_argument("--record", action="store_true",
+                        help="append the result to each file's provenance under verifications")

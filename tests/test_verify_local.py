@@ -1,0 +1,518 @@
+"""The embedded ``local`` verifier: grounding verdicts, context shapes, and real QA files."""
+
+from __future__ import annotations
+
+import ast
+import csv
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from difflib import SequenceMatcher
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from provenance import verify_local
+from provenance.readers import text_of
+from provenance.verify_local import (
+    NEAR_MATCH_MAX_WINDOWS,
+    SUPPORTED_OVERLAP,
+    UNSUPPORTED_OVERLAP,
+    VERIFIER_ID,
+    Verdict,
+    context_passages,
+    verify,
+)
+
+REAL = Path(__file__).parent / "fixtures" / "real"
+
+DUNE = (
+    "Dune is a 1965 epic science fiction novel by American author Frank Herbert, originally "
+    "published as two separate serials in Analog magazine. It sold about 20,000 copies in 1966."
+)
+PHOTOSYNTHESIS = (
+    "In plants, photosynthesis takes place in the chloroplasts, which contain chlorophyll. "
+    "The light reactions happen in the thylakoid membranes."
+)
+
+
+def squad_rows() -> list[tuple[int, str, str, str]]:
+    """Answerable SQuAD v2 questions: (paragraph number, question, first gold answer, context)."""
+    data = json.loads((REAL / "squad_v2.0_dev_normans_subset.json").read_text("utf-8"))
+    rows = []
+    number = 0
+    for article in data["data"]:
+        for paragraph in article["paragraphs"]:
+            number += 1
+            for qa in paragraph["qas"]:
+                if not qa.get("is_impossible") and qa["answers"]:
+                    rows.append((number, qa["question"], qa["answers"][0]["text"],
+                                 paragraph["context"]))
+    return rows
+
+
+def swapped(rows: list[tuple[int, str, str, str]]) -> Iterator[tuple[str, str, str]]:
+    """Each question with the answer of the next question that is about another paragraph."""
+    for index, (paragraph, question, _, context) in enumerate(rows):
+        step = 1
+        while rows[(index + step) % len(rows)][0] == paragraph:
+            step += 1
+        yield question, rows[(index + step) % len(rows)][2], context
+
+
+def in_band(verdict: Verdict) -> bool:
+    if verdict.verdict == "supported":
+        return SUPPORTED_OVERLAP <= verdict.score <= 1.0
+    if verdict.verdict == "unsure":
+        return UNSUPPORTED_OVERLAP <= verdict.score < SUPPORTED_OVERLAP
+    return verdict.verdict == "unsupported" and 0.0 <= verdict.score < UNSUPPORTED_OVERLAP
+
+
+# ------------------------------------------------------------------------------------------
+# supported
+
+
+def test_verbatim_span_is_supported_with_its_passage_named() -> None:
+    verdict = verify("Who wrote Dune?", "Frank Herbert", ["Unrelated text.", DUNE])
+    assert verdict == Verdict("supported", 1.0, "answer span found verbatim in context 2")
+
+
+@pytest.mark.parametrize(
+    ("answer", "context"),
+    [
+        ("frank HERBERT.", DUNE),  # case and a final period
+        ("In the chloroplasts.", PHOTOSYNTHESIS),
+        ("  Analog   magazine ", DUNE),  # whitespace
+        ("science-fiction novel", DUNE),  # punctuation inside
+        ("Cafe Muller", "Das Café Müller ist ein Tanztheater von Pina Bausch."),  # accents off
+        ("Café Müller", "Das Cafe Muller ist ein Tanztheater."),
+        ("about 20000 copies", DUNE),  # "1,000" == "1000", both ways
+        ("1,000 people", "About 1000 people came."),
+        ("An early version of Fortran.", "I wrote programs in an early version of Fortran."),
+        ("An IBM 1401", "We used the IBM 1401 in 9th grade."),  # leading article
+    ],
+)
+def test_normalised_span_is_supported(answer: str, context: str) -> None:
+    verdict = verify("question?", answer, [context])
+    assert verdict.verdict == "supported"
+    assert verdict.score == 1.0
+    assert "found" in verdict.rationale
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "In Analog magazines.",  # plural
+        "a 1965 epic science-fiction novell by American author Frank Herbert",  # a typo
+        "published in two separate serials in the Analog magazine",  # an extra article
+    ],
+)
+def test_near_match_is_supported(answer: str) -> None:
+    verdict = verify("question?", answer, [DUNE])
+    assert verdict.verdict == "supported"
+    assert verdict.score >= 0.9
+    assert "nearly matches context 1" in verdict.rationale
+
+
+def test_near_match_does_not_accept_a_different_word() -> None:
+    # One word swapped for another is not a respelling: no near match, only the overlap rule.
+    verdict = verify("question?", "a 1965 epic science fiction novel by British author", [DUNE])
+    assert "nearly" not in verdict.rationale
+
+
+def test_token_overlap_supports_a_reworded_answer() -> None:
+    answer = "It was written by Frank Herbert, an American author, in 1965"
+    verdict = verify("Who wrote it?", answer, [DUNE])
+    assert verdict.verdict == "supported"
+    assert verdict.rationale.endswith("% of answer tokens appear in the context")
+
+
+def test_every_line_of_a_multi_answer_is_found() -> None:
+    """A reader joins SQuAD's several gold spans with newlines."""
+    data = json.loads((REAL / "squad_v2.0_dev_normans_subset.json").read_text("utf-8"))
+    paragraph = data["data"][0]["paragraphs"][0]
+    qa = next(q for q in paragraph["qas"] if len({a["text"] for a in q["answers"]}) > 1)
+    answer = text_of([a["text"] for a in qa["answers"]])
+    verdict = verify(qa["question"], answer, [paragraph["context"]])
+    assert verdict.verdict == "supported"
+
+
+def test_words_taken_from_the_question_are_not_held_against_the_answer() -> None:
+    verdict = verify("Which novel by Frank Herbert was published in 1965?",
+                     "Frank Herbert's novel Dune",
+                     ["Dune is a science fiction novel published in 1965."])
+    assert verdict.verdict == "supported"
+
+
+def test_number_words_and_digits_meet() -> None:
+    assert verify("q", "published as 2 separate serials", [DUNE]).verdict == "supported"
+    assert verify("q", "two separate serials", ["as 2 separate serials"]).verdict == "supported"
+
+
+# ------------------------------------------------------------------------------------------
+# unsupported
+
+
+@pytest.mark.parametrize(
+    ("answer", "missing"),
+    [
+        ("1972", "number 1972"),
+        ("Dune is a 1967 epic science fiction novel by American author Frank Herbert", "1967"),
+        ("about 21,000 copies", "21000"),
+        ("It sold 3.5 million copies", "3.5"),
+    ],
+)
+def test_a_missing_number_is_unsupported_whatever_the_overlap(answer: str, missing: str) -> None:
+    verdict = verify("question?", answer, [DUNE])
+    assert verdict.verdict == "unsupported"
+    assert verdict.score < UNSUPPORTED_OVERLAP
+    assert missing in verdict.rationale
+    assert verdict.rationale.endswith("not in the context")
+
+
+def test_many_missing_numbers_are_summarised() -> None:
+    verdict = verify("q", "Call 0850 210 0 888 or 555 1234", ["Call us any time."])
+    assert verdict.rationale == "numbers 0850, 210, 0 and 3 more not in the context"
+
+
+def test_a_number_given_in_the_question_is_not_required_in_the_context() -> None:
+    verdict = verify("What happened in 1066?", "In 1066 the Normans conquered England",
+                     ["The Normans conquered England after the battle of Hastings."])
+    assert verdict.verdict == "supported"
+
+
+@pytest.mark.parametrize("answer", ["Isaac Asimov", "The capital of Australia is Sydney"])
+def test_an_unrelated_answer_is_unsupported(answer: str) -> None:
+    verdict = verify("What is the capital of Australia?", answer,
+                     ["The capital of Australia is Canberra.", DUNE])
+    assert verdict.verdict == "unsupported"
+    assert verdict.rationale == "only 0% of answer tokens appear in the context"
+
+
+@pytest.mark.parametrize("answer", ["", "   ", "\n"])
+def test_an_empty_answer_is_unsupported(answer: str) -> None:
+    assert verify("q", answer, [DUNE]) == Verdict("unsupported", 0.0, "empty answer")
+    assert verify("q", answer, []).verdict == "unsupported"
+
+
+def test_an_answer_without_words_is_unsupported() -> None:
+    verdict = verify("q", "...!", [DUNE])
+    assert verdict.verdict == "unsupported"
+    assert verdict.score == 0.0
+
+
+# ------------------------------------------------------------------------------------------
+# unsure
+
+
+@pytest.mark.parametrize("context", [[], [""], ["  ", "\n"], ["...", "!"]])
+def test_no_context_is_unsure(context: list[str]) -> None:
+    assert verify("q", "Frank Herbert", context) == Verdict(
+        "unsure", 0.5, "no context to check the answer against")
+
+
+@pytest.mark.parametrize("answer", ["Yes.", "No", "yes", " NO! "])
+def test_yes_no_answers_are_unsure(answer: str) -> None:
+    assert verify("Is Dune a novel?", answer, [DUNE]) == Verdict(
+        "unsure", 0.5, "yes/no answers cannot be grounded by matching")
+
+
+def test_a_yes_followed_by_a_span_is_judged_by_the_span() -> None:
+    assert verify("Is Dune a novel?", "Yes, an epic science fiction novel",
+                  [DUNE]).verdict == "supported"
+
+
+def test_partial_overlap_is_unsure() -> None:
+    verdict = verify("What did the Normans do?",
+                     "The Normans built stone castles in England and Wales",
+                     ["The Normans built castles in England."])
+    assert verdict.verdict == "unsure"
+    assert 0.5 <= verdict.score < 0.8
+    assert verdict.rationale.startswith("only ")
+
+
+def test_a_missing_name_caps_the_verdict_at_unsure() -> None:
+    verdict = verify("Who wrote it?", "An epic science fiction novel by Brian Herbert", [DUNE])
+    assert verdict.verdict == "unsure"
+    assert verdict.rationale.startswith("'Brian Herbert' not in the context")
+
+
+def test_a_misspelt_name_nearly_matches_but_stays_unsure() -> None:
+    verdict = verify("Who wrote Dune?", "Frank Herbart", [DUNE])
+    assert verdict.verdict == "unsure"
+    assert "'Frank Herbart' not in the context" in verdict.rationale
+
+
+def test_a_missing_number_word_caps_the_verdict_at_unsure() -> None:
+    verdict = verify("q", "originally published as three separate serials", [DUNE])
+    assert verdict.verdict == "unsure"
+    assert verdict.rationale.startswith("'three' not in the context")
+
+
+def test_names_are_found_case_insensitively_and_sentence_starts_are_not_names() -> None:
+    context = ["the duke of normandy, william the conqueror, invaded england."]
+    assert verify("q", "The Duke of Normandy invaded England", context).verdict == "supported"
+
+
+# ------------------------------------------------------------------------------------------
+# other scripts
+
+
+def test_cjk_is_matched_character_by_character() -> None:
+    context = ["東京は日本の首都です。人口は約1400万人です。"]
+    assert verify("東京は何ですか", "日本の首都", context).verdict == "supported"
+    assert verify("東京は何ですか", "大阪の都市", context).verdict == "unsupported"
+    assert verify("人口は?", "約1500万人", context).verdict == "unsupported"  # a number
+
+
+def test_chinese_record_from_a_real_llamaindex_file() -> None:
+    data = json.loads((REAL / "llamaindex_ragdataset_zh_llama3.1.json").read_text("utf-8"))
+    record = next(e for e in data["examples"] if e["reference_answer"] == "1月15日")
+    verdict = verify(record["query"], record["reference_answer"], record["reference_contexts"])
+    assert verdict.verdict == "supported"
+
+
+@pytest.mark.parametrize("answer", ["Hà Nội", "ha noi", "HÀ NỘI."])
+def test_vietnamese_with_or_without_its_tone_marks(answer: str) -> None:
+    dense = "Thủ đô của Việt Nam là Hà Nội, thành phố lớn thứ hai."
+    sparse = "Some English first. " * 40 + dense  # the run-by-run normalisation path
+    for context in (dense, sparse):
+        assert verify("Thủ đô của Việt Nam?", answer, [context]).verdict == "supported"
+
+
+def test_vietnamese_sentence_from_a_real_llamaindex_passage() -> None:
+    data = json.loads(
+        (REAL / "llamaindex_ragdataset_mentalhealth_vi_first40.json").read_text("utf-8"))
+    context = data[0]["reference_contexts"]
+    sentence = "TIÊU CHUẨN CHẨN ĐOÁN CÁC RỐI LOẠN TÂM THẦN THEO DSM-5"
+    assert sentence in context[0]
+    assert verify("q", sentence.lower(), context).verdict == "supported"
+    assert verify("q", "tieu chuan chan doan theo DSM-4", context).verdict == "unsupported"
+
+
+@pytest.mark.parametrize(("answer", "context"), [
+    ("İstanbul'da", "ISTANBUL'DA bir şehir var."),
+    ("KALDIRIM", "Kaldırım taşları yeni."),  # noqa: RUF001 (Turkish dotless i)
+    ("şifre sıfırlama", "Şifre Sıfırlama Linki Gönder butonuna basın."),  # noqa: RUF001
+])
+def test_turkish_letters(answer: str, context: str) -> None:
+    assert verify("q", answer, [context]).verdict == "supported"
+
+
+def test_turkish_squad_file_answers_are_supported_or_missing_their_numbers() -> None:
+    data = json.loads(
+        (REAL / "squad_v1.1_format_custom_turkish_dataqa_dev.json").read_text("utf-8"))
+    verdicts: Counter[str] = Counter()
+    for paragraph in data["data"][0]["paragraphs"]:
+        for qa in paragraph["qas"]:
+            verdict = verify(qa["question"], qa["answers"][0]["text"], [paragraph["context"]])
+            verdicts[verdict.verdict] += 1
+            if verdict.verdict != "supported":  # the file pairs some answers with other contexts
+                assert "not in the context" in verdict.rationale
+    assert verdicts["supported"] > 0.9 * sum(verdicts.values())
+
+
+# ------------------------------------------------------------------------------------------
+# context shapes
+
+
+def test_plain_shapes() -> None:
+    assert context_passages(None) == []
+    assert context_passages("") == []
+    assert context_passages("  ") == []
+    assert context_passages("One passage.") == ["One passage."]
+    assert context_passages(["a", "", "b", None]) == ["a", "b"]
+    assert context_passages(("a", ["b", "c", ["d"]])) == ["a", "b", "c", "d"]
+    assert context_passages(1965) == ["1965"]
+    assert context_passages(True) == []
+
+
+def test_hotpotqa_pairs_become_titled_passages() -> None:
+    pairs = [["Dune", ["Dune is a novel.", " It was written by Frank Herbert."]],
+             ["Analog", ["Analog is a magazine."]]]
+    assert context_passages(pairs) == [
+        "Dune: Dune is a novel. It was written by Frank Herbert.",
+        "Analog: Analog is a magazine.",
+    ]
+    assert context_passages(pairs[0]) == [
+        "Dune: Dune is a novel. It was written by Frank Herbert."]
+    # Hugging Face stores the same as two columns
+    columns = {"title": ["Dune", "Analog"],
+               "sentences": [["Dune is a novel."], ["Analog is a magazine."]]}
+    assert context_passages(columns) == ["Dune: Dune is a novel.", "Analog: Analog is a magazine."]
+
+
+def test_real_hotpotqa_record() -> None:
+    data = json.loads((REAL / "hotpotqa_dev_distractor_sample30.json").read_text("utf-8"))
+    record = data[0]
+    passages = context_passages(record["context"])
+    assert len(passages) == len(record["context"])
+    assert passages[0].startswith("Sir Syed Sani Syed Ali Shah Bukhari: Sir Syed Sani")
+    # "ibnʿArabī": the modifier letter is an apostrophe, the macron an accent
+    assert verify(record["question"], record["answer"], passages).verdict == "supported"
+
+
+def test_mappings_give_their_text_values() -> None:
+    assert context_passages({"text": "The passage.", "metadata": {"page": 3}}) == ["The passage."]
+    assert context_passages([{"page_content": "A.", "source": "x.pdf"}]) == ["A."]
+    assert context_passages({"a": "First.", "b": ["Second."], "c": 3}) == [
+        "First.", "Second.", "3"]
+
+
+def test_json_and_python_repr_list_strings_are_parsed() -> None:
+    assert context_passages('["a", "b"]') == ["a", "b"]
+    assert context_passages("['a', \"b's\"]") == ["a", "b's"]
+    assert context_passages("('a', 'b')") == ["a", "b"]
+    assert context_passages("[]") == []
+    assert context_passages("[['Dune', ['A novel.']]]") == ["Dune: A novel."]
+    assert context_passages('[{"text": "A."}]') == ["A."]
+
+
+def test_ragas_csv_cell_is_a_list_of_passages() -> None:
+    with open(REAL / "ragas_v01_testset_aimakerspace.csv", encoding="utf-8-sig",
+              newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        cell = row["contexts"]
+        assert context_passages(cell) == ast.literal_eval(cell)  # the oracle, on trusted data
+    row = rows[0]
+    verdict = verify(row["question"], row["ground_truth"], context_passages(row["contexts"]))
+    assert verdict.rationale  # a paraphrase: judged by overlap, whatever the verdict
+
+
+def test_numpy_repr_cell_is_not_glued_into_one_passage() -> None:
+    with open(REAL / "ragas_v00_eval_basic_qa_dataset.csv", encoding="utf-8-sig",
+              newline="") as handle:
+        cell = next(csv.DictReader(handle))["contexts"]
+    assert "'\n '" in cell  # numpy prints string arrays without commas
+    passages = context_passages(cell)
+    assert len(passages) == 3
+    assert passages[0].startswith("paper aims to conduct a survey")
+    assert passages[0].endswith("reviews notable ap-")
+    assert passages[1].startswith("In this paper, we surveyed")
+
+
+def test_llamaindex_reference_contexts_pass_through() -> None:
+    data = json.loads(
+        (REAL / "llamaindex_ragdataset_aragog_gpt-3.5-turbo_first40.json").read_text("utf-8"))
+    contexts = data["examples"][0]["reference_contexts"]
+    assert context_passages(contexts) == contexts
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "__import__('os').system('x')",
+        "[__import__('os').system('x')]",
+        "[f'{__import__(\"os\").system(\"x\")}']",
+        "['a'] + ['b']",
+        "[open('/etc/passwd').read()]",
+        "[1, 2, (lambda: 3)()]",
+    ],
+)
+def test_code_in_a_context_string_is_plain_text(text: str,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    def forbidden(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("context text was executed")
+
+    monkeypatch.setattr(os, "system", forbidden)
+    monkeypatch.setattr("builtins.open", forbidden)
+    assert context_passages(text) == [text]
+
+
+@pytest.mark.parametrize("text", ["[" * 5000 + "]" * 5000, "[citation needed]", "[1] Smith.",
+                                  "['unterminated"])
+def test_odd_bracketed_text_is_kept_as_text(text: str) -> None:
+    assert context_passages(text) == [text]
+
+
+# ------------------------------------------------------------------------------------------
+# real files, determinism, cost
+
+
+def test_squad_gold_answers_are_supported() -> None:
+    rows = squad_rows()
+    assert len(rows) == 96
+    verdicts = [verify(question, answer, [context]) for _, question, answer, context in rows]
+    supported = sum(v.verdict == "supported" for v in verdicts)
+    assert supported >= 0.95 * len(rows)
+    assert all(in_band(v) for v in verdicts)
+
+
+def test_squad_answers_of_other_questions_are_mostly_not_supported() -> None:
+    verdicts = [verify(q, a, [c]) for q, a, c in swapped(squad_rows())]
+    supported = sum(v.verdict == "supported" for v in verdicts)
+    assert supported <= 0.20 * len(verdicts)
+    assert all(in_band(v) for v in verdicts)
+
+
+@pytest.mark.parametrize("name", [
+    "llamaindex_ragdataset_aragog_gpt-3.5-turbo_first40.json",
+    "llamaindex_ragdataset_mentalhealth_vi_first40.json",
+])
+def test_long_generated_answers_get_banded_verdicts(name: str) -> None:
+    data = json.loads((REAL / name).read_text("utf-8"))
+    for record in data["examples"] if isinstance(data, dict) else data:
+        verdict = verify(record["query"], record["reference_answer"],
+                         context_passages(record["reference_contexts"]))
+        assert in_band(verdict), verdict
+        assert verdict.rationale and "\n" not in verdict.rationale
+
+
+def test_verdicts_are_deterministic_across_hash_seeds() -> None:
+    script = (
+        "import json, sys\n"
+        "from provenance.verify_local import verify\n"
+        "cases = json.load(sys.stdin)\n"
+        "print(json.dumps([list(verify(*c).__dict__.values()) for c in cases]))\n"
+    )
+    cases = [["q", "Frank Herbart", [DUNE]],
+             ["q", "Call 0850 210 0 888 or 555 1234", [DUNE]],
+             ["q", "An epic science fiction novel by Brian Herbert and Isaac Asimov", [DUNE]],
+             *[[q, a, [c]] for q, a, c in list(swapped(squad_rows()))[:30]]]
+    outputs = set()
+    for seed in ("0", "1", "12345"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        result = subprocess.run([sys.executable, "-c", script], input=json.dumps(cases),
+                                capture_output=True, text=True, env=env, check=True,
+                                cwd=Path(__file__).parent.parent)
+        outputs.add(result.stdout)
+    assert len(outputs) == 1
+    here = [list(verify(*c).__dict__.values()) for c in cases]  # type: ignore[arg-type]
+    assert json.loads(outputs.pop()) == here
+
+
+def test_fuzzy_matching_is_bounded_per_record(monkeypatch: pytest.MonkeyPatch) -> None:
+    """200 records, long contexts included: at most a few window comparisons each."""
+    windows: list[int] = []
+
+    class Counting(SequenceMatcher[Any]):
+        def set_seq1(self, a: Any) -> None:
+            if a:
+                windows[-1] += 1
+            super().set_seq1(a)
+
+    monkeypatch.setattr(verify_local, "SequenceMatcher", Counting)
+    rows = squad_rows()
+    records = [(q, a, [c]) for _, q, a, c in rows] + list(swapped(rows))
+    aragog = json.loads(
+        (REAL / "llamaindex_ragdataset_aragog_gpt-3.5-turbo_first40.json").read_text("utf-8"))
+    big = " ".join(e["reference_contexts"][0] for e in aragog["examples"][:7])
+    records += [(e["query"], e["reference_answer"], [big]) for e in aragog["examples"][:8]]
+    assert len(records) == 200
+    for record in records:
+        windows.append(0)
+        verify(*record)
+    assert max(windows) <= NEAR_MATCH_MAX_WINDOWS
+    assert sum(windows) > 0  # the fuzzy path did run
+
+
+def test_identity() -> None:
+    assert VERIFIER_ID == "qa-provenance/local-grounding@1"
+    verdict = verify("q", "Frank Herbert", [DUNE])
+    with pytest.raises(AttributeError):
+        verdict.score = 0.0  # type: ignore[misc]
