@@ -185,6 +185,12 @@ class Checker:
             found = tuple(scan.generators.values()), tuple(scan.validators.values())
             problems += checks.contradiction_problems(record, *found, judge)
             problems += checks.cross_problems(record, *found, judge)
+        if self.config.require_verification.matches(state.relpath) and facts.problem is None:
+            from datetime import datetime, timezone
+
+            problems += checks.verification_problems(
+                record, facts.content_sha256, self.config.verification_max_age_days,
+                datetime.now(timezone.utc))
         for problem in problems:
             self._add(state.findings, claim.source, problem.rule, claim.line_of(problem.field),
                       problem.message, state.relpath)

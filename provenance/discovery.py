@@ -17,7 +17,8 @@ from provenance.config import CONFIG_FILE, Config
 from provenance.locate import Locator, data_path_of_sidecar, is_manifest, sidecar_paths
 
 PRUNED_DIRS = frozenset(
-    {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".nox"}
+    {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".nox",
+     ".qa-provenance-cache"}
 )
 
 

@@ -301,9 +301,12 @@ async def run(config: Config, settings: SpotSettings, relpaths: Sequence[str],
     session = None
     if settings.kind != "local":
         assert settings.url is not None
-        session = Session(HttpSettings(
-            settings.url, settings.token_env, settings.allow_remote, settings.concurrency,
-            settings.max_requests, settings.max_attempts, settings.timeouts))
+        try:
+            session = Session(HttpSettings(
+                settings.url, settings.token_env, settings.allow_remote, settings.concurrency,
+                settings.max_requests, settings.max_attempts, settings.timeouts))
+        except HttpError as exc:  # a URL that is not allowed or not HTTP: configuration
+            raise SpotCheckError(str(exc)) from None
     try:
         if session is not None:
             await session.__aenter__()
@@ -311,7 +314,11 @@ async def run(config: Config, settings: SpotSettings, relpaths: Sequence[str],
         try:
             identities = await verifier.identify()
         except HttpError as exc:
-            raise SpotCheckError(f"cannot reach the verifier: {exc}") from None
+            # Unreachable is not a verdict: every file is INCONCLUSIVE, never a pass.
+            report.verifier_id = verifier.verifier_id
+            for entry in prepared:
+                report.files.append(_unreached(entry, f"cannot reach the verifier: {exc}"))
+            return report
         report.verifier_id = verifier.verifier_id
         for entry in prepared:
             problem = independence(identities, entry.generators, entry.relpath)
@@ -391,6 +398,15 @@ async def _verify_file(verifier: Verifier, cache: VerdictCache, sampled: list[Sa
 
     report.upper_bound = clopper_pearson_upper(len(report.flags), max(report.verdicts, 1),
                                                plan.confidence) if report.verdicts else 1.0
+
+
+def _unreached(entry: Prepared, error: str) -> FileReport:
+    file_report = FileReport(entry.relpath, entry.provenance_path, entry.digest,
+                             entry.population, entry.plan, errors=[error])
+    file_report.missing = entry.plan.n
+    file_report.result = entry.plan.verdict(0, 0)
+    file_report.claim = entry.plan.claim(0, 0)
+    return file_report
 
 
 def _count(report: FileReport, entry: Sampled, outcome: Outcome) -> None:
