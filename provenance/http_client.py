@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import json
 import ipaddress
 import os
 import time
@@ -20,6 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from provenance import __version__
 
+_JSON_HEADERS = {"Content-Type": "application/json"}
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 60.0
 
@@ -130,24 +132,27 @@ class Session:
     async def __aenter__(self) -> Session:
         import httpx
 
-        limits = httpx.Limits(max_connections=self.settings.concurrency,
-                              max_keepalive_connections=self.settings.concurrency)
         t = self.settings.timeouts
         headers = {"User-Agent": f"qa-provenance/{__version__}", "Accept": "application/json"}
         if self._secret:
             headers["Authorization"] = f"Bearer {self._secret}"
+        size = self.settings.concurrency  # the semaphore never lets more wait for the pool
         self._client = httpx.AsyncClient(
-            limits=limits,
+            limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
             timeout=httpx.Timeout(t.read, connect=t.connect, read=t.read, write=t.write,
                                   pool=t.pool),
             headers=headers,
             follow_redirects=False,
+            # A loopback verifier is reached directly: never through an HTTP(S)_PROXY from the
+            # environment, which would send the records (and the token) to the proxy's host.
+            trust_env=not is_loopback(self.settings.url),
         )
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         if self._client is not None:
             await self._client.aclose()
+            self._client = None
 
     async def get_json(self, path: str, *, missing_ok: bool = False) -> Any:
         return await self._request("GET", path, None, missing_ok=missing_ok)
@@ -194,8 +199,11 @@ class Session:
             raise BudgetExhausted(f"request budget of {self.settings.max_requests} spent")
         async with self._semaphore:
             self.requests_sent += 1
+            content = None if body is None else json.dumps(body, ensure_ascii=False).encode()
             try:
-                response = await self._client.request(method, self.base + path, json=body)
+                response = await self._client.request(
+                    method, self.base + path, content=content,
+                    headers=_JSON_HEADERS if content is not None else None)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout,
                     httpx.ReadTimeout, httpx.WriteTimeout, httpx.RemoteProtocolError,
                     httpx.ReadError, httpx.WriteError) as exc:

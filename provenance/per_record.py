@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from provenance import rules
 from provenance.identity import canonical_agent
 from provenance.independence import Judge
-from provenance.profiles import Profile
+from provenance.profiles import Profile, extract
 from provenance.readers import Item
 from provenance.record import Agent
 from provenance.rules import Rule
@@ -55,39 +56,81 @@ class RecordScan:
 AgentKey = tuple[tuple[str, str, str], ...]
 
 
+@dataclass
+class _Combination:
+    """Everything a record contributes, shared by all records naming the same agent values."""
+
+    generators: tuple[Agent, ...]
+    validators: tuple[Agent, ...]
+    pair: tuple[str, str]
+    named: tuple[str, ...]  # generator names counted for the share, one per source
+    problems: list[tuple[str, Rule, str]]
+    records: int = 0
+
+
 def scan(items: Iterable[Item], profile: Profile, judge: Judge) -> RecordScan:
-    """One pass over the records; problems are computed once per distinct agent combination."""
+    """One pass over the records, in constant memory.
+
+    Real files repeat a handful of agent values across millions of records, so the work is done
+    once per distinct combination of raw agent values and each record costs a field lookup and a
+    dictionary hit.
+    """
     result = RecordScan(profile)
-    verdicts: dict[tuple[AgentKey, AgentKey], list[tuple[str, Rule, str]]] = {}
+    fields = [spec.field for spec in (*profile.generators, *profile.validators)]
+    simple = all("." not in f and "[]" not in f for f in fields)
+    combinations: dict[Any, _Combination] = {}
     for item in items:
         result.total += 1
-        generators, validators = profile.agents(item.data)
-        if not generators and not validators:
+        data = item.data
+        if simple and isinstance(data, dict):
+            raw = tuple(_freeze(data.get(f)) for f in fields)
+        else:
+            raw = tuple(_freeze(extract(data, f)) for f in fields)
+        combination = combinations.get(raw)
+        if combination is None:
+            combination = combinations[raw] = _combine(result, data, profile, judge)
+        if not combination.generators and not combination.validators:
             continue
-        result.with_agents += 1
-        gen_key = _key(generators)
-        val_key = _key(validators)
-        for agent in generators:
-            result.generators.setdefault(canonical_agent(agent), agent)
-        for agent in validators:
-            result.validators.setdefault(canonical_agent(agent), agent)
-        result.pairs[(_names(generators), _names(validators))] += 1
-        # Counted once per record and per source, whatever the spelling: the name shown is the
-        # first one seen.
-        named = {canonical_agent(agent) for agent in generators if agent.id.strip()}
-        if named:
-            result.with_generators += 1
-        for key in named:
-            result.generator_counts[result.generators[key].id] += 1
-        problems = verdicts.get((gen_key, val_key))
-        if problems is None:
-            problems = verdicts[(gen_key, val_key)] = record_problems(generators, validators, judge)
-        for ident, rule, message in problems:
+        combination.records += 1
+        for ident, rule, message in combination.problems:
             offence = result.offences.get((rule.code, ident))
             if offence is None:
                 offence = result.offences[(rule.code, ident)] = Offence(rule, message)
             offence.add(item)
+    for combination in combinations.values():
+        if not combination.records:
+            continue
+        result.with_agents += combination.records
+        result.pairs[combination.pair] += combination.records
+        if combination.named:
+            result.with_generators += combination.records
+        for name in combination.named:
+            result.generator_counts[name] += combination.records
     return result
+
+
+def _combine(result: RecordScan, data: Any, profile: Profile, judge: Judge) -> _Combination:
+    generators, validators = profile.agents(data)
+    for agent in generators:
+        result.generators.setdefault(canonical_agent(agent), agent)
+    for agent in validators:
+        result.validators.setdefault(canonical_agent(agent), agent)
+    # Counted once per record and per source, whatever the spelling: the name shown is the first
+    # one seen.
+    named = tuple(dict.fromkeys(result.generators[canonical_agent(agent)].id
+                                for agent in generators if agent.id.strip()))
+    problems = record_problems(generators, validators, judge) if generators or validators else []
+    return _Combination(generators, validators, (_names(generators), _names(validators)),
+                        named, problems)
+
+
+def _freeze(value: Any) -> Any:
+    """A hashable stand-in for a field value (agent fields are small: ids, LlamaIndex objects)."""
+    if isinstance(value, dict):
+        return tuple(sorted((str(k), _freeze(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value
 
 
 def record_problems(generators: tuple[Agent, ...], validators: tuple[Agent, ...],

@@ -326,15 +326,27 @@ async def run(config: Config, settings: SpotSettings, relpaths: Sequence[str],
                 raise SpotCheckError(problem)
         if progress is not None:
             progress.total = sum(len(entry.sampled) for entry in prepared)
+        cleared: set[str] = set()
+
+        def refusal() -> str | None:
+            """Whether a model a reply says it ran is the same source as a generator.
+
+            Checked on every reply before its verdicts count or are cached: a verdict from the
+            generator's own model must not pass this run, nor a later one through the cache.
+            """
+            for served in sorted(set(getattr(verifier, "served_models", ())) - cleared):
+                for other in prepared:
+                    problem = independence([served], other.generators, other.relpath)
+                    if problem:
+                        return f"{problem} (the model the server says it ran)"
+                cleared.add(served)
+            return None
+
         for entry in prepared:
             file_report = FileReport(entry.relpath, entry.provenance_path, entry.digest,
                                      entry.population, entry.plan)
-            await _verify_file(verifier, cache, entry.sampled, file_report, settings, progress)
-            served = sorted(getattr(verifier, "served_models", ()))
-            for other in prepared if served else ():
-                problem = independence(served, other.generators, other.relpath)
-                if problem:
-                    raise SpotCheckError(f"{problem} (the model the server says it ran)")
+            await _verify_file(verifier, cache, entry.sampled, file_report, settings, progress,
+                               refusal)
             report.files.append(file_report)
     finally:
         if session is not None:
@@ -344,7 +356,8 @@ async def run(config: Config, settings: SpotSettings, relpaths: Sequence[str],
 
 
 async def _verify_file(verifier: Verifier, cache: VerdictCache, sampled: list[Sampled],
-                       report: FileReport, settings: SpotSettings, progress: Any) -> None:
+                       report: FileReport, settings: SpotSettings, progress: Any,
+                       refusal: Callable[[], str | None] = lambda: None) -> None:
     plan = report.plan
     report.truncated = sum(1 for s in sampled if s.truncated)
     by_id = {s.item.id: s for s in sampled}
@@ -370,6 +383,11 @@ async def _verify_file(verifier: Verifier, cache: VerdictCache, sampled: list[Sa
             outcomes = [Outcome(s.item.id, error=str(exc)) for s in batch]
         finally:
             limit.release()
+        problem = refusal()
+        if problem is not None:  # nothing from a non-independent model counts or is cached
+            refused.append(problem)
+            stop.set()
+            return
         for outcome in outcomes:
             entry = by_id.get(outcome.id)
             if entry is None:
@@ -382,6 +400,7 @@ async def _verify_file(verifier: Verifier, cache: VerdictCache, sampled: list[Sa
         if plan.stop_early(len(report.flags)):
             stop.set()
 
+    refused: list[str] = []
     tasks = []
     size = max(1, verifier.max_batch)
     for start in range(0, len(pending), size):
@@ -391,6 +410,8 @@ async def _verify_file(verifier: Verifier, cache: VerdictCache, sampled: list[Sa
             break
         tasks.append(asyncio.create_task(send(pending[start:start + size])))
     await asyncio.gather(*tasks)
+    if refused:
+        raise SpotCheckError(refused[0])
     report.missing = plan.n - report.verdicts
     report.result = plan.verdict(len(report.flags), report.verdicts)
     report.claim = plan.claim(len(report.flags), report.verdicts)

@@ -8,6 +8,7 @@ for benchmarks.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,9 +24,12 @@ MAX_BATCH = 64
 class VerifierServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 256  # the default 5 drops bursts of new connections into SYN retries
 
     def __init__(self, host: str, port: int, *, delay: float = 0.0,
                  verifier_id: str | None = None) -> None:
+        if ":" in host:  # an IPv6 address such as ::1
+            self.address_family = socket.AF_INET6
         super().__init__((host, port), _Handler)
         from provenance.verify_local import VERIFIER_ID
 
@@ -36,10 +40,13 @@ class VerifierServer(ThreadingHTTPServer):
     def url(self) -> str:
         host, port = self.server_address[:2]
         host = host.decode() if isinstance(host, bytes) else str(host)
+        if ":" in host:
+            host = f"[{host}]"
         return f"http://{host}:{port}"
 
-    def start_background(self) -> threading.Thread:
-        thread = threading.Thread(target=self.serve_forever, daemon=True)
+    def start_background(self, poll_interval: float = 0.1) -> threading.Thread:
+        """Serve on a daemon thread; ``shutdown()`` returns within ``poll_interval``."""
+        thread = threading.Thread(target=self.serve_forever, args=(poll_interval,), daemon=True)
         thread.start()
         return thread
 
@@ -61,16 +68,27 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, {"error": "not found: GET /info or POST /verify"})
 
     def do_POST(self) -> None:
+        try:
+            length = int(self.headers.get("content-length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0 or length > MAX_BODY:
+            # The body is not read, so the connection cannot carry another request.
+            self.close_connection = True
+            self._send(413 if length > MAX_BODY else 400, {"error": "bad request size"})
+            return
+        # Read the body whatever the path, or its bytes would be taken for the next request on
+        # this keep-alive connection.
+        raw = self.rfile.read(length) if length else b""
         if self.path.rstrip("/") != "/verify":
             self._send(404, {"error": "not found: POST /verify"})
             return
-        length = int(self.headers.get("content-length") or 0)
-        if length <= 0 or length > MAX_BODY:
-            self._send(413 if length > MAX_BODY else 400, {"error": "bad request size"})
+        if not raw:
+            self._send(400, {"error": "bad request size"})
             return
         try:
-            body = json.loads(self.rfile.read(length))
-        except ValueError:
+            body = json.loads(raw)
+        except (ValueError, RecursionError):
             self._send(400, {"error": "the request is not JSON"})
             return
         items = body.get("items") if isinstance(body, dict) else None

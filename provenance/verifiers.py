@@ -7,11 +7,12 @@ verdict: a reply that is truncated, refused, unparsable or of the wrong shape co
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from provenance.http_client import HttpError, Session
+from provenance.http_client import HttpError, Session, redact
 
 PROTOCOL = "qa-verify/1"
 VERDICTS = ("supported", "unsupported", "unsure")
@@ -119,7 +120,8 @@ class HttpVerifier:
 
     @property
     def verifier_id(self) -> str:
-        return self._server_id or self._configured or self.session.base
+        # The URL is the last resort, without its userinfo: the id is printed, cached, recorded.
+        return self._server_id or self._configured or redact(self.session.base)
 
     async def identify(self) -> list[str]:
         info = await self.session.get_json("/info", missing_ok=True)
@@ -154,16 +156,24 @@ class HttpVerifier:
     def _parse(self, reply: Any, items: Sequence[Item]) -> list[Outcome]:
         from provenance import schema
 
-        problems = schema.validate("verify-response", reply)
-        if problems:
-            where = ".".join(str(p) for p in problems[0].path) or "reply"
-            error = f"the verifier's reply has the wrong shape ({where}: {problems[0].message})"
-            return [Outcome(item.id, error=self.session.scrub(error)) for item in items]
+        # The common, well-formed reply is checked by hand (jsonschema costs more per reply than
+        # the request itself); anything else gets the schema's precise message.
+        if not _well_formed(reply):
+            problems = schema.validate("verify-response", reply)
+            detail = ""
+            if problems:
+                where = ".".join(str(p) for p in problems[0].path) or "reply"
+                detail = f" ({where}: {problems[0].message})"
+            error = self.session.scrub(f"the verifier's reply has the wrong shape{detail}")
+            return [Outcome(item.id, error=error) for item in items]
         by_id: dict[str, Outcome] = {}
         for result in reply["results"]:
             if "error" in result:
                 by_id[result["id"]] = Outcome(result["id"],
                                               error=self.session.scrub(str(result["error"])))
+            elif not math.isfinite(float(result["score"])):
+                by_id[result["id"]] = Outcome(result["id"], error="the verifier's score is not "
+                                              "a finite number")
             else:
                 rationale = result.get("rationale")
                 by_id[result["id"]] = Outcome(
@@ -201,7 +211,7 @@ class OpenAIVerifier:
     async def verify(self, items: Sequence[Item]) -> list[Outcome]:
         return [await self._one(item) for item in items]
 
-    def _body(self, item: Item) -> dict[str, Any]:
+    def _body(self, item: Item, level_index: int) -> dict[str, Any]:
         passages = "\n\n".join(f"[{n}] {text}" for n, text in enumerate(item.context, 1))
         user = (f"<question>\n{item.question}\n</question>\n<context>\n{passages}\n</context>\n"
                 f"<answer>\n{item.answer}\n</answer>")
@@ -212,7 +222,7 @@ class OpenAIVerifier:
             "messages": [{"role": "system", "content": JUDGE_SYSTEM_PROMPT},
                          {"role": "user", "content": user}],
         }
-        level = self.LEVELS[self._level]
+        level = self.LEVELS[level_index]
         if level == "json_schema":
             body["response_format"] = {"type": "json_schema", "json_schema": {
                 "name": "qa_verdict", "strict": True, "schema": VERDICT_SCHEMA}}
@@ -222,14 +232,17 @@ class OpenAIVerifier:
 
     async def _one(self, item: Item) -> Outcome:
         while True:
+            level = self._level
             try:
-                reply = await self.session.post_json("/chat/completions", self._body(item))
+                reply = await self.session.post_json("/chat/completions", self._body(item, level))
             except HttpError as exc:
                 text = str(exc)
-                if "HTTP 400" in text and self._level < len(self.LEVELS) - 1 and any(
+                if "HTTP 400" in text and level < len(self.LEVELS) - 1 and any(
                         word in text.lower() for word in ("response_format", "json_schema",
                                                           "json_object", "schema")):
-                    self._level += 1  # the server does not do this kind of structured output
+                    # The server does not do this kind of structured output: step down one level
+                    # (once, however many concurrent requests were refused at this level).
+                    self._level = max(self._level, level + 1)
                     continue
                 return Outcome(item.id, error=text)
             return self._parse(item, reply)
@@ -237,12 +250,14 @@ class OpenAIVerifier:
     def _parse(self, item: Item, reply: Any) -> Outcome:
         try:
             served = reply.get("model")
-            if isinstance(served, str) and served:
-                self.served_models.add(served)
+            if isinstance(served, str) and served.strip():
+                self.served_models.add(self.session.scrub(served.strip()))
             choice = reply["choices"][0]
             message = choice["message"]
             finish = choice.get("finish_reason")
         except (AttributeError, KeyError, IndexError, TypeError):
+            return Outcome(item.id, error="the judge's reply is not a chat completion")
+        if not isinstance(message, dict):
             return Outcome(item.id, error="the judge's reply is not a chat completion")
         if message.get("refusal"):
             return Outcome(item.id, error="the judge refused to answer")
@@ -257,12 +272,31 @@ class OpenAIVerifier:
         verdict = data.get("verdict")
         score = data.get("score")
         if verdict not in VERDICTS or isinstance(score, bool) \
-                or not isinstance(score, (int, float)):
+                or not isinstance(score, (int, float)) or not math.isfinite(score):
             return Outcome(item.id, error="the judge's verdict is missing or not one of "
                            "supported/unsupported/unsure")
         rationale = data.get("rationale")
         return Outcome(item.id, verdict, min(max(float(score), 0.0), 1.0),
                        self.session.scrub(rationale) if isinstance(rationale, str) else None)
+
+
+def _well_formed(reply: Any) -> bool:
+    """The constraints of schemas/verify-response.schema.json, for the fast path."""
+    if not isinstance(reply, dict) or not isinstance(reply.get("results"), list):
+        return False
+    for result in reply["results"]:
+        if not isinstance(result, dict) or not isinstance(result.get("id"), str):
+            return False
+        if "verdict" in result:
+            score = result.get("score")
+            if result["verdict"] not in VERDICTS or isinstance(score, bool) \
+                    or not isinstance(score, (int, float)) or not 0 <= score <= 1:
+                return False
+            if "rationale" in result and not isinstance(result["rationale"], str):
+                return False
+        elif not isinstance(result.get("error"), str):
+            return False
+    return True
 
 
 def first_json_object(text: str) -> dict[str, Any] | None:

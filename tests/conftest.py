@@ -183,3 +183,32 @@ def copy_real(repo: Repo, name: str, rel: str | None = None) -> str:
     target = rel if rel is not None else f"data/{name}"
     repo.write(target, (REAL / name).read_bytes())
     return target
+
+
+# Verifier servers for spot checks: real servers on 127.0.0.1, shut down after each test.
+
+
+@pytest.fixture
+def stub() -> Iterator[Any]:
+    """The scriptable OpenAI-compatible / qa-verify/1 stub (tests/servers.py), started."""
+    from servers import StubServer
+
+    server = StubServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def reference_server() -> Iterator[Any]:
+    """The reference qa-verify/1 server (the local verifier behind HTTP), started."""
+    from provenance.verifier_server import VerifierServer
+
+    server = VerifierServer("127.0.0.1", 0)
+    server.start_background()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -44,7 +44,11 @@ def run(args: argparse.Namespace) -> int:
     if outcome == "FAIL":
         return 1
     if outcome == "INCONCLUSIVE":
-        return 0 if settings.on_inconclusive == "warn" else EXIT_INCONCLUSIVE
+        if settings.on_inconclusive == "warn":
+            print("qa-provenance spot-check: warning: INCONCLUSIVE is not a pass; exit 0 because "
+                  "verifier.on_inconclusive is warn", file=sys.stderr)
+            return 0
+        return EXIT_INCONCLUSIVE
     return 0
 
 
