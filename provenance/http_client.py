@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import json
 import ipaddress
+import json
 import os
 import time
 from collections.abc import Mapping
