@@ -16,6 +16,10 @@ demo: $(VENV)/.installed
 	@echo '$$ qa-provenance check --root examples -v'
 	@$(BIN)/qa-provenance check --root examples -v; status=$$?; \
 	  echo "(exit code $$status: the examples fail on purpose for QP001, QP003, QP010 and QP011)"
+	@echo
+	@echo '$$ qa-provenance spot-check --root examples   # the embedded local verifier, no server'
+	@$(BIN)/qa-provenance spot-check --root examples; status=$$?; \
+	  echo "(exit code $$status: data/landmarks_unverified.jsonl fails its spot check on purpose)"
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest

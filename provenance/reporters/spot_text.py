@@ -14,7 +14,7 @@ def report(result: Any, out: TextIO, err: TextIO, recorded: Mapping[str, str]) -
         return
     for file_report in result.files:
         out.write(f"{file_report.path}: {file_report.result} {file_report.claim}\n")
-        for flag in file_report.flags:
+        for flag in sorted(file_report.flags, key=lambda f: (f.line or 0, f.location)):
             where = f"{file_report.path}:{flag.line}" if flag.line else \
                 f"{file_report.path} ({flag.location})"
             outcome = flag.outcome
