@@ -48,6 +48,12 @@ class Checker:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.locator = Locator(config.root)
+        from provenance.digest_cache import DigestCache, default_location
+
+        setting = config.digest_cache
+        location = None if setting is False else (
+            default_location(config.root) if setting is True else config.root / str(setting))
+        self.digests = DigestCache(location)
         self._registry: Registry | None = None
         self._judges: dict[str, Judge] = {}
         self._lineage_inputs: dict[str, DatasetFacts] = {}
@@ -73,6 +79,7 @@ class Checker:
             assert manifest.error is not None
             self._add(result.extra, manifest.relpath, rules.INVALID, manifest.error.line,
                       manifest.error.message, manifest.relpath)
+        self.digests.save()
         self._folder_shares(result.extra)
         if selection.data:
             self._lineage(result.extra, set(selection.data), full=paths is None)
@@ -80,7 +87,7 @@ class Checker:
 
     def check_file(self, relpath: str) -> FileResult:
         state = _FileState(relpath)
-        facts = datafile.inspect(self.config.root / relpath)
+        facts = self.digests.inspect(relpath, self.config.root / relpath, datafile.inspect)
         state.notices = tuple(facts.notices)
         for problem in checks.data_problems(facts):
             self._add(state.findings, relpath, problem.rule, problem.data_line, problem.message,

@@ -67,6 +67,7 @@ class Config:
     record_mappings: tuple[RecordMapping, ...] = ()
     models: tuple[Mapping[str, Any], ...] = ()
     verifier: Mapping[str, Any] = field(default_factory=dict)
+    digest_cache: bool | str = True
     sampling: Mapping[str, Any] = field(default_factory=dict)
     require_verification: GlobSet = field(default_factory=lambda: GlobSet(()))
     verification_max_age_days: float | None = None
@@ -156,6 +157,7 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
             record_mappings=mappings,
             models=tuple(raw.get("models") or ()),
             verifier=raw.get("verifier") or {},
+            digest_cache=raw.get("digest-cache", True),
             sampling=raw.get("sampling") or {},
             require_verification=GlobSet(_globs((raw.get("require-verification") or {})
                                                 .get("files"))),

@@ -1,0 +1,84 @@
+"""A content-addressed cache of what reading a data file found, that cannot serve a changed file.
+
+Keyed the way git's index is: by the file's (device, inode, size, mtime_ns, ctime_ns). Any write
+to a file changes its ctime, which no user tool can set back, so a changed file never matches its
+old key. As in git, an entry is not trusted when the file was modified too close to the moment the
+entry was made ("racily clean"): a write in the same clock tick could keep the same stamps.
+The cache lives under ``.git/qa-provenance/`` when there is a ``.git`` folder, else in
+``.qa-provenance-cache/``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from provenance.datafile import DataFacts
+
+VERSION = 1
+RACY_SECONDS = 2.0
+FIELDS = ("sha256", "size", "records", "problem", "problem_line", "embedded",
+          "embedded_sha256", "lfs_oid", "notices")
+
+
+def default_location(root: Path) -> Path:
+    git = root / ".git"
+    if git.is_dir():
+        return git / "qa-provenance" / "digests.json"
+    return root / ".qa-provenance-cache" / "digests.json"
+
+
+class DigestCache:
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.hits = 0
+        self._entries: dict[str, Any] = {}
+        self._dirty = False
+        if path is not None and path.is_file():
+            with contextlib.suppress(OSError, ValueError):
+                data = json.loads(path.read_text("utf-8"))
+                if isinstance(data, dict) and data.get("version") == VERSION:
+                    self._entries = dict(data.get("files") or {})
+
+    def inspect(self, relpath: str, path: Path, read: Callable[[Path], DataFacts]) -> DataFacts:
+        """Cached facts when the file is provably unchanged, else ``read(path)`` (and remember)."""
+        try:
+            stat = path.stat()
+        except OSError:
+            return read(path)
+        key = [stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
+        entry = self._entries.get(relpath)
+        if entry is not None and entry.get("key") == key \
+                and entry.get("made", 0) - stat.st_mtime_ns / 1e9 > RACY_SECONDS \
+                and entry.get("made", 0) - stat.st_ctime_ns / 1e9 > RACY_SECONDS:
+            self.hits += 1
+            facts = DataFacts(**{name: entry["facts"][name] for name in FIELDS})
+            facts.notices = list(facts.notices)
+            return facts
+        facts = read(path)
+        if facts.problem is None or facts.sha256:
+            self._entries[relpath] = {
+                "key": key,
+                "made": time.time(),
+                "facts": {name: getattr(facts, name) for name in FIELDS},
+            }
+            self._dirty = True
+        return facts
+
+    def save(self) -> None:
+        if self.path is None or not self._dirty:
+            return
+        with contextlib.suppress(OSError):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if self.path.parent.name == ".qa-provenance-cache":
+                ignore = self.path.parent / ".gitignore"
+                if not ignore.exists():
+                    ignore.write_text("# qa-provenance caches\n*\n")
+            temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            temp.write_text(json.dumps({"version": VERSION, "files": self._entries}), "utf-8")
+            os.replace(temp, self.path)
