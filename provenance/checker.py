@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from provenance.lineage import LineageGraph
     from provenance.per_record import RecordScan
     from provenance.registry import Registry
+    from provenance.trust import TrustContext
 
 PLACEHOLDER_DIGEST = {"sha256": "0" * 64}
 
@@ -42,6 +43,7 @@ class _FileState:
     claim: Claim | None = None
     record: Record | None = None
     scan: RecordScan | None = None
+    trust: str | None = None
 
 
 class Checker:
@@ -62,10 +64,18 @@ class Checker:
         self._share_by_folder: dict[str, dict[str, float]] = defaultdict(
             lambda: defaultdict(float))
         self._share_names: dict[str, str] = {}
+        self._trust_context: TrustContext | None = None
 
     # the run --------------------------------------------------------------------------------
-    def run(self, paths: Iterable[str] | None = None) -> RunResult:
+    def run(self, paths: Iterable[str] | None = None, *, shard: tuple[int, int] | None = None
+            ) -> RunResult:
+        """Check ``paths`` (None: the whole root); ``shard=(i, n)`` keeps the i-th of n parts,
+        split by a hash of each path so that every shard of a CI matrix gets a stable share."""
         selection = select(self.config, self.locator, paths)
+        if shard is not None:
+            selection.data = [p for p in selection.data if shard_of(p, shard[1]) == shard[0]]
+            selection.orphans = [p for p in selection.orphans
+                                 if shard_of(p, shard[1]) == shard[0]]
         result = RunResult()
         for relpath in selection.data:
             file_result = self.check_file(relpath)
@@ -82,7 +92,10 @@ class Checker:
         self.digests.save()
         self._folder_shares(result.extra)
         if selection.data:
-            self._lineage(result.extra, set(selection.data), full=paths is None)
+            self._lineage(result.extra, set(selection.data),
+                          full=paths is None and shard is None)
+        if self._trust_context is not None:  # attestation files listed in the configuration
+            result.notices.extend(self._trust_context.notices)
         return result
 
     def check_file(self, relpath: str) -> FileResult:
@@ -113,6 +126,7 @@ class Checker:
             state.record = self._record(state.claim, relpath, state.findings, state.scan)
             if state.record is not None:
                 self._record_rules(state, facts)
+                self._trust(state, facts)
         self._record_offences(state)
         self._remember(state)
         return self._result(state)
@@ -202,6 +216,32 @@ class Checker:
             self._add(state.findings, claim.source, problem.rule, claim.line_of(problem.field),
                       problem.message, state.relpath)
 
+    def _trust(self, state: _FileState, facts: datafile.DataFacts) -> None:
+        """The trust level (computed, never read from the record), and the configured minimum."""
+        from provenance import trust
+
+        assert state.claim is not None and state.record is not None
+        if self._trust_context is None:
+            self._trust_context = trust.TrustContext.from_config(
+                self.config.root, self.config.attestations, self.all_files)
+        attestations, problems = self._trust_context.attestations_for(state.relpath)
+        state.notices += tuple(problems)
+        generators = (*state.record.generators,
+                      *(state.scan.generators.values() if state.scan else ()))
+        digests = {facts.content_sha256, facts.sha256} if facts.problem is None else set()
+        assessment = trust.assess(state.record.raw, digests, generators, attestations,
+                                  self._trust_context.policy, self.judge_for(state.relpath))
+        state.trust = assessment.level
+        minimum = self.config.trust_minimum(state.relpath)
+        if minimum is None or facts.problem is not None \
+                or trust.rank(assessment.level) >= trust.rank(minimum.minimum):
+            return
+        self._add(state.findings, state.claim.source, rules.TRUST_BELOW_MINIMUM,
+                  state.claim.line_of(()),
+                  f"trust level {assessment.level}, below the minimum {minimum.minimum} "
+                  f"required for '{minimum.pattern}': " + "; ".join(assessment.missing),
+                  state.relpath)
+
     def _record_offences(self, state: _FileState) -> None:
         """Per-record findings, one line per kind of offence, located at its first record."""
         scan = state.scan
@@ -272,6 +312,7 @@ class Checker:
             notices=state.notices,
             profile=scan.profile.name if scan else None,
             pairs=tuple((g, v, n) for (g, v), n in scan.pairs.most_common()) if scan else (),
+            trust=state.trust,
         )
 
     # across files ---------------------------------------------------------------------------
@@ -291,6 +332,15 @@ class Checker:
 
     def _files_in(self, folder: str) -> list[str]:
         return [p for p in self._lineage_inputs if posixpath.dirname(p) == folder]
+
+    def changed_since(self, ref: str) -> list[str]:
+        """The data files changed since ``ref`` (directly or through their provenance), plus the
+        datasets their lineage reaches."""
+        from provenance.changed import changed_files, lineage_closure
+
+        touched = select(self.config, self.locator, changed_files(self.config.root, ref)).data
+        reached = lineage_closure(self.lineage_graph(), touched)
+        return sorted(set(touched) | {p for p in reached if (self.config.root / p).is_file()})
 
     def lineage_graph(self) -> LineageGraph:
         """The graph of every dataset checked in this run, every other record in the repository,
@@ -401,3 +451,9 @@ def _manifest_subjects(manifest: Any) -> list[str]:
         for key in entry.get("subjects") or {}:
             out.append(posixpath.join(manifest.directory, key) if manifest.directory else key)
     return out
+
+
+def shard_of(relpath: str, shards: int) -> int:
+    import hashlib
+
+    return int.from_bytes(hashlib.sha256(relpath.encode("utf-8")).digest()[:8], "big") % shards

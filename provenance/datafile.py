@@ -22,9 +22,9 @@ from provenance.embedded import canonical_sha256, split_embedded
 CHUNK = 1 << 20
 LFS_PREFIX = b"version https://git-lfs.github.com/spec/v1"
 LFS_MAX_SIZE = 1024
-_BLANK_LINE = re.compile(rb"(?m)^[ \t\r]*\n")
-_BLANK_MARKS = (b"\n\n", b"\n ", b"\n\t", b"\n\r")
-_WHITESPACE = (b" ", b"\t", b"\r", b"\n")
+_MAYBE_BLANK = re.compile(rb"\n[ \t\r]*\n")
+_INNER_BLANK = re.compile(rb"\n[ \t\r]*(?=\n)")  # one match per blank line after a newline
+_SPACES = b" \t\r"
 _LFS_OID = re.compile(rb"^oid sha256:([0-9a-f]{64})\s*$", re.M)
 
 FORMATS = {
@@ -98,68 +98,69 @@ def _read_plain(handle: BinaryIO, facts: DataFacts) -> None:
 
 
 def _read_jsonl(handle: BinaryIO, facts: DataFacts) -> None:
+    """Hash and count records in one pass of large reads; then parse the first and last record.
+
+    hashlib releases the GIL, so each chunk's digest is computed on a second thread while this
+    one counts newlines; chunks are never copied or split into lines. Blank lines are rare, so
+    one regular-expression search per chunk rules them out before any line is looked at."""
+    from concurrent.futures import ThreadPoolExecutor
+
     digest = hashlib.sha256()
-    carry = b""
-    records = 0
-    line_no = 0
-    first: tuple[int, bytes] | None = None
-    last: tuple[int, bytes] | None = None
-    while chunk := handle.read(CHUNK):
-        digest.update(chunk)
-        facts.size += len(chunk)
-        buffer = carry + chunk
-        cut = buffer.rfind(b"\n") + 1
-        if cut == 0:
-            carry = buffer
-            continue
-        complete, carry = buffer[:cut], buffer[cut:]
-        newlines = complete.count(b"\n")
-        blanks = _count_blank_lines(complete)
-        if newlines > blanks:
-            if first is None:
-                first = _first_record(complete, line_no)
-            last = _last_record(complete, line_no + newlines)
-        records += newlines - blanks
-        line_no += newlines
-    if carry.strip():
-        records += 1
-        line_no += 1
-        last = (line_no, carry)
-        if first is None:
-            first = last
+    newlines = blanks = 0
+    at_blank = True  # is the line being read so far empty (or whitespace)?
+    pending = None
+    with ThreadPoolExecutor(max_workers=1) as hasher:
+        while chunk := handle.read(CHUNK):
+            if pending is not None:
+                pending.result()  # hash in order, at most one chunk ahead
+            pending = hasher.submit(digest.update, chunk)
+            facts.size += len(chunk)
+            count = chunk.count(b"\n")
+            if not count:
+                at_blank = at_blank and not chunk.strip(_SPACES)
+                continue
+            first_newline = chunk.find(b"\n")
+            if at_blank and not chunk[:first_newline].strip(_SPACES):
+                blanks += 1
+            if _MAYBE_BLANK.search(chunk, first_newline) is not None:
+                blanks += len(_INNER_BLANK.findall(chunk, first_newline))
+            at_blank = not chunk[chunk.rfind(b"\n") + 1:].strip(_SPACES)
+            newlines += count
+        if pending is not None:
+            pending.result()
     facts.sha256 = digest.hexdigest()
-    facts.records = records
-    for where in (first, last):
-        if where is not None:
+    facts.records = newlines - blanks + (0 if at_blank else 1)
+    if facts.records:
+        for where in (_first_line(handle), _last_line(handle, newlines)):
             _parse_json_line(where, facts)
             if facts.problem:
                 return
 
 
-def _count_blank_lines(block: bytes) -> int:
-    """Whitespace-only lines in a block that starts at a line start and ends with a newline.
-
-    Blank lines are rare, and substring tests run at memory speed, so the regular expression (ten
-    times slower than hashing) only runs on blocks that may hold one."""
-    if block[:1] not in _WHITESPACE and all(mark not in block for mark in _BLANK_MARKS):
-        return 0
-    return len(_BLANK_LINE.findall(block))
-
-
-def _first_record(block: bytes, lines_before: int) -> tuple[int, bytes]:
-    for offset, line in enumerate(block.split(b"\n")):
+def _first_line(handle: BinaryIO) -> tuple[int, bytes]:
+    handle.seek(0)
+    for number, line in enumerate(handle, 1):
         if line.strip():
-            return lines_before + offset + 1, line
-    raise AssertionError("block has a record")  # pragma: no cover
+            return number, line
+    raise AssertionError("the file has a record")  # pragma: no cover
 
 
-def _last_record(block: bytes, lines_after: int) -> tuple[int, bytes]:
-    lines = block.split(b"\n")[:-1]
-    for offset in range(len(lines) - 1, -1, -1):
-        if lines[offset].strip():
-            return lines_after - (len(lines) - 1 - offset), lines[offset]
-    raise AssertionError("block has a record")  # pragma: no cover
-
+def _last_line(handle: BinaryIO, newlines: int) -> tuple[int, bytes]:
+    """The last non-blank line and its 1-based number, read backwards from the end of a file
+    holding ``newlines`` newline characters."""
+    position = handle.seek(0, 2)
+    tail = b""
+    while position > 0:
+        step = min(CHUNK, position)
+        position -= step
+        handle.seek(position)
+        tail = handle.read(step) + tail
+        parts = tail.split(b"\n")
+        before = newlines - (len(parts) - 1)  # newlines ahead of the tail
+        for index in range(len(parts) - 1, 0 if position else -1, -1):
+            if parts[index].strip(_SPACES):
+                return before + index + 1, parts[index]
+    raise AssertionError("the file has a record")  # pragma: no cover
 
 def _parse_json_line(where: tuple[int, bytes], facts: DataFacts) -> None:
     line_no, raw = where

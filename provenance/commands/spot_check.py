@@ -36,10 +36,13 @@ def run(args: argparse.Namespace) -> int:
     except (ConfigError, PathError, SpotCheckError, ValueError) as exc:
         print(f"qa-provenance spot-check: {exc}", file=sys.stderr)
         return 2
-    from provenance.reporters.spot_text import report as print_report
+    from provenance.reporters.base import SpotResult
+    from provenance.reporters.select import emit_spot
 
     recorded = _record(config, report, settings) if args.record else {}
-    print_report(report, sys.stdout, sys.stderr, recorded)
+    failed = emit_spot(args, config.root, SpotResult(report, recorded, checker.check_file))
+    if failed is not None:
+        return failed
     outcome = report.outcome
     if outcome == "FAIL":
         return 1
@@ -67,6 +70,8 @@ def _apply_arguments(settings: Any, args: argparse.Namespace) -> None:
         settings.sample = args.sample
     if args.seed is not None:
         settings.seed = args.seed
+    if getattr(args, "token_env", None):
+        settings.token_env = args.token_env
 
 
 def _run(config: Config, settings: Any, relpaths: Sequence[str], checker: Any) -> Any:

@@ -15,5 +15,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="records per file (overrides the computed sample size)")
     parser.add_argument("--seed", help="sampling seed (default: the configuration's, else "
                         "'qa-provenance')")
+    parser.add_argument("--token-env", metavar="NAME",
+                        help="environment variable holding the verifier's API token (overrides "
+                        "verifier.token_env)")
     parser.add_argument("--record", action="store_true",
                         help="append the result to each file's provenance under verifications")

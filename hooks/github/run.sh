@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The check step of the composite action. Inputs arrive as environment variables (never
+# interpolated into this script), as GitHub's hardening guide advises.
+# Environment: QA_BIN, INPUT_PATHS, INPUT_CONFIG, INPUT_CHANGED_SINCE, INPUT_SPOT_CHECK,
+# INPUT_VERIFIER_URL, QA_VERIFIER_TOKEN, INPUT_FORMAT, INPUT_SARIF_FILE, INPUT_FAIL_ON,
+# RUNNER_TEMP, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY.
+set -uo pipefail
+
+qa=${QA_BIN:-qa-provenance}
+python=${QA_PYTHON:-${qa%/*}/python}
+[ -x "$python" ] || python=python3
+temp=${RUNNER_TEMP:-${TMPDIR:-/tmp}}
+report="$temp/qa-provenance-report.json"
+output=${GITHUB_OUTPUT:-/dev/null}
+
+common=()
+[ -n "${INPUT_CONFIG:-}" ] && common+=(--config "$INPUT_CONFIG")
+check=(check "${common[@]}")
+[ -n "${INPUT_CHANGED_SINCE:-}" ] && check+=(--changed-since "$INPUT_CHANGED_SINCE")
+paths=()
+if [ -n "${INPUT_PATHS:-}" ]; then
+    # Split on whitespace only, never through the shell: no globbing, no expansion.
+    read -r -d '' -a paths <<<"$INPUT_PATHS" || true
+fi
+
+# The machine-readable report first (quietly), then the log format, then SARIF if asked.
+"$qa" "${check[@]}" --format json --output "$report" -- "${paths[@]}" >/dev/null 2>&1
+"$qa" "${check[@]}" --format "${INPUT_FORMAT:-github}" -- "${paths[@]}"
+status=$?
+if [ -n "${INPUT_SARIF_FILE:-}" ]; then
+    "$qa" "${check[@]}" --format sarif --output "$INPUT_SARIF_FILE" -- "${paths[@]}" >/dev/null
+fi
+
+spot=0
+if [ "${INPUT_SPOT_CHECK:-false}" = "true" ]; then
+    spot_args=(spot-check "${common[@]}" --format "${INPUT_FORMAT:-github}")
+    if [ -n "${INPUT_VERIFIER_URL:-}" ]; then
+        spot_args+=(--verifier http --verifier-url "$INPUT_VERIFIER_URL")
+    fi
+    if [ -n "${QA_VERIFIER_TOKEN:-}" ]; then
+        spot_args+=(--token-env QA_VERIFIER_TOKEN)
+    elif [ -n "${INPUT_VERIFIER_URL:-}" ]; then
+        echo "qa-provenance: no verifier token (a pull request from a fork gets no secrets):" \
+             "spot checks against a remote verifier are SKIPPED, not failed."
+    fi
+    "$qa" "${spot_args[@]}" -- "${paths[@]}"
+    spot=$?
+fi
+
+fail_on=${INPUT_FAIL_ON:-error}
+result=pass
+if [ "$status" -ge 2 ] || [ "$spot" -eq 2 ]; then
+    result=fail  # usage or configuration error
+elif [ "$status" -eq 1 ] || [ "$spot" -eq 1 ] || [ "$spot" -eq 3 ]; then
+    result=fail
+elif [ "$fail_on" = "warning" ] && "$python" - "$report" <<'PY' 2>/dev/null
+import json, sys
+report = json.load(open(sys.argv[1]))
+sys.exit(0 if report["summary"]["warnings"] else 1)
+PY
+then
+    result=fail
+fi
+
+failed=$("$python" - "$report" <<'PY' 2>/dev/null || true
+import json, sys
+report = json.load(open(sys.argv[1]))
+print("\n".join(f["path"] for f in report["files"] if not f["ok"]))
+PY
+)
+{
+    echo "result=$result"
+    echo "report=$report"
+    echo "failed-files<<QA_PROVENANCE_EOF"
+    echo "$failed"
+    echo "QA_PROVENANCE_EOF"
+} >>"$output"
+
+[ "$result" = pass ]
