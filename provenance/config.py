@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 CONFIG_FILE = ".qa-provenance.yaml"
 PYPROJECT = "pyproject.toml"
 
+# Kept in step with provenance.trust (ATTESTATION_SUFFIXES, DRAFT_SUFFIX), which this module does
+# not import so that a hook run loads as little as possible.
+_AUXILIARY_SUFFIXES = (".intoto.jsonl", ".intoto.json", ".provenance.draft.yaml")
+
 DEFAULT_INCLUDE = (
     "*.jsonl",
     "*.ndjson",
@@ -43,6 +47,15 @@ class Override:
     rules: Mapping[str, Severity]
     max_generator_share: float | None = None
     independence: str | None = None
+
+
+@dataclass(frozen=True)
+class TrustMinimum:
+    """A ``trust:`` entry: files matching ``files`` need at least trust level ``minimum``."""
+
+    files: GlobSet
+    minimum: str
+    pattern: str  # the globs as written, for messages
 
 
 @dataclass(frozen=True)
@@ -71,9 +84,21 @@ class Config:
     sampling: Mapping[str, Any] = field(default_factory=dict)
     require_verification: GlobSet = field(default_factory=lambda: GlobSet(()))
     verification_max_age_days: float | None = None
+    trust: tuple[TrustMinimum, ...] = ()
+    attestations: Mapping[str, Any] = field(default_factory=dict)
 
     def is_dataset(self, relpath: str) -> bool:
+        if relpath.endswith(_AUXILIARY_SUFFIXES):
+            return False  # attestations and import drafts sit beside data but are not data
         return self.include.matches(relpath) and not self.exclude.matches(relpath)
+
+    def trust_minimum(self, relpath: str) -> TrustMinimum | None:
+        """The last ``trust:`` entry whose globs match, if any."""
+        chosen = None
+        for entry in self.trust:
+            if entry.files.matches(relpath):
+                chosen = entry
+        return chosen
 
     def generator_share(self, relpath: str) -> float | None:
         share = self.max_generator_share
@@ -124,12 +149,15 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
         line = lines.line_of(at) if lines is not None else None
         return f"{path}:{line}" if line else str(path)
 
-    problems = schema.validate("config", raw)
+    known = _known_valid(root, raw)
+    problems = [] if known else schema.validate("config", raw)
     if problems:
         first = problems[0]
         from provenance.documents import format_path
 
         raise ConfigError(f"{where(first.path)}: {format_path(first.path)}: {first.message}")
+    if not known:
+        _remember_valid(root, raw)
     include = _globs(raw.get("include")) or DEFAULT_INCLUDE
     include = (*include, *_globs(raw.get("extend-include")))
     try:
@@ -144,6 +172,16 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
             for item in raw.get("records") or ()
         )
         _check_profiles(mappings, where)
+        trust = tuple(
+            TrustMinimum(GlobSet(_globs(item["files"])), item["minimum"],
+                         ", ".join(_globs(item["files"])))
+            for item in raw.get("trust") or ()
+        )
+        attestations = raw.get("attestations") or {}
+        if any(t.minimum == "attested" for t in trust) and not attestations.get("allow"):
+            index = next(i for i, t in enumerate(trust) if t.minimum == "attested")
+            raise ConfigError(f"{where(('trust', index, 'minimum'))}: minimum 'attested' needs "
+                              "the identities allowed to attest (attestations: {allow: [...]})")
         return Config(
             root=root,
             source=path,
@@ -163,6 +201,8 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
                                                 .get("files"))),
             verification_max_age_days=(raw.get("require-verification") or {}).get(
                 "max-age-days"),
+            trust=trust,
+            attestations=attestations,
         )
     except GlobError as exc:
         raise ConfigError(f"{path}: {exc}") from None
@@ -252,3 +292,41 @@ def _rule_levels(raw: Mapping[str, str], where: Callable[[tuple[str | int, ...]]
             )
         levels[rule.code] = Severity(value)
     return levels
+
+
+def _validity_key(raw: Mapping[str, Any]) -> str:
+    """Content address of a configuration and the schema that judged it."""
+    import hashlib
+    import json
+
+    from provenance.schema import schema_dir
+
+    digest = hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode("utf-8"))
+    digest.update((schema_dir() / "config.schema.json").read_bytes())
+    return digest.hexdigest()
+
+
+def _marker(root: Path) -> Path:
+    git = root / ".git"
+    base = git / "qa-provenance" if git.is_dir() else root / ".qa-provenance-cache"
+    return base / "config-valid"
+
+
+def _known_valid(root: Path, raw: Mapping[str, Any]) -> bool:
+    """A configuration already validated, byte for byte, against this schema: validating again
+    would only cost the start-up time of jsonschema (about 100 ms) on every commit."""
+    try:
+        return _marker(root).read_text("ascii").strip() == _validity_key(raw)
+    except (OSError, ValueError, TypeError):
+        return False
+
+
+def _remember_valid(root: Path, raw: Mapping[str, Any]) -> None:
+    import contextlib
+
+    with contextlib.suppress(OSError, ValueError, TypeError):
+        marker = _marker(root)
+        if marker.parent.name == ".qa-provenance-cache" and not marker.parent.is_dir():
+            return  # no .git: do not create a folder just for this
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(_validity_key(raw) + "\n", "ascii")

@@ -1,0 +1,51 @@
+"""The common commit (no dataset among its files) stays light: no heavy import on that path."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+HEAVY = ("jsonschema", "httpx", "pyarrow", "tenacity", "tqdm", "orjson", "provenance.registry")
+
+PROBE = """
+import json, sys
+from provenance.cli import main
+code = main(["check", "src/main.py", "README.md"])
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+
+def _probe(root: Path) -> dict[str, object]:
+    result = subprocess.run([sys.executable, "-c", PROBE], cwd=root, capture_output=True,
+                            text=True, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def _repo(tmp_path: Path) -> Path:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "main.py").write_text("print('hello')\n")
+    (tmp_path / "README.md").write_text("# project\n")
+    (tmp_path / ".qa-provenance.yaml").write_text("rules: {record-count-mismatch: warn}\n")
+    return tmp_path
+
+
+def test_no_dataset_path_imports_nothing_heavy(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    first = _probe(root)  # validates the configuration once (jsonschema may load here)
+    second = _probe(root)
+    assert first["code"] == second["code"] == 0
+    loaded = set(second["modules"])  # type: ignore[arg-type]
+    assert not {name for name in HEAVY if name in loaded}, sorted(loaded & set(HEAVY))
+
+
+def test_a_changed_configuration_is_validated_again(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    assert _probe(root)["code"] == 0
+    (root / ".qa-provenance.yaml").write_text("rules: {record-count-mismatch: sometimes}\n")
+    result = subprocess.run([sys.executable, "-m", "provenance", "check", "src/main.py"],
+                            cwd=root, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert ".qa-provenance.yaml" in result.stderr and "Traceback" not in result.stderr
