@@ -14,7 +14,7 @@ import ipaddress
 import json
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -194,10 +194,11 @@ class Session:
                     missing_ok: bool) -> Any:
         import httpx
 
-        if self.settings.max_requests is not None \
-                and self.requests_sent >= self.settings.max_requests:
-            raise BudgetExhausted(f"request budget of {self.settings.max_requests} spent")
         async with self._semaphore:
+            # Checked once a slot is held: a request that waited for one must not overspend.
+            if self.settings.max_requests is not None \
+                    and self.requests_sent >= self.settings.max_requests:
+                raise BudgetExhausted(f"request budget of {self.settings.max_requests} spent")
             self.requests_sent += 1
             content = None if body is None else json.dumps(body, ensure_ascii=False).encode()
             try:
@@ -217,7 +218,7 @@ class Session:
         if missing_ok and status == 404:
             return None
         if status >= 400:
-            raise HttpError(self.scrub(f"{where}: HTTP {status}{_error_detail(response)}"))
+            raise HttpError(f"{where}: HTTP {status}{_error_detail(response, self.scrub)}")
         try:
             return response.json()
         except ValueError:
@@ -239,8 +240,11 @@ def _describe(exc: Exception) -> str:
     return names.get(type(exc).__name__, type(exc).__name__)
 
 
-def _error_detail(response: Any) -> str:
-    """A short, safe hint from an error reply (its `error.message`), when it has one."""
+def _error_detail(response: Any, scrub: Callable[[str], str]) -> str:
+    """A short, safe hint from an error reply (its `error.message`), when it has one.
+
+    Scrubbed before it is shortened: cutting first could leave part of an echoed token.
+    """
     try:
         data = response.json()
     except ValueError:
@@ -250,5 +254,5 @@ def _error_detail(response: Any) -> str:
         message = message.get("message")
     if not isinstance(message, str):
         return ""
-    message = " ".join(message.split())
+    message = scrub(" ".join(message.split()))
     return f" ({message[:200]})"

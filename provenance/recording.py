@@ -6,8 +6,11 @@ embedded provenance lives in the data file, so it is reported instead of written
 
 from __future__ import annotations
 
+import contextlib
+import os
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 from provenance.documents import LoadError, load_file
@@ -47,6 +50,15 @@ def record(locator: Locator, relpath: str, embedded: Any, entry: Mapping[str, An
         return "not recorded: its provenance is embedded in the data file, which is never written"
     target = locator.root / top.source
     try:
+        with _locked(target.parent):
+            return _append(target, top, relpath, entry)
+    except OSError as exc:
+        return f"not recorded: cannot write {top.source}: {exc.strerror or exc}"
+
+
+def _append(target: Path, top: Any, relpath: str, entry: Mapping[str, Any]) -> str:
+    """Read, append, write: under the lock, so concurrent runs keep each other's entries."""
+    try:
         document = load_file(target).data
     except LoadError as exc:
         return f"not recorded: {top.source}: {exc.message}"
@@ -64,3 +76,19 @@ def record(locator: Locator, relpath: str, embedded: Any, entry: Mapping[str, An
         subject.setdefault("verifications", []).append(dict(entry))
     write_provenance(target, document)
     return f"recorded in {top.source}"
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """An exclusive advisory lock on the provenance file's folder (no lock file to clean up)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows has no flock
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock

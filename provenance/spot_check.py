@@ -12,7 +12,7 @@ import hashlib
 import json
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from provenance import datafile, readers
@@ -362,8 +362,9 @@ async def _verify_file(verifier: Verifier, cache: VerdictCache, sampled: list[Sa
     report.truncated = sum(1 for s in sampled if s.truncated)
     by_id = {s.item.id: s for s in sampled}
     pending: list[Sampled] = []
+    cache_id = _cache_identity(verifier)
     for entry in sampled:
-        cached = cache.get(verifier.verifier_id, entry.item.id)
+        cached = cache.get(cache_id, _cache_key(entry, settings))
         if cached is None:
             pending.append(entry)
             continue
@@ -393,7 +394,7 @@ async def _verify_file(verifier: Verifier, cache: VerdictCache, sampled: list[Sa
             if entry is None:
                 continue
             if outcome.error is None:
-                cache.put(verifier.verifier_id, outcome)
+                cache.put(cache_id, replace(outcome, id=_cache_key(entry, settings)))
             _count(report, entry, outcome)
             if progress is not None:
                 progress.update(1)
@@ -419,6 +420,23 @@ async def _verify_file(verifier: Verifier, cache: VerdictCache, sampled: list[Sa
 
     report.upper_bound = clopper_pearson_upper(len(report.flags), max(report.verdicts, 1),
                                                plan.confidence) if report.verdicts else 1.0
+
+
+def _cache_identity(verifier: Verifier) -> str:
+    """The verifier id and whatever else decides its verdicts: for a judge, its prompt version."""
+    if verifier.kind == "openai":
+        from provenance.verifiers import JUDGE_PROMPT_VERSION
+
+        return f"{verifier.verifier_id} ({JUDGE_PROMPT_VERSION})"
+    return verifier.verifier_id
+
+
+def _cache_key(entry: Sampled, settings: SpotSettings) -> str:
+    """The record's content hash; with the field limit when it was truncated, because a verdict
+    on the shortened text says nothing about the record sent whole under a larger limit."""
+    if entry.truncated:
+        return f"{entry.item.id}@{settings.max_field_chars}"
+    return entry.item.id
 
 
 def _unreached(entry: Prepared, error: str) -> FileReport:

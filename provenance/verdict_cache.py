@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import posixpath
 from pathlib import Path
 
 from provenance.verifiers import VERDICTS, Outcome
@@ -71,6 +72,11 @@ class VerdictCache:
     def _prepare(self) -> None:
         assert self.path is not None
         folder = self.path.parent
-        if not folder.is_dir():
+        created = not folder.is_dir()
+        if created:
             folder.mkdir(parents=True, exist_ok=True)
-            (folder / ".gitignore").write_text("# qa-provenance verdict cache\n*\n")
+        ignore = folder / ".gitignore"
+        # A folder we made, or the dedicated default one (which another run or the digest cache
+        # may have made first), is ignored whole; a folder of the user's own is left alone.
+        if (created or folder.name == posixpath.dirname(DEFAULT_PATH)) and not ignore.exists():
+            ignore.write_text("# qa-provenance verdict cache\n*\n")

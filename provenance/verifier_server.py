@@ -55,6 +55,9 @@ class _Handler(BaseHTTPRequestHandler):
     server: VerifierServer
     protocol_version = "HTTP/1.1"
     server_version = f"qa-provenance-verifier/{__version__}"
+    # Headers and body go out in two writes: without TCP_NODELAY, Nagle's algorithm holds the
+    # body until the client's delayed ACK (~40 ms per reply on a keep-alive connection).
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # quiet: a request log would print record content

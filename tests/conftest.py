@@ -173,6 +173,16 @@ def run(capsys: pytest.CaptureFixture[str]) -> Runner:
     return _run
 
 
+@pytest.fixture(autouse=True)
+def plain_terminal_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test sees the environment of a plain shell, even when the suite runs in CI: inside
+    GitHub Actions the report format would switch to ``github`` and job summaries would be
+    appended to the real run's summary; colour variables would change the text report."""
+    for name in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_WORKSPACE", "NO_COLOR",
+                 "FORCE_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+
+
 # Real samples (tests/fixtures/real, described in its SOURCES.md): tests copy them, never edit them.
 REAL = Path(__file__).parent / "fixtures" / "real"
 
@@ -206,7 +216,7 @@ def reference_server() -> Iterator[Any]:
     from provenance.verifier_server import VerifierServer
 
     server = VerifierServer("127.0.0.1", 0)
-    server.start_background()
+    server.start_background(poll_interval=0.01)
     try:
         yield server
     finally:

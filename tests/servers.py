@@ -47,9 +47,12 @@ class Request:
 
     @property
     def user_content(self) -> str:
-        """The user message of a chat completion request."""
-        messages = self.json["messages"]
-        return next(str(m["content"]) for m in messages if m["role"] == "user")
+        """The user message of a chat completion request ("" when it has none)."""
+        try:
+            messages = self.json["messages"]
+            return next(str(m["content"]) for m in messages if m["role"] == "user")
+        except (ValueError, KeyError, TypeError, StopIteration):
+            return ""
 
 
 @dataclass
@@ -214,7 +217,7 @@ class StubServer(ThreadingHTTPServer):
             return [r for r in self.requests if r.method == "POST"]
 
     def start(self) -> StubServer:
-        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05},
+        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.01},
                                         daemon=True)
         self._thread.start()
         return self
@@ -230,6 +233,7 @@ class StubServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: StubServer
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # no 40 ms wait for a delayed ACK between headers and body
 
     def log_message(self, format: str, *args: Any) -> None:
         pass

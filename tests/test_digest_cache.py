@@ -96,4 +96,4 @@ def test_cache_can_be_disabled(repo, run) -> None:  # type: ignore[no-untyped-de
     repo.jsonl("data/train.jsonl")
     repo.sidecar("data/train.jsonl")
     assert run("check").code == 0
-    assert not (repo.root / ".git" / "qa-provenance").exists()
+    assert not (repo.root / ".git" / "qa-provenance" / "digests.json").exists()

@@ -23,7 +23,11 @@ def report(result: Any, out: TextIO, err: TextIO, recorded: Mapping[str, str]) -
         for error in file_report.errors:
             out.write(f"  error: {error}\n")
         extras = []
-        if file_report.missing:
+        if file_report.missing and file_report.result == "FAIL":
+            # Decided: the rest of the sample was not needed, which is not a missing verdict.
+            extras.append(f"{file_report.missing} sampled records not judged: sending stops "
+                          f"once the flags exceed {file_report.plan.acceptance}")
+        elif file_report.missing:
             extras.append(f"{file_report.missing} verdicts missing")
         if file_report.cache_hits:
             extras.append(f"{file_report.cache_hits} from cache")
