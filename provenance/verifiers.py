@@ -212,9 +212,9 @@ class OpenAIVerifier:
         return [await self._one(item) for item in items]
 
     def _body(self, item: Item, level_index: int) -> dict[str, Any]:
-        passages = "\n\n".join(f"[{n}] {text}" for n, text in enumerate(item.context, 1))
-        user = (f"<question>\n{item.question}\n</question>\n<context>\n{passages}\n</context>\n"
-                f"<answer>\n{item.answer}\n</answer>")
+        passages = "\n\n".join(f"[{n}] {_data(text)}" for n, text in enumerate(item.context, 1))
+        user = (f"<question>\n{_data(item.question)}\n</question>\n<context>\n{passages}\n"
+                f"</context>\n<answer>\n{_data(item.answer)}\n</answer>")
         body: dict[str, Any] = {
             "model": self.model,
             "temperature": 0,
@@ -297,6 +297,13 @@ def _well_formed(reply: Any) -> bool:
         elif not isinstance(result.get("error"), str):
             return False
     return True
+
+
+def _data(text: str) -> str:
+    """Record text with our tags neutralised, so a record cannot close its data section."""
+    for tag in ("question", "context", "answer"):
+        text = text.replace(f"</{tag}>", f"&lt;/{tag}>").replace(f"<{tag}>", f"&lt;{tag}>")
+    return text
 
 
 def first_json_object(text: str) -> dict[str, Any] | None:
