@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(check)
     check.add_argument("-v", "--verbose", action="store_true", help="also list files that pass")
     check.add_argument("-q", "--quiet", action="store_true", help="no summary when all pass")
+    _add_output(check)
 
     stamp = commands.add_parser(
         "stamp", help="write or update a sidecar with the file's digest and record count"
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     from provenance.commands.spot_check_args import add_arguments
 
     add_arguments(spot)
+    _add_output(spot)
 
     serve = commands.add_parser("serve-verifier",
                                 help="run the reference qa-verify/1 server (local verifier)")
@@ -69,6 +71,20 @@ def build_parser() -> argparse.ArgumentParser:
                        help="wait this long before each reply (for benchmarks)")
     serve.add_argument("--verifier-id", help="the identity /info reports (default: the local "
                        "grounding check's)")
+
+    export = commands.add_parser(
+        "export", help="provenance as Croissant 1.1 JSON-LD or in-toto statements")
+    _add_common(export)
+    from provenance.commands.export import add_arguments as add_export_arguments
+
+    add_export_arguments(export)
+
+    draft = commands.add_parser(
+        "import", help="draft a sidecar from a Croissant file or a dataset card")
+    _add_common(draft)
+    from provenance.commands.import_cmd import add_arguments as add_import_arguments
+
+    add_import_arguments(draft)
 
     commands.add_parser("rules", help="list the rules with their codes")
     commands.add_parser("profiles", help="list the built-in record profiles")
@@ -84,6 +100,12 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
                              "at the root)")
 
 
+def _add_output(parser: argparse.ArgumentParser) -> None:
+    from provenance.reporters.select import add_arguments
+
+    add_arguments(parser)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -97,6 +119,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from provenance.commands.serve import run
         elif args.command == "graph":
             from provenance.commands.graph import run
+        elif args.command == "export":
+            from provenance.commands.export import run
+        elif args.command == "import":
+            from provenance.commands.import_cmd import run
         elif args.command == "profiles":
             from provenance.commands.rules import run_profiles as run
         else:

@@ -31,6 +31,7 @@ class FileResult:
     notices: tuple[str, ...] = ()
     profile: str | None = None  # the record profile, when records were read
     pairs: tuple[tuple[str, str, int], ...] = ()  # (generators, validators, records) per pair
+    trust: str | None = None  # declared | recorded | attested (computed); None without a record
 
     @property
     def ok(self) -> bool:

@@ -89,6 +89,11 @@ VERIFICATION_MISSING = Rule(
     "The configuration requires a passing spot check for this file (require-verification), "
     "and none is recorded for its current content within the allowed age.",
 )
+TRUST_BELOW_MINIMUM = Rule(
+    "QP031", "trust-below-minimum",
+    "The file's trust level (declared, recorded or attested, computed by the tool, never read from "
+    "the record) is below the minimum the configuration requires for it (trust).",
+)
 UNREADABLE = Rule(
     "QP020", "unreadable-data",
     "The data file is empty, unreadable, or not valid in its format.",
@@ -97,7 +102,7 @@ UNREADABLE = Rule(
 ALL_RULES: tuple[Rule, ...] = (
     MISSING, INVALID, DIGEST, RECORD_COUNT, CONFLICT, ORPHAN,
     IDENTICAL_SOURCE, SELF_TRAINING, SELF_ANSWERED, SAME_FAMILY, CONTRADICTION, GENERATOR_SHARE,
-    LINEAGE_LOOP, VERIFICATION_MISSING, UNREADABLE,
+    LINEAGE_LOOP, VERIFICATION_MISSING, TRUST_BELOW_MINIMUM, UNREADABLE,
 )
 BY_KEY: dict[str, Rule] = {
     **{rule.code: rule for rule in ALL_RULES},

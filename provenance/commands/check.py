@@ -20,7 +20,7 @@ def run(args: argparse.Namespace) -> int:
     except (ConfigError, PathError) as exc:
         print(f"qa-provenance: {exc}", file=sys.stderr)
         return 2
-    from provenance.reporters.text import report
+    from provenance.reporters.select import emit_check
 
-    report(result, sys.stdout, sys.stderr, verbose=args.verbose, quiet=args.quiet)
-    return result.exit_code()
+    failed = emit_check(args, config.root, result)
+    return failed if failed is not None else result.exit_code()

@@ -1,23 +1,36 @@
-"""The default report: one line per finding, ``path[:line]: CODE message``, then a summary."""
+"""The default report: one line per finding, ``path[:line]: CODE message``, then a summary.
+
+Colour (the rule code and the summary) only when the caller says so: on a terminal, never with
+``NO_COLOR`` (see ``base.color_enabled``). Without colour the bytes are exactly the plain report.
+"""
 
 from __future__ import annotations
 
 from typing import TextIO
 
 from provenance.findings import Finding, RunResult
+from provenance.reporters.base import Reporter, SpotResult
 from provenance.rules import Severity
 
+RED, YELLOW, GREEN, BOLD, RESET = "\033[31m", "\033[33m", "\033[32m", "\033[1m", "\033[0m"
 
-def format_finding(finding: Finding) -> str:
-    tag = " [warning]" if finding.severity is Severity.WARN else ""
-    return f"{finding.location()}: {finding.rule.code}{tag} {finding.message}"
+
+def _paint(text: str, *styles: str, color: bool) -> str:
+    return f"{''.join(styles)}{text}{RESET}" if color else text
+
+
+def format_finding(finding: Finding, *, color: bool = False) -> str:
+    warn = finding.severity is Severity.WARN
+    tag = " [warning]" if warn else ""
+    code = _paint(f"{finding.rule.code}{tag}", BOLD, YELLOW if warn else RED, color=color)
+    return f"{finding.location()}: {code} {finding.message}"
 
 
 def report(result: RunResult, out: TextIO, err: TextIO, *, verbose: bool = False,
-           quiet: bool = False) -> None:
+           quiet: bool = False, color: bool = False) -> None:
     for file_result in result.files:
         for finding in file_result.findings:
-            out.write(format_finding(finding) + "\n")
+            out.write(format_finding(finding, color=color) + "\n")
         if verbose and not file_result.findings:
             parts = []
             if file_result.generators:
@@ -27,14 +40,18 @@ def report(result: RunResult, out: TextIO, err: TextIO, *, verbose: bool = False
             if file_result.profile:
                 parts.append(f"records read as {file_result.profile}")
             who = f" ({'; '.join(parts)})" if parts else ""
-            out.write(f"{file_result.path}: ok{who}\n")
+            out.write(f"{file_result.path}: {_paint('ok', GREEN, color=color)}{who}\n")
     for finding in result.extra:
-        out.write(format_finding(finding) + "\n")
+        out.write(format_finding(finding, color=color) + "\n")
     for notice in result.notices:
         err.write(f"note: {notice}\n")
     if quiet and not result.findings:
         return
-    out.write(summary(result) + "\n")
+    line = summary(result)
+    if color:
+        tone = RED if result.errors else YELLOW if result.warnings else GREEN
+        line = _paint(line, BOLD, tone, color=True)
+    out.write(line + "\n")
 
 
 def summary(result: RunResult) -> str:
@@ -47,3 +64,19 @@ def summary(result: RunResult) -> str:
     if not result.errors and not result.warnings:
         parts.append("all passed")
     return "qa-provenance: " + ", ".join(parts)
+
+
+class TextReporter(Reporter):
+    """``--format text``: the human report (the default outside GitHub Actions)."""
+
+    name = "text"
+
+    def report_check(self, result: RunResult, out: TextIO) -> None:
+        context = self.context
+        report(result, out, context.err, verbose=context.verbose, quiet=context.quiet,
+               color=context.color)
+
+    def report_spot(self, spot: SpotResult, out: TextIO) -> None:
+        from provenance.reporters.spot_text import report as spot_report
+
+        spot_report(spot.report, out, self.context.err, spot.recorded)

@@ -1,0 +1,113 @@
+"""``qa-provenance import``: a draft sidecar from a Croissant file or a Hugging Face dataset card.
+
+The draft is written beside the data file as ``<data>.provenance.draft.yaml`` (``--data``), to a
+path (``--output``), or printed. It is a starting point for a person, never a record that passes
+``check``: see ``provenance.import_draft``. Exit 0 when the draft was written, 2 for usage errors
+(an unreadable source, an existing draft without ``--force``). The module imports only the
+standard library until it runs, because the argument parser is built for every command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from provenance.config import Config
+    from provenance.import_draft import Draft
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--croissant", metavar="FILE", help="a Croissant JSON-LD file")
+    source.add_argument("--card", metavar="README.md",
+                        help="a Hugging Face dataset card (YAML front matter and prose)")
+    parser.add_argument("--data", metavar="DATA_FILE",
+                        help="the data file the draft is for: written as "
+                             "DATA_FILE.provenance.draft.yaml unless --output is given")
+    parser.add_argument("-o", "--output", metavar="PATH",
+                        help="write the draft here ('-': print it; the default without --data)")
+    parser.add_argument("--force", action="store_true", help="replace an existing draft")
+
+
+def run(args: argparse.Namespace) -> int:
+    from provenance.commands.common import configure
+    from provenance.config import ConfigError
+    from provenance.discovery import PathError, relative_path
+    from provenance.trust import DRAFT_SUFFIX
+
+    try:
+        config = configure(args)
+        data_relpath = relative_path(config.root, args.data) if args.data else None
+        source = Path(args.croissant or args.card)
+        draft = _draft(source, bool(args.croissant), config)
+    except (ConfigError, PathError, _SourceError) as exc:
+        print(f"qa-provenance import: {exc}", file=sys.stderr)
+        return 2
+    from provenance.import_draft import render
+
+    text = render(draft, data_relpath)
+    if args.output == "-" or (args.output is None and data_relpath is None):
+        sys.stdout.write(text)
+        return 0
+    target = Path(args.output) if args.output else config.root / (data_relpath or "")
+    if not args.output:
+        target = target.with_name(target.name + DRAFT_SUFFIX)
+    if target.exists() and not args.force:
+        print(f"qa-provenance import: {target} exists (pass --force to replace it)",
+              file=sys.stderr)
+        return 2
+    from provenance.atomic import write_atomic
+
+    try:
+        if not args.output:  # beside a data file that may not be there yet
+            target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(target, text.encode("utf-8"))
+    except OSError as exc:
+        print(f"qa-provenance import: {target}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {target}: a DRAFT ({len(draft.record()['todo'])} things to do, listed under "
+          "todo:); complete it, save it without '.draft', then run qa-provenance stamp",
+          file=sys.stderr)
+    if data_relpath is not None:
+        _say_existing(config.root, data_relpath)
+    return 0
+
+
+class _SourceError(Exception):
+    """The Croissant file or card cannot be read: exit code 2."""
+
+
+def _draft(source: Path, croissant: bool, config: Config) -> Draft:
+    from provenance.checker import Checker
+    from provenance.import_draft import from_card, from_croissant
+
+    try:
+        text = source.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _SourceError(f"{source}: cannot read: {exc}") from None
+    registry = Checker(config).registry()
+    if not croissant:
+        return from_card(text, str(source), registry)
+    import json
+
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _SourceError(f"{source}:{exc.lineno}: not JSON ({exc.msg})") from None
+    if not isinstance(document, dict):
+        raise _SourceError(f"{source}: a Croissant file is a JSON object")
+    return from_croissant(document, str(source), registry)
+
+
+def _say_existing(root: Path, data_relpath: str) -> None:
+    from provenance.locate import sidecar_paths
+
+    if not (root / data_relpath).is_file():
+        print(f"note: {data_relpath} does not exist yet", file=sys.stderr)
+    for sidecar in sidecar_paths(data_relpath):
+        if (root / sidecar).is_file():
+            print(f"note: {data_relpath} already has provenance in {sidecar}; the draft does not "
+                  "replace it", file=sys.stderr)

@@ -1,0 +1,229 @@
+"""``--format github``: workflow commands the Actions runner turns into annotations, and the
+Markdown job summary.
+
+Every finding becomes one line, ``::error file=PATH,line=N,title=QP010 identical-source::MESSAGE``
+(``::warning`` for a warning); notes become ``::notice::``. Values are escaped as GitHub's
+toolkit does (``%``, CR and LF everywhere; ``:`` and ``,`` too in properties), so no text from a
+data file can end a command early or start another. Paths are relative to the checkout
+(``$GITHUB_WORKSPACE``), which is where the runner looks for them.
+
+The job summary (``markdown_check`` / ``markdown_spot``) is appended to ``$GITHUB_STEP_SUMMARY`` by
+``reporters/select.py``: one table with a row per data file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, TextIO
+
+from provenance.findings import FileResult, Finding, RunResult
+from provenance.reporters.base import Context, Reporter, SpotResult, file_outcome, level
+from provenance.reporters.text import summary as text_summary
+
+if TYPE_CHECKING:
+    from provenance.spot_check import FileReport, SpotReport
+
+NONE = "\N{EN DASH}"  # an empty table cell
+MAX_ROWS = 500  # table rows and listed findings in a job summary (GitHub caps it at 1 MiB)
+ICONS = {"pass": "✅", "warn": "⚠️", "fail": "❌", "PASS": "✅", "FAIL": "❌",
+         "INCONCLUSIVE": "❔", "SKIPPED": "⏭️"}
+
+
+def escape_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(value: str) -> str:
+    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(name: str, message: str, properties: Sequence[tuple[str, object]] = ()) -> str:
+    """One workflow command line; properties whose value is None are left out."""
+    props = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties
+                     if value is not None)
+    return f"::{name}{' ' + props if props else ''}::{escape_data(message)}"
+
+
+def annotation(finding: Finding, context: Context) -> str:
+    path = context.repo_path(finding.path) if context.is_file(finding.path) else None
+    message = finding.message
+    if path is None:  # a folder-level finding: no file to annotate, so say where in the text
+        message = f"{finding.path}: {message}"
+    return command(level(finding), message, (
+        ("file", path),
+        ("line", finding.line if path is not None else None),
+        ("title", f"{finding.rule.code} {finding.rule.name}"),
+    ))
+
+
+# ---------------------------------------------------------------------------------------------
+# Markdown
+
+
+def md_text(value: str) -> str:
+    """Plain text safe in a table cell: HTML and Markdown punctuation escaped, one line."""
+    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for char in "\\`*_[]|#~!":
+        value = value.replace(char, "\\" + char)
+    return " ".join(value.split())
+
+
+def md_path(value: str) -> str:
+    """A path as inline code (only a pipe needs escaping in a table), or escaped text."""
+    if "`" in value or "\n" in value:
+        return md_text(value)
+    return f"`{value.replace('|', chr(92) + '|')}`"
+
+
+def _agents(ids: Sequence[str]) -> str:
+    return "<br>".join(md_text(i) for i in ids) if ids else NONE
+
+
+def _codes(findings: Sequence[Finding]) -> str:
+    seen = dict.fromkeys(f"{f.rule.code} {f.rule.name}" for f in findings)
+    return ", ".join(seen)
+
+
+def _check_cell(result: FileResult) -> str:
+    outcome = file_outcome(result)
+    codes = _codes(result.findings)
+    return f"{ICONS[outcome]} {outcome}" + (f": {md_text(codes)}" if codes else "")
+
+
+def _more(lines: list[str], hidden: int, what: str) -> None:
+    if hidden > 0:
+        lines.append("")
+        lines.append(f"… and {hidden} more {what} (see the log).")
+
+
+def markdown_check(result: RunResult, context: Context) -> str:
+    if result.errors:
+        status = f"{ICONS['fail']} failed"
+    elif result.warnings:
+        status = f"{ICONS['warn']} passed with warnings"
+    else:
+        status = f"{ICONS['pass']} passed"
+    lines = [f"### qa-provenance check: {status}", "",
+             text_summary(result).removeprefix("qa-provenance: ") + ".", ""]
+    if result.files:
+        lines += ["| Data file | Generator | Validator | Result |", "|---|---|---|---|"]
+        for file_result in result.files[:MAX_ROWS]:
+            lines.append(f"| {md_path(context.repo_path(file_result.path))} | "
+                         f"{_agents(file_result.generators)} | "
+                         f"{_agents(file_result.validators)} | {_check_cell(file_result)} |")
+        _more(lines, len(result.files) - MAX_ROWS, "data files")
+        lines.append("")
+    findings = result.findings
+    if findings:
+        lines += ["<details><summary>Findings</summary>", ""]
+        for finding in findings[:MAX_ROWS]:
+            where = context.repo_path(finding.path) + (f":{finding.line}" if finding.line else "")
+            icon = ICONS["warn"] if level(finding) == "warning" else ICONS["fail"]
+            lines.append(f"- {icon} {md_path(where)} **{finding.rule.code}** "
+                         f"{finding.rule.name}: {md_text(finding.message)}")
+        _more(lines, len(findings) - MAX_ROWS, "findings")
+        lines += ["", "</details>", ""]
+    if result.notices:
+        lines += ["Notes:", ""]
+        lines += [f"- {md_text(notice)}" for notice in result.notices[:MAX_ROWS]]
+        _more(lines, len(result.notices) - MAX_ROWS, "notes")
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def _spot_cell(report: FileReport) -> str:
+    flagged = f" ({len(report.flags)} of {report.verdicts} flagged)" if report.verdicts else ""
+    return f"{ICONS.get(report.result, '')} {report.result}{flagged}"
+
+
+def _describe(spot: SpotResult, relpath: str) -> FileResult | None:
+    """The check's view of a file for the summary; a summary row never fails the run."""
+    if spot.describe is None:
+        return None
+    try:
+        return spot.describe(relpath)
+    except Exception:  # the row shows an empty cell instead
+        return None
+
+
+def markdown_spot(spot: SpotResult, context: Context) -> str:
+    report = spot.report
+    outcome = report.outcome
+    lines = [f"### qa-provenance spot-check: {ICONS.get(outcome, '')} {outcome}", ""]
+    if report.skipped is not None:
+        lines += [f"Spot checks were **skipped**, not failed: {md_text(report.skipped)}.", ""]
+    else:
+        network = (f"; {report.requests} requests, {report.retries} retries"
+                   if report.requests else "")
+        verifier = md_path(report.verifier_id) if report.verifier_id else NONE
+        lines += [f"Verifier {verifier} ({md_text(report.kind)}){network}.", ""]
+    if report.files:
+        lines += ["| Data file | Generator | Validator | Check | Spot check | Claim |",
+                  "|---|---|---|---|---|---|"]
+        for file_report in report.files[:MAX_ROWS]:
+            described = _describe(spot, file_report.path)
+            generators = _agents(described.generators) if described else NONE
+            validators = _agents(described.validators) if described else NONE
+            verdict = _check_cell(described) if described else NONE
+            lines.append(f"| {md_path(context.repo_path(file_report.path))} | {generators} | "
+                         f"{validators} | {verdict} | {_spot_cell(file_report)} | "
+                         f"{md_text(file_report.claim)} |")
+        _more(lines, len(report.files) - MAX_ROWS, "data files")
+        lines.append("")
+    if report.notices:
+        lines += ["Notes:", ""]
+        lines += [f"- {md_text(notice)}" for notice in report.notices[:MAX_ROWS]]
+        _more(lines, len(report.notices) - MAX_ROWS, "notes")
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# the reporter
+
+
+def spot_summary_line(report: SpotReport) -> str:
+    counts: dict[str, int] = {}
+    for file_report in report.files:
+        counts[file_report.result] = counts.get(file_report.result, 0) + 1
+    tally = ", ".join(f"{n} {name}" for name, n in sorted(counts.items())) or "no files sampled"
+    return f"qa-provenance spot-check: {report.outcome} ({tally})"
+
+
+class GitHubReporter(Reporter):
+    """``--format github``: annotations for GitHub Actions (auto-selected there)."""
+
+    name = "github"
+
+    def report_check(self, result: RunResult, out: TextIO) -> None:
+        for finding in result.findings:
+            out.write(annotation(finding, self.context) + "\n")
+        for notice in result.notices:
+            out.write(command("notice", notice, (("title", "qa-provenance"),)) + "\n")
+        out.write(text_summary(result) + "\n")
+
+    def report_spot(self, spot: SpotResult, out: TextIO) -> None:
+        report = spot.report
+        context = self.context
+        for notice in report.notices:
+            out.write(command("notice", notice, (("title", "qa-provenance spot-check"),)) + "\n")
+        if report.skipped is not None:
+            out.write(command("notice", f"spot checks SKIPPED (not failed): {report.skipped}",
+                              (("title", "qa-provenance spot-check SKIPPED"),)) + "\n")
+        for file_report in report.files:
+            path = context.repo_path(file_report.path)
+            kind = "error" if file_report.result == "FAIL" else "warning"
+            for flag in sorted(file_report.flags, key=lambda f: (f.line or 0, f.location)):
+                outcome = flag.outcome
+                score = f" (score {outcome.score:.2f})" if outcome.score is not None else ""
+                why = f": {outcome.rationale}" if outcome.rationale else ""
+                message = (f"{flag.location}: verifier {report.verifier_id} says "
+                           f"{outcome.verdict}{score}{why}")
+                out.write(command(kind, message, (
+                    ("file", path), ("line", flag.line),
+                    ("title", f"spot-check {outcome.verdict}"))) + "\n")
+            if file_report.result != "PASS":
+                details = "".join(f"; {error}" for error in file_report.errors)
+                out.write(command(kind, file_report.claim + details, (
+                    ("file", path), ("title", f"spot-check {file_report.result}"))) + "\n")
+        out.write(spot_summary_line(report) + "\n")
