@@ -30,6 +30,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(check)
     check.add_argument("-v", "--verbose", action="store_true", help="also list files that pass")
     check.add_argument("-q", "--quiet", action="store_true", help="no summary when all pass")
+    check.add_argument("--changed-since", metavar="REF",
+                       help="only the datasets changed since git REF (e.g. origin/main), plus "
+                       "the datasets their lineage reaches")
+    check.add_argument("--shard", metavar="I/N",
+                       help="check only the I-th of N parts (0-based), for a CI matrix")
     _add_output(check)
 
     stamp = commands.add_parser(

@@ -25,11 +25,10 @@ fi
 
 # The machine-readable report first (quietly), then the log format, then SARIF if asked.
 "$qa" "${check[@]}" --format json --output "$report" -- "${paths[@]}" >/dev/null 2>&1
-"$qa" "${check[@]}" --format "${INPUT_FORMAT:-github}" -- "${paths[@]}"
+sarif=()
+[ -n "${INPUT_SARIF_FILE:-}" ] && sarif=(--sarif-file "$INPUT_SARIF_FILE")
+"$qa" "${check[@]}" --format "${INPUT_FORMAT:-github}" "${sarif[@]}" -- "${paths[@]}"
 status=$?
-if [ -n "${INPUT_SARIF_FILE:-}" ]; then
-    "$qa" "${check[@]}" --format sarif --output "$INPUT_SARIF_FILE" -- "${paths[@]}" >/dev/null
-fi
 
 spot=0
 if [ "${INPUT_SPOT_CHECK:-false}" = "true" ]; then
@@ -37,9 +36,10 @@ if [ "${INPUT_SPOT_CHECK:-false}" = "true" ]; then
     if [ -n "${INPUT_VERIFIER_URL:-}" ]; then
         spot_args+=(--verifier http --verifier-url "$INPUT_VERIFIER_URL")
     fi
-    if [ -n "${QA_VERIFIER_TOKEN:-}" ]; then
-        spot_args+=(--token-env QA_VERIFIER_TOKEN)
-    elif [ -n "${INPUT_VERIFIER_URL:-}" ]; then
+    if [ -n "${QA_VERIFIER_TOKEN:-}" ] || [ -n "${INPUT_VERIFIER_URL:-}" ]; then
+        spot_args+=(--token-env QA_VERIFIER_TOKEN)  # empty: SKIPPED for a remote verifier
+    fi
+    if [ -z "${QA_VERIFIER_TOKEN:-}" ] && [ -n "${INPUT_VERIFIER_URL:-}" ]; then
         echo "qa-provenance: no verifier token (a pull request from a fork gets no secrets):" \
              "spot checks against a remote verifier are SKIPPED, not failed."
     fi

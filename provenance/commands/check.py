@@ -14,13 +14,44 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         config = configure(args)
+        from provenance.changed import ChangedError
         from provenance.checker import Checker
 
-        result = Checker(config).run(args.paths or None)
-    except (ConfigError, PathError) as exc:
+        checker = Checker(config)
+        paths = args.paths or None
+        if args.changed_since:
+            changed = checker.changed_since(args.changed_since)
+            paths = [p for p in changed if not args.paths or _under(p, args.paths, checker)]
+        result = checker.run(paths, shard=_shard(args.shard))
+    except (ConfigError, PathError, ChangedError) as exc:
         print(f"qa-provenance: {exc}", file=sys.stderr)
         return 2
     from provenance.reporters.select import emit_check
 
     failed = emit_check(args, config.root, result)
     return failed if failed is not None else result.exit_code()
+
+
+def _shard(value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    index, _, total = value.partition("/")
+    try:
+        shard = (int(index), int(total))
+    except ValueError:
+        shard = (-1, 0)
+    if not 0 <= shard[0] < shard[1]:
+        raise ConfigError(f"--shard {value}: expected I/N with 0 <= I < N, e.g. 0/4")
+    return shard
+
+
+def _under(relpath: str, paths: list[str], checker: object) -> bool:
+    """Whether a changed file lies under one of the paths given on the command line."""
+    from provenance.discovery import relative_path
+
+    root = checker.config.root  # type: ignore[attr-defined]
+    for raw in paths:
+        prefix = relative_path(root, raw)
+        if not prefix or relpath == prefix or relpath.startswith(prefix.rstrip("/") + "/"):
+            return True
+    return False

@@ -52,6 +52,7 @@ def file_entry(result: FileResult) -> dict[str, Any]:
         "generators": list(result.generators),
         "validators": list(result.validators),
         "profile": result.profile,
+        "trust": result.trust,
         "pairs": [{"generators": g, "validators": v, "records": n} for g, v, n in result.pairs],
         "findings": [finding_entry(f) for f in result.findings],
         "notices": list(result.notices),

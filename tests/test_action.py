@@ -1,0 +1,132 @@
+"""The GitHub Action: metadata valid against the published schema, and its run step executed
+locally with the environment the runner would give it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def _check_jsonschema() -> str:
+    tool = shutil.which("check-jsonschema") or str(BIN / "check-jsonschema")
+    if not Path(tool).exists():
+        pytest.skip("check-jsonschema is not installed (a test dependency)")
+    return tool
+
+
+def test_action_metadata_is_valid() -> None:
+    result = subprocess.run([_check_jsonschema(), "--builtin-schema", "vendor.github-actions",
+                             str(PROJECT / "action.yml")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_example_workflow_is_valid_and_hardened() -> None:
+    workflow = PROJECT / "hooks" / "github" / "qa-provenance.yml"
+    result = subprocess.run([_check_jsonschema(), "--builtin-schema", "vendor.github-workflows",
+                             str(workflow)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = workflow.read_text()
+    assert "pull_request_target" not in text.split("# Follows")[1].split("\n", 3)[-1]
+    assert "permissions:\n  contents: read" in text
+    for line in text.splitlines():
+        if "uses: " in line and not line.strip().startswith("#") and "qa-provenance/" not in line:
+            ref = line.split("@", 1)[1].split()[0]
+            assert len(ref) == 40 and all(c in "0123456789abcdef" for c in ref), line
+
+
+def test_action_passes_inputs_through_the_environment() -> None:
+    import yaml
+
+    action = yaml.safe_load((PROJECT / "action.yml").read_text())
+    for step in action["runs"]["steps"]:
+        if "run" in step:
+            assert "inputs." not in step["run"], step["run"]  # never interpolated into a script
+        if "uses" in step:
+            assert len(step["uses"].split("@")[1]) == 40
+
+
+def _run_action(repo: Path, tmp: Path, **inputs: str) -> tuple[subprocess.CompletedProcess[str],
+                                                                dict[str, str], str]:
+    output = tmp / "github_output"
+    summary = tmp / "summary.md"
+    output.write_text("")
+    env = {
+        **os.environ,
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_WORKSPACE": str(repo),
+        "GITHUB_OUTPUT": str(output),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "RUNNER_TEMP": str(tmp),
+        "QA_BIN": str(BIN / "qa-provenance"),
+        "INPUT_FORMAT": "github",
+        "INPUT_FAIL_ON": "error",
+        **{f"INPUT_{k.upper()}": v for k, v in inputs.items()},
+    }
+    result = subprocess.run(["bash", str(PROJECT / "hooks" / "github" / "run.sh")], cwd=repo,
+                            env=env, capture_output=True, text=True)
+    outputs: dict[str, str] = {}
+    lines = output.read_text().splitlines()
+    index = 0
+    while index < len(lines):
+        key, _, value = lines[index].partition("=")
+        if "<<" in lines[index]:
+            key, marker = lines[index].split("<<", 1)
+            end = lines.index(marker, index + 1)
+            value = "\n".join(lines[index + 1:end])
+            index = end
+        outputs[key] = value
+        index += 1
+    return result, outputs, summary.read_text() if summary.exists() else ""
+
+
+@pytest.fixture
+def example_repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    shutil.copytree(PROJECT / "examples", repo)
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    return repo
+
+
+def test_failing_repository_annotations_outputs_summary_and_sarif(example_repo: Path,
+                                                                    tmp_path: Path) -> None:
+    sarif = tmp_path / "out.sarif"
+    result, outputs, summary = _run_action(example_repo, tmp_path, sarif_file=str(sarif))
+    assert result.returncode == 1
+    assert "::error file=data/self_judged.jsonl.provenance.yaml,line=6,title=QP010" in result.stdout
+    assert outputs["result"] == "fail"
+    assert "data/unlabelled.jsonl" in outputs["failed-files"].splitlines()
+    report = json.loads(Path(outputs["report"]).read_text())
+    assert report["outcome"] == "fail"
+    assert "| " in summary and "data/rag_eval.jsonl" in summary
+    assert json.loads(sarif.read_text())["version"] == "2.1.0"
+
+
+def test_passing_paths_give_result_pass(example_repo: Path, tmp_path: Path) -> None:
+    result, outputs, _ = _run_action(example_repo, tmp_path,
+                                     paths="data/rag_eval.jsonl data/faq.csv")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert outputs["result"] == "pass" and outputs["failed-files"] == ""
+
+
+def test_fail_on_warning(example_repo: Path, tmp_path: Path) -> None:
+    result, outputs, _ = _run_action(example_repo, tmp_path, paths="datasets/legacy",
+                                     fail_on="warning")
+    assert outputs["result"] == "fail" and result.returncode == 1
+
+
+def test_spot_check_without_token_on_a_remote_verifier_is_skipped(example_repo: Path,
+                                                                     tmp_path: Path) -> None:
+    result, outputs, _ = _run_action(
+        example_repo, tmp_path, paths="data/rag_eval.jsonl", spot_check="true",
+        verifier_url="https://verifier.example.invalid")
+    assert "SKIPPED" in result.stdout + result.stderr
+    assert outputs["result"] == "pass", result.stdout + result.stderr
