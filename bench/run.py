@@ -215,10 +215,14 @@ def case_spot_check() -> None:
     out = subprocess.run([sys.executable, str(HERE / "spot_check.py"), "--runs", "3"],
                          capture_output=True, text=True).stdout
     print("  " + out.strip().replace("\n", "\n  "))
+    wall = ideal = ratio = ""
     for line in out.splitlines():
-        if "ratio" in line and "ideal" in line and "->" in line:
-            ROWS.append(("6 spot check", line.split("ideal")[0].strip(), "ideal",
-                         line.split("ratio")[1].split()[0], "<= 1.3"))
+        if "whole command" in line:
+            wall = line.rsplit(":", 1)[1].strip()
+        elif "->" in line and "ideal" in line:
+            ideal = line.split("ideal")[1].split("->")[0].strip()
+            ratio = line.split("ratio")[1].split()[0]
+    ROWS.append(("6 spot check", wall, f"ideal {ideal}", ratio, "<= 1.3"))
 
 
 def main() -> int:
