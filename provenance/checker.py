@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from provenance import checks, datafile, rules
+from provenance import checks, confine, datafile, rules
 from provenance.config import Config, ConfigError
 from provenance.discovery import select, walk
 from provenance.findings import FileResult, Finding, RunResult
@@ -100,7 +100,10 @@ class Checker:
 
     def check_file(self, relpath: str) -> FileResult:
         state = _FileState(relpath)
-        facts = self.digests.inspect(relpath, self.config.root / relpath, datafile.inspect)
+        path = self.config.root / relpath
+        refused = confine.problem(self.config.root, path)  # before the cache: nothing is served
+        facts = datafile.DataFacts(problem=refused) if refused is not None \
+            else self.digests.inspect(relpath, path, datafile.inspect)
         state.notices = tuple(facts.notices)
         for problem in checks.data_problems(facts):
             self._add(state.findings, relpath, problem.rule, problem.data_line, problem.message,
@@ -177,7 +180,7 @@ class Checker:
                       f"no digest binds '{relpath}' (not stamped): run qa-provenance stamp "
                       f"{relpath}", relpath)
             raw = {**raw, "digest": PLACEHOLDER_DIGEST}
-        problems = checks.record_problems(raw)
+        problems = self._schema_problems(raw)
         problems += checks.missing_agent_problems(
             raw,
             records_name_generators=bool(scan and _named(scan.generators.values())),
@@ -193,6 +196,17 @@ class Checker:
             record = Record(record.generators, record.validators, None, record.records,
                             record.trains, record.derived_from, record.sources, raw)
         return record
+
+    def _schema_problems(self, raw: dict[str, Any]) -> list[checks.Problem]:
+        """Schema problems of a record; a record already found valid (same content, same schema)
+        is not validated again, which keeps jsonschema off a run where nothing changed."""
+        key = self.digests.record_key(raw)
+        if key is not None and self.digests.is_valid(key):
+            return checks.placeholder_problems(raw)
+        problems = checks.record_problems(raw)
+        if key is not None and not problems:
+            self.digests.mark_valid(key)
+        return problems
 
     def _record_rules(self, state: _FileState, facts: datafile.DataFacts) -> None:
         assert state.claim is not None and state.record is not None
@@ -215,6 +229,20 @@ class Checker:
         for problem in problems:
             self._add(state.findings, claim.source, problem.rule, claim.line_of(problem.field),
                       problem.message, state.relpath)
+        self._external_references(state)
+
+    def _external_references(self, state: _FileState) -> None:
+        """A ``derived_from`` that leaves the repository is an external reference: never opened,
+        and the lineage graph cannot follow it, which the run says in a note."""
+        from provenance.lineage_build import leaves_root
+
+        assert state.claim is not None and state.record is not None
+        base_dir = posixpath.dirname(state.claim.source)
+        for ref in state.record.derived_from:
+            if leaves_root(self.config.root, base_dir, ref):
+                state.notices += (f"derived_from '{ref}' in {state.claim.source} lies outside "
+                                  "the repository: an external reference, not read or "
+                                  "followed",)
 
     def _trust(self, state: _FileState, facts: datafile.DataFacts) -> None:
         """The trust level (computed, never read from the record), and the configured minimum."""

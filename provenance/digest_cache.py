@@ -38,12 +38,15 @@ class DigestCache:
         self.path = path
         self.hits = 0
         self._entries: dict[str, Any] = {}
+        self._valid: set[str] = set()
+        self._schema_hash: str | None = None
         self._dirty = False
         if path is not None and path.is_file():
             with contextlib.suppress(OSError, ValueError):
                 data = json.loads(path.read_text("utf-8"))
                 if isinstance(data, dict) and data.get("version") == VERSION:
                     self._entries = dict(data.get("files") or {})
+                    self._valid = set(data.get("valid-records") or ())
 
     def inspect(self, relpath: str, path: Path, read: Callable[[Path], DataFacts]) -> DataFacts:
         """Cached facts when the file is provably unchanged, else ``read(path)`` (and remember)."""
@@ -70,6 +73,31 @@ class DigestCache:
             self._dirty = True
         return facts
 
+    def record_key(self, raw: Any) -> str | None:
+        """Content address of a provenance record together with the schema that judges it."""
+        if self.path is None:
+            return None
+        import hashlib
+
+        from provenance.schema import schema_dir
+
+        if self._schema_hash is None:
+            self._schema_hash = hashlib.sha256(
+                (schema_dir() / "provenance.schema.json").read_bytes()).hexdigest()
+        try:
+            text = json.dumps(raw, sort_keys=True, allow_nan=False)
+        except (TypeError, ValueError):
+            return None
+        return hashlib.sha256((self._schema_hash + text).encode("utf-8")).hexdigest()
+
+    def is_valid(self, key: str) -> bool:
+        return key in self._valid
+
+    def mark_valid(self, key: str) -> None:
+        if key not in self._valid:
+            self._valid.add(key)
+            self._dirty = True
+
     def save(self) -> None:
         if self.path is None or not self._dirty:
             return
@@ -80,5 +108,6 @@ class DigestCache:
                 if not ignore.exists():
                     ignore.write_text("# qa-provenance caches\n*\n")
             temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-            temp.write_text(json.dumps({"version": VERSION, "files": self._entries}), "utf-8")
+            temp.write_text(json.dumps({"version": VERSION, "files": self._entries,
+                                        "valid-records": sorted(self._valid)}), "utf-8")
             os.replace(temp, self.path)
