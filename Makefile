@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint clean
+.PHONY: demo test lint fuzz clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,14 @@ test: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(BIN)/ruff check provenance tests
 	$(BIN)/mypy
+
+# Fuzz the record readers and the provenance loader (fuzz/fuzz_readers.py) for FUZZ_SECONDS:
+# atheris when it installs (crashing inputs land in fuzz/crashes/), else the hypothesis byte fuzzer.
+FUZZ_SECONDS ?= 600
+fuzz: $(VENV)/.installed
+	@$(BIN)/python -c 'import atheris' 2>/dev/null || $(BIN)/python -m pip install --quiet atheris \
+	  || echo 'atheris did not install: falling back to the hypothesis byte fuzzer'
+	$(BIN)/python fuzz/fuzz_readers.py --seconds $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

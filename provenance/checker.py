@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from provenance.trust import TrustContext
 
 PLACEHOLDER_DIGEST = {"sha256": "0" * 64}
+MAX_DECLARED_RECORDS = 2**53
 
 
 @dataclass
@@ -302,9 +303,12 @@ class Checker:
             for name, count in scan.generator_counts.items():
                 self._share_by_folder[folder][self._share_name(name)] += count
         elif record is not None and record.generators and record.records:
+            # A declared count is any integer (10**400 is valid JSON): past 2**53 no file holds
+            # that many records, and the share arithmetic is in floats.
+            declared = min(record.records, MAX_DECLARED_RECORDS)
             for agent in record.generators:
                 self._share_by_folder[folder][self._share_name(agent.id)] += \
-                    record.records / len(record.generators)
+                    declared / len(record.generators)
         if state.claim is None:
             return
         facts = DatasetFacts(state.relpath, state.claim.source)
@@ -368,7 +372,7 @@ class Checker:
 
         touched = select(self.config, self.locator, changed_files(self.config.root, ref)).data
         reached = lineage_closure(self.lineage_graph(), touched)
-        return sorted(set(touched) | {p for p in reached if (self.config.root / p).is_file()})
+        return sorted(set(touched) | {p for p in reached if _repository_file(self.config.root, p)})
 
     def lineage_graph(self) -> LineageGraph:
         """The graph of every dataset checked in this run, every other record in the repository,
@@ -466,6 +470,16 @@ def _has_pyarrow() -> bool:
     except ImportError:
         return False
     return True
+
+
+def _repository_file(root: Path, name: str) -> bool:
+    """Whether a dataset of the lineage graph is a file of this repository, not an external
+    reference (a URI, an absolute path, a path out of the root), which is never opened."""
+    from provenance.lineage_build import is_absolute_path, leaves_root
+
+    if "://" in name or is_absolute_path(name) or leaves_root(root, "", name):
+        return False
+    return (root / name).is_file()
 
 
 def _named(agents: Iterable[Agent]) -> bool:

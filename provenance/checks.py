@@ -51,7 +51,31 @@ def record_problems(raw: Mapping[str, Any]) -> list[Problem]:
         Problem(rules.INVALID, f"{format_path(error.path)}: {error.message}", error.path)
         for error in schema.validate("provenance", raw)
     ]
-    return problems + placeholder_problems(raw)
+    return problems + placeholder_problems(raw) + reference_problems(raw)
+
+
+def reference_problems(raw: Mapping[str, Any]) -> list[Problem]:
+    """``sources`` and ``derived_from`` given as absolute file system paths: a place on one
+    machine, which no other checkout can follow (and which the tool never reads)."""
+    from provenance.lineage_build import is_absolute_path
+
+    out = []
+    for key in ("sources", "derived_from"):
+        items = raw.get(key)
+        for index, item in enumerate(items if isinstance(items, list) else ()):
+            where: tuple[str | int, ...] = (key, index)
+            ref = item
+            if isinstance(item, Mapping):
+                ref, where = item.get("uri"), (key, index, "uri")
+            if isinstance(ref, str) and "://" not in ref and is_absolute_path(ref):
+                out.append(Problem(
+                    rules.INVALID,
+                    f"{key}[{index}]: '{ref}' is an absolute path, a place on one machine: name "
+                    "a file in the repository (relative to this provenance file) or give a URI; "
+                    "nothing outside the repository is read",
+                    where,
+                ))
+    return out
 
 
 def placeholder_problems(raw: Mapping[str, Any]) -> list[Problem]:

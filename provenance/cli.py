@@ -112,6 +112,7 @@ def _add_output(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    _tolerant_streams()
     args = build_parser().parse_args(argv)
     try:
         if args.command == "check":
@@ -142,6 +143,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"qa-provenance: internal error: {type(exc).__name__}: {exc} "
               "(set QA_PROVENANCE_DEBUG=1 for details, and please report it)", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _tolerant_streams() -> None:
+    """A file name with bytes that are not UTF-8 reaches the reports as surrogates; on a strictly
+    encoding terminal or pipe printing it would fail. Escape what cannot be encoded instead."""
+    import contextlib
+
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and getattr(stream, "errors", None) == "strict":
+            with contextlib.suppress(ValueError, OSError):  # closed or exotic: leave it
+                reconfigure(errors="backslashreplace")
 
 
 if __name__ == "__main__":

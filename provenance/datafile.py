@@ -60,7 +60,15 @@ def format_of(path: str) -> str | None:
     return FORMATS.get(Path(path).suffix.lower())
 
 
-def inspect(path: Path) -> DataFacts:
+def inspect(path: Path, root: Path | None = None) -> DataFacts:
+    """What reading ``path`` finds. With ``root``, a symlink that leaves it (or dangles, or loops)
+    is not read: the facts carry the problem instead."""
+    if root is not None:
+        from provenance import confine
+
+        refused = confine.problem(root, path)
+        if refused is not None:
+            return DataFacts(problem=refused)
     facts = DataFacts()
     try:
         with open(path, "rb") as handle:
@@ -169,9 +177,17 @@ def _parse_json_line(where: tuple[int, bytes], facts: DataFacts) -> None:
         json.loads(raw.decode("utf-8-sig" if line_no == 1 else "utf-8"))
     except UnicodeDecodeError:
         facts.problem, facts.problem_line = "record is not valid UTF-8", line_no
-    except (ValueError, RecursionError) as exc:
-        reason = getattr(exc, "msg", None) or "nested too deeply"
-        facts.problem, facts.problem_line = f"record is not valid JSON ({reason})", line_no
+    except RecursionError:
+        facts.problem, facts.problem_line = "record is not valid JSON (nested too deeply)", line_no
+    except ValueError as exc:
+        facts.problem, facts.problem_line = f"record is not valid JSON ({_reason(exc)})", line_no
+
+
+def _reason(exc: ValueError) -> str:
+    """Why JSON did not parse, in one line: the decoder's message, or the conversion's (an integer
+    longer than Python's digit limit raises a plain ValueError)."""
+    reason = getattr(exc, "msg", None) or str(exc).split(":")[0] or type(exc).__name__
+    return " ".join(str(reason).split())
 
 
 def _read_json(handle: BinaryIO, facts: DataFacts) -> None:
@@ -189,6 +205,9 @@ def _read_json(handle: BinaryIO, facts: DataFacts) -> None:
         facts.problem = f"not valid JSON: {exc.msg} (column {exc.colno})"
         facts.problem_line = exc.lineno
         return
+    except ValueError as exc:  # e.g. an integer longer than Python's digit limit
+        facts.problem = f"not valid JSON: {_reason(exc)}"
+        return
     except RecursionError:
         facts.problem = "JSON nested too deeply"
         return
@@ -197,6 +216,10 @@ def _read_json(handle: BinaryIO, facts: DataFacts) -> None:
         facts.embedded, document = embedded
         try:
             facts.embedded_sha256 = canonical_sha256(document)
+        except UnicodeEncodeError:
+            facts.problem = ("data part holds a lone surrogate escape (\\ud800-\\udfff), which "
+                             "has no UTF-8 form")
+            return
         except ValueError:
             facts.problem = "data part holds NaN or Infinity, which has no canonical JSON form"
             return

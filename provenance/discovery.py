@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from provenance.config import CONFIG_FILE, Config
-from provenance.locate import Locator, data_path_of_sidecar, is_manifest, sidecar_paths
+from provenance.confine import inside
+from provenance.locate import Locator, data_path_of_sidecar, is_manifest, present, sidecar_paths
 
 PRUNED_DIRS = frozenset(
     {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".nox",
@@ -46,15 +47,17 @@ def select(config: Config, locator: Locator, paths: Iterable[str] | None) -> Sel
     for relpath in relpaths:
         sidecar_of = data_path_of_sidecar(relpath)
         if sidecar_of is not None:
-            if (config.root / sidecar_of).is_file():
+            if present(config.root / sidecar_of):
                 data.add(sidecar_of)
-            elif (config.root / relpath).is_file():
+            elif present(config.root / relpath):
                 orphans.add(relpath)
         elif is_manifest(relpath):
             data.update(_covered_by_manifest(config.root, locator, relpath))
-        elif (config.root / relpath).is_file():
-            # A walk meets every sidecar and manifest itself; a file named alone must be checked
-            # when its provenance claims it, or editing it could slip past the hook.
+        elif present(config.root / relpath):
+            # A symlink counts (its target is judged when it is read: one that leaves the root,
+            # dangles or loops is reported there, not skipped). A walk meets every sidecar and
+            # manifest itself; a file named alone must be checked when its provenance claims
+            # it, or editing it could slip past the hook.
             if config.is_dataset(relpath) or (not walked and _claimed(locator, relpath)):
                 data.add(relpath)
         elif not walked:  # a deleted data file leaves its sidecar behind
@@ -76,17 +79,19 @@ def walk(root: Path, start: Path | None = None) -> Iterator[str]:
 def relative_path(root: Path, raw: str) -> str:
     """A command-line path (relative to the working directory) as a path relative to the root."""
     absolute = Path(os.path.abspath(raw))
+    # The root is resolved; the path may reach it through a symlink, or leave it through a
+    # symlinked folder (whose files would then be read as if they were here). Resolve only the
+    # folder of a file, so that a symlinked data file keeps its own name: where it leads is
+    # judged when it is read.
+    is_dir = absolute.is_dir()
+    real_folder = Path(os.path.realpath(absolute if is_dir else absolute.parent))
+    if not inside(root, real_folder):
+        raise PathError(f"{raw}: outside the checked root {root}")
     try:
         relpath = absolute.relative_to(root).as_posix()
     except ValueError:
-        # The root is resolved; the path may reach it through a symlink. Resolve only the folder
-        # of a file, so that a symlinked data file keeps its own name.
-        real = Path(os.path.realpath(absolute)) if absolute.is_dir() \
-            else Path(os.path.realpath(absolute.parent)) / absolute.name
-        try:
-            relpath = real.relative_to(root).as_posix()
-        except ValueError:
-            raise PathError(f"{raw}: outside the checked root {root}") from None
+        real = real_folder if is_dir else real_folder / absolute.name
+        relpath = real.relative_to(root).as_posix()
     return "" if relpath in (".", "") else relpath
 
 
@@ -103,7 +108,7 @@ def _expand(root: Path, paths: Iterable[str]) -> list[str]:
 
 def _claimed(locator: Locator, relpath: str) -> bool:
     """Whether a sidecar or a manifest (without loading any sidecar) claims ``relpath``."""
-    if any((locator.root / sidecar).is_file() for sidecar in sidecar_paths(relpath)):
+    if any(present(locator.root / sidecar) for sidecar in sidecar_paths(relpath)):
         return True
     directory = posixpath.dirname(relpath)
     while True:

@@ -80,6 +80,8 @@ def load_json(text: str) -> Document:
         data = json.loads(text, object_pairs_hook=pairs, parse_constant=reject_constant)
     except json.JSONDecodeError as exc:
         raise LoadError(f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
+    except ValueError as exc:  # e.g. an integer longer than Python's digit limit
+        raise LoadError(f"invalid JSON: {_first_clause(exc)}") from None
     except RecursionError:
         raise LoadError("JSON nested too deeply") from None
     return Document(data)
@@ -100,13 +102,23 @@ def load_yaml(text: str) -> Document:
         line = mark.line + 1 if mark is not None else None
         problem = exc.problem or exc.context or "invalid YAML"
         raise LoadError(f"invalid YAML: {problem}", line) from None
-    except yaml.YAMLError as exc:
-        raise LoadError(f"invalid YAML: {exc}") from None
+    except yaml.YAMLError as exc:  # e.g. a reader error: the message's first line says it
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise LoadError(f"invalid YAML: {reason}") from None
+    except ValueError as exc:  # a constructor's conversion, e.g. an integer of 5,000 digits
+        raise LoadError(f"invalid YAML: {_first_clause(exc)}") from None
     except RecursionError:
         raise LoadError("YAML nested too deeply") from None
     finally:
         loader.dispose()
     return Document(data, lines)
+
+
+def _first_clause(exc: Exception) -> str:
+    """The gist of a conversion error on one line ("Exceeds the limit (4300 digits) for integer
+    string conversion"), without the advice Python appends for programmers."""
+    text = " ".join(str(exc).split(":")[0].split())
+    return text or type(exc).__name__
 
 
 BOOL_TAG = "tag:yaml.org,2002:bool"

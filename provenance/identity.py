@@ -168,13 +168,26 @@ def _structural(table: Table, raw: str) -> str:
     text = _nonempty(table.vertex.sub("", text, count=1), text)
     if table.bedrock_prefix is not None:
         match = table.bedrock_prefix.match(text)
-        if match:
+        # "mistral.Q4_K_M" is a quantised file of mistral, not Bedrock's vendor prefix
+        # before a model called "Q4_K_M": what follows the prefix must name a model.
+        if match and not _only_suffixes(table, text[match.end() :]):
             rest = table.bedrock_vendors[match.group(1)] + text[match.end() :]
             rest = _nonempty(table.bedrock_version.sub("", rest, count=1), rest)
             text = _nonempty(rest, text)
     if table.drop_tag is not None:
         text = _nonempty(table.drop_tag.sub("", text, count=1), text)
     return text
+
+
+def _only_suffixes(table: Table, text: str) -> bool:
+    """Whether ``text`` is nothing but snapshot, quantisation or format suffixes."""
+    probe = "x-" + _tokenise(table, text)
+    for _ in range(_MAX_ROUNDS):
+        shorter = _strip_suffix(table, probe)
+        if shorter == probe:
+            break
+        probe = shorter
+    return probe == "x"
 
 
 def _tokenise(table: Table, text: str) -> str:

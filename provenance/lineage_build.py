@@ -7,12 +7,15 @@ and ``trains``, and every registry model's base models and training data.
 
 from __future__ import annotations
 
+import ntpath
+import os
 import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from provenance.confine import inside
 from provenance.lineage import BASE, DERIVED, GENERATED, TRAINS, VALIDATES, LineageGraph
 from provenance.record import Agent
 
@@ -34,15 +37,53 @@ class DatasetFacts:
 
 def resolve_reference(root: Path, base_dir: str, ref: str) -> str:
     """A dataset reference as a path relative to the root when it names a file here (relative to
-    the referring file's folder, else to the root), otherwise the reference unchanged."""
-    if "://" in ref:
+    the referring file's folder, else to the root), otherwise the reference unchanged.
+
+    Unchanged means external: a URI, an absolute path (QP002 in the record), or a path that leaves
+    the repository by ``..`` or through a symlink. An external reference is a node of the graph
+    by its spelling only; nothing outside the root is opened or even looked up."""
+    if "://" in ref or is_absolute_path(ref):
         return ref
     for folder in (base_dir, ""):
         candidate = posixpath.normpath(posixpath.join(folder, ref)) if folder else \
             posixpath.normpath(ref)
-        if not candidate.startswith("../") and (root / candidate).is_file():
+        if _escapes(candidate):
+            continue
+        real = _real(root, candidate)
+        if real is not None and inside(root, real) and real.is_file():
             return candidate
     return ref
+
+
+def leaves_root(root: Path, base_dir: str, ref: str) -> bool:
+    """Whether a relative reference made in ``base_dir`` points outside the repository (by ``..``
+    or through a symlinked folder): the lineage cannot follow it there."""
+    if "://" in ref or is_absolute_path(ref):
+        return False
+    candidate = posixpath.normpath(posixpath.join(base_dir, ref))
+    if _escapes(candidate):
+        return True
+    real = _real(root, candidate)
+    return real is not None and not inside(root, real)
+
+
+def is_absolute_path(ref: str) -> bool:
+    """A file system path that names a place on one machine (POSIX, Windows, or home-relative)."""
+    return posixpath.isabs(ref) or ntpath.isabs(ref) or ref.startswith("~") \
+        or bool(ntpath.splitdrive(ref)[0])
+
+
+def _real(root: Path, candidate: str) -> Path | None:
+    """The resolved path, or None when the text cannot name a file at all (a NUL byte, a lone
+    surrogate escape from a JSON record)."""
+    try:
+        return Path(os.path.realpath(root / candidate))
+    except (OSError, ValueError):
+        return None
+
+
+def _escapes(candidate: str) -> bool:
+    return candidate == ".." or candidate.startswith("../")
 
 
 def build_graph(root: Path, datasets: Iterable[DatasetFacts], registry: Registry) -> LineageGraph:

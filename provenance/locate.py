@@ -7,12 +7,15 @@ below.
 
 from __future__ import annotations
 
+import os
 import posixpath
+import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from provenance import confine
 from provenance.documents import Document, LoadError, format_path, load_file
 from provenance.globs import GlobError, GlobSet
 
@@ -102,7 +105,7 @@ class Locator:
         if embedded is not None:
             found.append(Claim("embedded", relpath, FILE_LEVEL, embedded, prefix=("provenance",)))
         for sidecar in sidecar_paths(relpath):
-            if (self.root / sidecar).is_file():
+            if present(self.root / sidecar):
                 found.append(self._sidecar_claim(sidecar))
         directory = posixpath.dirname(relpath)
         while True:
@@ -126,7 +129,7 @@ class Locator:
 
     def _sidecar_claim(self, sidecar: str) -> Claim:
         try:
-            document = load_file(self.root / sidecar)
+            document = self._load(sidecar)
         except LoadError as exc:
             return Claim("sidecar", sidecar, FILE_LEVEL, None, load_error=exc)
         return Claim("sidecar", sidecar, FILE_LEVEL, document.data, document)
@@ -152,11 +155,10 @@ class Locator:
 
     def _load_manifest(self, directory: str) -> Manifest | None:
         relpath = posixpath.join(directory, MANIFEST_NAME) if directory else MANIFEST_NAME
-        path = self.root / relpath
-        if not path.is_file():
+        if not present(self.root / relpath):
             return None
         try:
-            document = load_file(path)
+            document = self._load(relpath)
         except LoadError as exc:
             return Manifest(relpath, directory, None, error=exc)
         from provenance import schema
@@ -179,6 +181,24 @@ class Locator:
                                                 document.line_of(where)))
             entries.append((index, globs, entry))
         return Manifest(relpath, directory, document, entries)
+
+    def _load(self, relpath: str) -> Document:
+        """A provenance document, unless it is a symlink leading out of the root (or nowhere)."""
+        path = self.root / relpath
+        refused = confine.problem(self.root, path)
+        if refused is not None:
+            raise LoadError(refused)
+        return load_file(path)
+
+
+def present(path: Path) -> bool:
+    """A regular file, or a symlink (whose target the loader judges): one ``lstat``. A dangling
+    or looping symlink named like provenance is reported, not mistaken for no provenance."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISREG(mode) or stat.S_ISLNK(mode)
 
 
 def _relative_to(relpath: str, directory: str) -> str:

@@ -38,11 +38,14 @@ class Item:
 
 def read_records(path: Path, fmt: str, *, document: Any = None,
                  record_keys: Sequence[str] = DEFAULT_RECORD_KEYS) -> Iterator[Item]:
-    """Records of a data file; ``document`` is an already parsed JSON document, if there is one."""
+    """Records of a data file; ``document`` is an already parsed JSON document, if there is one.
+
+    Whatever the bytes, the only error is ``ReadError``: a file that vanished or became
+    unreadable since it was listed included."""
     if fmt == "jsonl":
-        return _jsonl(path)
+        return _guarded(_jsonl(path))
     if fmt in ("csv", "tsv"):
-        return _delimited(path, "," if fmt == "csv" else "\t")
+        return _guarded(_delimited(path, "," if fmt == "csv" else "\t"))
     if fmt == "parquet":
         return _parquet(path)
     if fmt == "json":
@@ -50,6 +53,13 @@ def read_records(path: Path, fmt: str, *, document: Any = None,
             document = _load_json(path)
         return json_records(document, record_keys)
     return iter(())
+
+
+def _guarded(items: Iterator[Item]) -> Iterator[Item]:
+    try:
+        yield from items
+    except OSError as exc:
+        raise ReadError(f"cannot read data file: {exc.strerror or exc}") from None
 
 
 def _jsonl(path: Path) -> Iterator[Item]:
@@ -68,20 +78,36 @@ def _jsonl(path: Path) -> Iterator[Item]:
 
 
 def _fast_loads() -> Any:
-    """orjson when installed (several times faster), else the standard library."""
+    """orjson when installed (several times faster), else the standard library.
+
+    What orjson refuses but the standard library reads (NaN, Infinity, a lone surrogate escape)
+    gets a second chance there, so a record reads the same with or without the optional extra,
+    and as ``datafile`` reads the first and last records."""
     try:
         import orjson
     except ImportError:
         return json.loads
-    return orjson.loads
+
+    def loads(raw: bytes) -> Any:
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return json.loads(raw)
+
+    return loads
 
 
 def _load_json(path: Path) -> Any:
     try:
         with open(path, "rb") as handle:
             return json.loads(handle.read().decode("utf-8-sig"))
-    except (ValueError, RecursionError) as exc:
-        raise ReadError(f"not valid JSON: {exc}") from None
+    except OSError as exc:
+        raise ReadError(f"cannot read data file: {exc.strerror or exc}") from None
+    except RecursionError:
+        raise ReadError("not valid JSON: nested too deeply") from None
+    except ValueError as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ReadError(f"not valid JSON: {reason}") from None
 
 
 def json_records(document: Any, record_keys: Sequence[str] = DEFAULT_RECORD_KEYS
@@ -117,14 +143,20 @@ def _items(values: list[Any], prefix: str) -> Iterator[Item]:
 
 def _squad(articles: list[Any], key: str) -> Iterator[Item]:
     for a_index, article in enumerate(articles):
-        for p_index, paragraph in enumerate(article.get("paragraphs") or ()):
+        if not isinstance(article, Mapping):
+            continue
+        for p_index, paragraph in enumerate(_list(article.get("paragraphs"))):
             if not isinstance(paragraph, Mapping):
                 continue
-            for q_index, qa in enumerate(paragraph.get("qas") or ()):
+            for q_index, qa in enumerate(_list(paragraph.get("qas"))):
                 if isinstance(qa, Mapping):
                     record = {**qa, "context": paragraph.get("context"),
                               "title": article.get("title")}
                     yield Item(f"/{key}/{a_index}/paragraphs/{p_index}/qas/{q_index}", record)
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _columns(lists: Mapping[str, list[Any]]) -> Iterator[Item]:
@@ -161,7 +193,10 @@ def _delimited(path: Path, delimiter: str) -> Iterator[Item]:
                     yield Item(f"line {start}", record, start)
                 start = reader.line_num + 1
         except csv.Error as exc:
-            raise ReadError(f"not valid CSV: {exc}", reader.line_num) from None
+            kind = "TSV" if delimiter == "\t" else "CSV"
+            raise ReadError(f"not valid {kind}: {exc}", reader.line_num) from None
+        except UnicodeDecodeError:
+            raise ReadError("not valid UTF-8", reader.line_num + 1) from None
 
 
 def _parquet(path: Path) -> Iterator[Item]:

@@ -274,7 +274,7 @@ async def run(config: Config, settings: SpotSettings, relpaths: Sequence[str],
     locator = Locator(config.root)
     prepared: list[Prepared] = []
     for relpath in relpaths:
-        facts = datafile.inspect(config.root / relpath)
+        facts = datafile.inspect(config.root / relpath, config.root)
         provenance_path, declared = _declared(locator, relpath, facts)
         digest = facts.content_sha256
         if facts.problem is not None or facts.lfs_oid is not None:

@@ -156,6 +156,12 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Repo]:
 Runner = Callable[..., Result]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "fuzz: a short run of the fuzz target (tests/test_fuzz_smoke.py; make fuzz "
+        "runs it for longer)")
+
+
 @pytest.fixture
 def run(capsys: pytest.CaptureFixture[str]) -> Runner:
     """Run the CLI in-process; every run must end without a traceback or an internal error."""

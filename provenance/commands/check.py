@@ -10,11 +10,11 @@ from provenance.discovery import PathError
 
 
 def run(args: argparse.Namespace) -> int:
+    from provenance.changed import ChangedError
     from provenance.commands.common import configure
 
     try:
         config = configure(args)
-        from provenance.changed import ChangedError
         from provenance.checker import Checker
 
         checker = Checker(config)
@@ -24,7 +24,9 @@ def run(args: argparse.Namespace) -> int:
             paths = [p for p in changed if not args.paths or _under(p, args.paths, checker)]
         result = checker.run(paths, shard=_shard(args.shard))
     except (ConfigError, PathError, ChangedError) as exc:
-        print(f"qa-provenance: {exc}", file=sys.stderr)
+        from provenance.reporters.text import one_line
+
+        print(f"qa-provenance: {one_line(str(exc))}", file=sys.stderr)
         return 2
     from provenance.reporters.select import emit_check
 

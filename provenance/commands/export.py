@@ -110,7 +110,7 @@ def _entry(checker: Checker, relpath: str) -> FileEntry | None:
         print(format_finding(finding), file=sys.stderr)
     if errors:
         return None
-    facts = datafile.inspect(checker.config.root / relpath)
+    facts = datafile.inspect(checker.config.root / relpath, checker.config.root)
     claims = checker.locator.claims(relpath, facts.embedded)
     record: Any = max(claims, key=lambda c: c.level).record if claims else None
     if not isinstance(record, dict) or "digest" not in record:

@@ -108,7 +108,7 @@ def _record(config: Config, report: Any, settings: Any) -> dict[str, str]:
     done = {}
     now = now_rfc3339()
     for file_report in report.files:
-        facts = datafile.inspect(config.root / file_report.path)
+        facts = datafile.inspect(config.root / file_report.path, config.root)
         if facts.content_sha256 != file_report.digest:
             done[file_report.path] = "not recorded: the file changed during the run"
             continue

@@ -23,7 +23,7 @@ from provenance.locate import (
     is_manifest,
 )
 from provenance.provenance_writer import write_provenance
-from provenance.reporters.text import format_finding
+from provenance.reporters.text import format_finding, one_line
 from provenance.rules import Severity
 from provenance.stamp import StampError, StampRequest, binding, build_record, now_rfc3339
 
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         config = configure(args)
         relpaths = [relative_path(config.root, raw) for raw in args.files]
     except (ConfigError, PathError) as exc:
-        print(f"qa-provenance: {exc}", file=sys.stderr)
+        print(f"qa-provenance: {one_line(str(exc))}", file=sys.stderr)
         return 2
     locator = Locator(config.root)
     worst = 0
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             worst = max(worst, _stamp_one(config, locator, relpath, request, args.sidecar))
         except StampError as exc:
-            print(f"{relpath}: {exc}", file=sys.stderr)
+            print(one_line(f"{relpath}: {exc}"), file=sys.stderr)
             worst = 2
     return worst
 
@@ -57,10 +57,10 @@ def _stamp_one(config: Config, locator: Locator, relpath: str, request: StampReq
         raise StampError("is a provenance file: stamp the data file it describes")
     if not path.is_file():
         raise StampError("no such data file")
-    facts = datafile.inspect(path)
+    facts = datafile.inspect(path, config.root)
     if facts.problem is not None:
         where = f"{relpath}:{facts.problem_line}" if facts.problem_line else relpath
-        print(f"{where}: QP020 {facts.problem}: not stamped", file=sys.stderr)
+        print(one_line(f"{where}: QP020 {facts.problem}: not stamped"), file=sys.stderr)
         return 1
     claims = locator.claims(relpath, facts.embedded)
     top = max((claim.level for claim in claims), default=None)
@@ -162,7 +162,7 @@ def _refuse(config: Config, relpath: str, target: Path, record: dict[str, Any]) 
         print(format_finding(Finding(shown, problem.rule, problem.message, severity)),
               file=sys.stderr)
     if refused:
-        print(f"{relpath}: not stamped", file=sys.stderr)
+        print(one_line(f"{relpath}: not stamped"), file=sys.stderr)
     return refused
 
 
@@ -170,4 +170,5 @@ def _say(relpath: str, target: Path, config: Config, record: dict[str, Any]) -> 
     count = record.get("records")
     counted = f", {count} records" if count is not None else ""
     shown = target.relative_to(config.root).as_posix()
-    print(f"stamped {relpath} -> {shown} (sha256 {record['digest']['sha256'][:12]}...{counted})")
+    print(one_line(f"stamped {relpath} -> {shown} "
+                   f"(sha256 {record['digest']['sha256'][:12]}...{counted})"))

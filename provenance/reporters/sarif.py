@@ -11,6 +11,7 @@ is known. Notes are tool execution notifications. A spot-check run has three rul
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
@@ -89,7 +90,8 @@ def _spot_descriptor(spec: tuple[str, str, str, str]) -> dict[str, Any]:
 
 
 def _uri(path: str) -> str:
-    return quote(path, safe="/-._~!$&'()*+,;=@")
+    # fsencode: a name's undecodable bytes (held as surrogates) are percent-encoded as they are.
+    return quote(os.fsencode(path), safe="/-._~!$&'()*+,;=@")
 
 
 def location(context: Context, relpath: str, line: int | None) -> dict[str, Any]:

@@ -82,14 +82,15 @@ def _write_file(path: str, text: str) -> None:
 
     target = Path(path)
     try:
-        write_atomic(target, text.encode("utf-8"))
+        # A file name that is not UTF-8 reaches the report as surrogates: written escaped.
+        write_atomic(target, text.encode("utf-8", "backslashreplace"))
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _append_file(path: str, text: str) -> None:
     try:
-        with open(path, "a", encoding="utf-8") as handle:
+        with open(path, "a", encoding="utf-8", errors="backslashreplace") as handle:
             handle.write(text)
     except OSError as exc:
         raise OutputError(f"cannot write the summary to {path}: {exc.strerror or exc}") from None

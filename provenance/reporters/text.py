@@ -6,6 +6,7 @@ Colour (the rule code and the summary) only when the caller says so: on a termin
 
 from __future__ import annotations
 
+import re
 from typing import TextIO
 
 from provenance.findings import Finding, RunResult
@@ -19,11 +20,35 @@ def _paint(text: str, *styles: str, color: bool) -> str:
     return f"{''.join(styles)}{text}{RESET}" if color else text
 
 
+# What would end a line or reach the terminal as a control sequence: C0 and C1 controls but the
+# tab, Unicode line and paragraph separators, and lone surrogates (the undecodable bytes of a file
+# name, which would also fail to encode).
+_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_NAMED = {"\n": "\\n", "\r": "\\r"}
+
+
+def one_line(text: str) -> str:
+    """``text`` safe to print as (part of) one line: a file name holding a newline or an escape
+    sequence cannot split a finding in two or repaint the terminal. Escapes are Python's
+    (``\\n``, ``\\x1b``; an undecodable byte of a name as ``\\xe9``)."""
+    return _UNSAFE.sub(_escape, text) if _UNSAFE.search(text) else text
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    if char in _NAMED:
+        return _NAMED[char]
+    if 0xDC80 <= code <= 0xDCFF:  # surrogateescape: the original byte
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 def format_finding(finding: Finding, *, color: bool = False) -> str:
     warn = finding.severity is Severity.WARN
     tag = " [warning]" if warn else ""
     code = _paint(f"{finding.rule.code}{tag}", BOLD, YELLOW if warn else RED, color=color)
-    return f"{finding.location()}: {code} {finding.message}"
+    return f"{one_line(finding.location())}: {code} {one_line(finding.message)}"
 
 
 def report(result: RunResult, out: TextIO, err: TextIO, *, verbose: bool = False,
@@ -40,11 +65,12 @@ def report(result: RunResult, out: TextIO, err: TextIO, *, verbose: bool = False
             if file_result.profile:
                 parts.append(f"records read as {file_result.profile}")
             who = f" ({'; '.join(parts)})" if parts else ""
-            out.write(f"{file_result.path}: {_paint('ok', GREEN, color=color)}{who}\n")
+            out.write(f"{one_line(file_result.path)}: {_paint('ok', GREEN, color=color)}"
+                      f"{one_line(who)}\n")
     for finding in result.extra:
         out.write(format_finding(finding, color=color) + "\n")
     for notice in result.notices:
-        err.write(f"note: {notice}\n")
+        err.write(f"note: {one_line(notice)}\n")
     if quiet and not result.findings:
         return
     line = summary(result)
