@@ -13,10 +13,13 @@ repository holding them:
     6 data/provenance.yaml a directory manifest, through the checker
     7 .qa-provenance.yaml  the configuration, through the checker
 
-Only the tool's own error types may escape a library call (``ReadError``, ``LoadError``,
-``ConfigError``); the command line may raise nothing at all (it runs with QA_PROVENANCE_DEBUG=1,
-so an internal error is re-raised instead of printed) and writes to streams that encode strictly,
-as a real terminal or pipe does. Anything else is a crash.
+With the high bit, data files also go through ``spot-check`` (the embedded local verifier: no
+network) and provenance files through ``graph``.
+
+Only the tool's own error types may escape a library call (``ReadError``, ``LoadError``); the
+command line may raise nothing at all (it runs with QA_PROVENANCE_DEBUG=1, so an internal error is
+re-raised instead of printed) and writes UTF-8 to byte streams, as to a pipe. Anything else is a
+crash.
 
     python fuzz/fuzz_readers.py --seconds 600            # atheris (libFuzzer) when installed
     python fuzz/fuzz_readers.py --seconds 60 --hypothesis  # the hypothesis byte fuzzer
@@ -68,6 +71,8 @@ def _import_tool() -> None:
     import provenance.checker
     import provenance.cli
     import provenance.commands.check
+    import provenance.commands.graph
+    import provenance.commands.spot_check
     import provenance.commands.stamp
     import provenance.datafile
     import provenance.documents
@@ -80,7 +85,9 @@ def _import_tool() -> None:
     import provenance.reporters.junit
     import provenance.reporters.sarif
     import provenance.reporters.text
-    import provenance.trust  # noqa: F401
+    import provenance.spot_check
+    import provenance.trust
+    import provenance.verify_local  # noqa: F401
 
 
 class Workspace:
@@ -140,13 +147,18 @@ def one_input(data: bytes) -> None:
         space.write("data/qa.jsonl.provenance.yaml", VALID_SIDECAR)
         space.write(relpath, body)
     if selector & FULL or kind in ("manifest", "config"):
-        _command_line(space.root, ["check", "--root", str(space.root), "-v",
-                                   "--format", FORMATS[(selector >> 3) % len(FORMATS)]])
+        root = str(space.root)
+        _command_line(["check", "--root", root, "-v",
+                       "--format", FORMATS[(selector >> 3) % len(FORMATS)]])
+        if kind == "data":  # the embedded local verifier: records sampled, read and judged
+            _command_line(["spot-check", "--root", root], codes=(0, 1, 2, 3))
+        else:
+            _command_line(["graph", "--root", root])
         if kind in ("data", "provenance"):
             target = relpath if kind == "data" else "data/qa.jsonl"
-            _command_line(space.root, ["stamp", str(space.root / target), "--root",
-                                       str(space.root), "--generator", "openai/gpt-4o",
-                                       "--validator", "human:Acme Annotation Team"])
+            _command_line(["stamp", str(space.root / target), "--root", root,
+                           "--generator", "openai/gpt-4o",
+                           "--validator", "human:Acme Annotation Team"])
 
 
 def _read_data(root: Path, path: Path) -> None:
@@ -171,9 +183,9 @@ def _load(path: Path) -> None:
         load_file(path)
 
 
-def _command_line(root: Path, argv: list[str]) -> None:
-    """The real program, writing to strictly encoding streams; only SystemExit from argparse
-    would be acceptable, and the arguments here are always valid."""
+def _command_line(argv: list[str], codes: tuple[int, ...] = (0, 1, 2)) -> None:
+    """The real program, writing UTF-8 to byte streams as to a pipe. The arguments are always
+    valid, so not even argparse's SystemExit is expected."""
     from provenance.cli import main
 
     out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict")
@@ -190,7 +202,7 @@ def _command_line(root: Path, argv: list[str]) -> None:
             del os.environ["QA_PROVENANCE_DEBUG"]
         else:
             os.environ["QA_PROVENANCE_DEBUG"] = previous
-    assert code in (0, 1, 2), f"exit code {code}"
+    assert code in codes, f"exit code {code}"
 
 
 # ------------------------------------------------------------------------------------------
@@ -305,7 +317,7 @@ def hypothesis_fuzz(seconds: float, *, seeds: list[bytes] | None = None,
 
 
 def _atheris_fuzz(seconds: int, corpus: Path, crashes: Path, extra: list[str]) -> None:
-    import atheris
+    import atheris  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
     with atheris.instrument_imports(include=["provenance"]):
         _import_tool()
@@ -323,7 +335,7 @@ def _atheris_fuzz(seconds: int, corpus: Path, crashes: Path, extra: list[str]) -
 
 def _atheris_available() -> bool:
     try:
-        import atheris  # noqa: F401
+        import atheris  # type: ignore[import-untyped,import-not-found,unused-ignore]  # noqa: F401
     except ImportError:
         return False
     return True

@@ -148,7 +148,7 @@ def _read_jsonl(handle: BinaryIO, facts: DataFacts) -> None:
 def _first_line(handle: BinaryIO) -> tuple[int, bytes]:
     handle.seek(0)
     for number, line in enumerate(handle, 1):
-        if line.strip():
+        if line.strip(_SPACES + b"\n"):  # as counted: \v or \f alone is a (broken) record
             return number, line
     raise AssertionError("the file has a record")  # pragma: no cover
 

@@ -17,6 +17,7 @@ from typing import Any
 from provenance.embedded import EMBED_KEY
 
 BOM = b"\xef\xbb\xbf"
+JSON_SPACE = b" \t\r\n"  # JSON's whitespace; bytes.strip() would also drop \v and \f
 DEFAULT_RECORD_KEYS = ("examples", "data", "Data", "records", "rows", "items")
 
 
@@ -68,7 +69,7 @@ def _jsonl(path: Path) -> Iterator[Item]:
         for number, raw in enumerate(handle, 1):
             if number == 1 and raw.startswith(BOM):
                 raw = raw[len(BOM):]  # tolerated, as datafile does; orjson rejects it
-            if not raw.strip():
+            if not raw.strip(JSON_SPACE):  # as datafile counts: \v or \f is not blank
                 continue
             try:
                 value = loads(raw)
