@@ -7,6 +7,7 @@ configuration, per rule and per path.
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
 from collections import defaultdict
 from collections.abc import Iterable
@@ -27,11 +28,16 @@ if TYPE_CHECKING:
     from provenance.independence import Judge
     from provenance.lineage import LineageGraph
     from provenance.per_record import RecordScan
+    from provenance.read_ahead import ReadAhead
     from provenance.registry import Registry
     from provenance.trust import TrustContext
 
 PLACEHOLDER_DIGEST = {"sha256": "0" * 64}
 MAX_DECLARED_RECORDS = 2**53
+# Warm up (see Checker._warm_up) when the first few files hold this much to read: then the
+# warm-up is hidden behind hashing; below it, a run may not need what it loads.
+READ_AHEAD_WARM_UP_FILES = 4
+READ_AHEAD_WARM_UP_BYTES = 16 << 20
 
 
 @dataclass
@@ -66,6 +72,7 @@ class Checker:
             lambda: defaultdict(float))
         self._share_names: dict[str, str] = {}
         self._trust_context: TrustContext | None = None
+        self._reader: ReadAhead[datafile.DataFacts] | None = None
 
     # the run --------------------------------------------------------------------------------
     def run(self, paths: Iterable[str] | None = None, *, shard: tuple[int, int] | None = None
@@ -78,10 +85,8 @@ class Checker:
             selection.orphans = [p for p in selection.orphans
                                  if shard_of(p, shard[1]) == shard[0]]
         result = RunResult()
-        for relpath in selection.data:
-            file_result = self.check_file(relpath)
-            result.files.append(file_result)
-            result.notices.extend(f"{relpath}: {note}" for note in file_result.notices)
+        if selection.data:
+            self._check_files(selection.data, result)
         for orphan in selection.orphans:
             self._add(result.extra, orphan, rules.ORPHAN, None,
                       f"sidecar for '{Path(orphan).name.split('.provenance.')[0]}', which does "
@@ -99,12 +104,51 @@ class Checker:
             result.notices.extend(self._trust_context.notices)
         return result
 
-    def check_file(self, relpath: str) -> FileResult:
-        state = _FileState(relpath)
+    def _check_files(self, relpaths: list[str], result: RunResult) -> None:
+        """Each file in turn, its data read ahead on other threads (see ``read_ahead``)."""
+        from provenance.read_ahead import ReadAhead
+
+        with ReadAhead(relpaths, self._read) as reader:
+            self._reader = reader
+            try:
+                if self._bytes_to_read(relpaths[:READ_AHEAD_WARM_UP_FILES]) \
+                        >= READ_AHEAD_WARM_UP_BYTES:
+                    self._warm_up()
+                for relpath in relpaths:
+                    file_result = self.check_file(relpath)
+                    result.files.append(file_result)
+                    result.notices.extend(f"{relpath}: {note}" for note in file_result.notices)
+            finally:
+                self._reader = None
+
+    def _read(self, relpath: str) -> datafile.DataFacts:
         path = self.config.root / relpath
         refused = confine.problem(self.config.root, path)  # before the cache: nothing is served
-        facts = datafile.DataFacts(problem=refused) if refused is not None \
-            else self.digests.inspect(relpath, path, datafile.inspect)
+        if refused is not None:
+            return datafile.DataFacts(problem=refused)
+        return self.digests.inspect(relpath, path, datafile.inspect)
+
+    def _bytes_to_read(self, relpaths: list[str]) -> int:
+        total = 0
+        for relpath in relpaths:
+            path = self.config.root / relpath
+            with contextlib.suppress(OSError):
+                if not self.digests.fresh(relpath, path):
+                    total += path.stat().st_size
+        return total
+
+    def _warm_up(self) -> None:
+        """While the first large files are read, load what their rules will need: the schema
+        validator and the model registry (each otherwise costs a pause of tens of ms)."""
+        from provenance import schema
+
+        schema.prepare("provenance")
+        with contextlib.suppress(ConfigError):  # raised again, in its place, when needed
+            self.registry()
+
+    def check_file(self, relpath: str) -> FileResult:
+        state = _FileState(relpath)
+        facts = self._reader.take(relpath) if self._reader is not None else self._read(relpath)
         state.notices = tuple(facts.notices)
         for problem in checks.data_problems(facts):
             self._add(state.findings, relpath, problem.rule, problem.data_line, problem.message,

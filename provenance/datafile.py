@@ -109,13 +109,14 @@ def _read_jsonl(handle: BinaryIO, facts: DataFacts) -> None:
     """Hash and count records in one pass of large reads; then parse the first and last record.
 
     hashlib releases the GIL, so each chunk's digest is computed on a second thread while this
-    one counts newlines; chunks are never copied or split into lines. Blank lines are rare, so
-    one regular-expression search per chunk rules them out before any line is looked at."""
+    one counts lines; chunks are never copied. Counting is the bottleneck, so each chunk is
+    tallied the cheaper of two ways for its line length (see ``SPARSE_LINE``)."""
     from concurrent.futures import ThreadPoolExecutor
 
     digest = hashlib.sha256()
     newlines = blanks = 0
     at_blank = True  # is the line being read so far empty (or whitespace)?
+    tally = _tally_sparse
     pending = None
     with ThreadPoolExecutor(max_workers=1) as hasher:
         while chunk := handle.read(CHUNK):
@@ -123,17 +124,10 @@ def _read_jsonl(handle: BinaryIO, facts: DataFacts) -> None:
                 pending.result()  # hash in order, at most one chunk ahead
             pending = hasher.submit(digest.update, chunk)
             facts.size += len(chunk)
-            count = chunk.count(b"\n")
-            if not count:
-                at_blank = at_blank and not chunk.strip(_SPACES)
-                continue
-            first_newline = chunk.find(b"\n")
-            if at_blank and not chunk[:first_newline].strip(_SPACES):
-                blanks += 1
-            if _MAYBE_BLANK.search(chunk, first_newline) is not None:
-                blanks += len(_INNER_BLANK.findall(chunk, first_newline))
-            at_blank = not chunk[chunk.rfind(b"\n") + 1:].strip(_SPACES)
-            newlines += count
+            lines, empty, at_blank = tally(chunk, at_blank)
+            newlines += lines
+            blanks += empty
+            tally = _tally_dense if lines * SPARSE_LINE > len(chunk) else _tally_sparse
         if pending is not None:
             pending.result()
     facts.sha256 = digest.hexdigest()
@@ -143,6 +137,50 @@ def _read_jsonl(handle: BinaryIO, facts: DataFacts) -> None:
             _parse_json_line(where, facts)
             if facts.problem:
                 return
+
+
+# Average line length (bytes) from which jumping from newline to newline (memchr, plus a little
+# Python per line) beats ``bytes.count`` plus a blank-line regex over every byte. Measured on
+# CPython 3.11: the per-line step costs about as much as scanning 600 bytes.
+SPARSE_LINE = 640
+_SPACE_BYTES = frozenset(_SPACES)
+
+
+def _tally_sparse(chunk: bytes, at_blank: bool) -> tuple[int, int, bool]:
+    """Newlines, blank lines ended, and whether the unfinished line is blank so far: one
+    ``find`` per line, looking at a line's bytes only when it starts with a space."""
+    find = chunk.find
+    newlines = blanks = 0
+    start = 0
+    end = find(b"\n")
+    while end >= 0:
+        if at_blank and (start == end or chunk[start] in _SPACE_BYTES):
+            at_blank = not chunk[start:end].strip(_SPACES)
+        else:
+            at_blank = False
+        if at_blank:
+            blanks += 1
+        newlines += 1
+        start, at_blank = end + 1, True
+        end = find(b"\n", start)
+    if at_blank and start < len(chunk):
+        at_blank = chunk[start] in _SPACE_BYTES and not chunk[start:].strip(_SPACES)
+    return newlines, blanks, at_blank
+
+
+def _tally_dense(chunk: bytes, at_blank: bool) -> tuple[int, int, bool]:
+    """The same tally for short lines: count newlines in C, and since blank lines are rare, one
+    regular-expression search per chunk rules them out before any line is looked at."""
+    newlines = chunk.count(b"\n")
+    if not newlines:
+        return 0, 0, at_blank and not chunk.strip(_SPACES)
+    blanks = 0
+    first_newline = chunk.find(b"\n")
+    if at_blank and not chunk[:first_newline].strip(_SPACES):
+        blanks += 1
+    if _MAYBE_BLANK.search(chunk, first_newline) is not None:
+        blanks += len(_INNER_BLANK.findall(chunk, first_newline))
+    return newlines, blanks, not chunk[chunk.rfind(b"\n") + 1:].strip(_SPACES)
 
 
 def _first_line(handle: BinaryIO) -> tuple[int, bytes]:

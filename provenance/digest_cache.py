@@ -54,11 +54,10 @@ class DigestCache:
             stat = path.stat()
         except OSError:
             return read(path)
-        key = [stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
+        key = _key(stat)
         entry = self._entries.get(relpath)
-        if entry is not None and entry.get("key") == key \
-                and entry.get("made", 0) - stat.st_mtime_ns / 1e9 > RACY_SECONDS \
-                and entry.get("made", 0) - stat.st_ctime_ns / 1e9 > RACY_SECONDS:
+        if self._trusted(entry, stat):
+            assert entry is not None
             self.hits += 1
             facts = DataFacts(**{name: entry["facts"][name] for name in FIELDS})
             facts.notices = list(facts.notices)
@@ -72,6 +71,20 @@ class DigestCache:
             }
             self._dirty = True
         return facts
+
+    def fresh(self, relpath: str, path: Path) -> bool:
+        """Whether ``inspect`` would serve ``relpath`` from the cache (nothing to read)."""
+        try:
+            return self._trusted(self._entries.get(relpath), path.stat())
+        except OSError:
+            return False
+
+    @staticmethod
+    def _trusted(entry: Any, stat: os.stat_result) -> bool:
+        """Same stamps as when the entry was made, and not racily clean (see the module doc)."""
+        return entry is not None and entry.get("key") == _key(stat) \
+            and entry.get("made", 0) - stat.st_mtime_ns / 1e9 > RACY_SECONDS \
+            and entry.get("made", 0) - stat.st_ctime_ns / 1e9 > RACY_SECONDS
 
     def record_key(self, raw: Any) -> str | None:
         """Content address of a provenance record together with the schema that judges it."""
@@ -111,3 +124,7 @@ class DigestCache:
             temp.write_text(json.dumps({"version": VERSION, "files": self._entries,
                                         "valid-records": sorted(self._valid)}), "utf-8")
             os.replace(temp, self.path)
+
+
+def _key(stat: os.stat_result) -> list[int]:
+    return [stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]

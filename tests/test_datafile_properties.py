@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from provenance import datafile
 
 SPACES = b" \t\r"
-pieces = st.sampled_from([b'{"q": 1}', b"[2]", b"", b" ", b"\t", b"\r", b"  \r", b'"x"'])
+pieces = st.sampled_from([b'{"q": 1}', b"[2]", b"", b" ", b"\t", b"\r", b"  \r", b'"x"',
+                          b' {"q": 1}', b"\t[2] "])
 
 
 def naive(data: bytes) -> tuple[int, int | None, int | None]:
@@ -23,20 +24,23 @@ def naive(data: bytes) -> tuple[int, int | None, int | None]:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(pieces, max_size=30), st.booleans(), st.integers(min_value=1, max_value=7))
+@given(st.lists(pieces, max_size=30), st.booleans(), st.integers(min_value=1, max_value=7),
+       st.sampled_from([0, 2, 10**9]))
 def test_counts_and_lines_match_a_naive_split(parts: list[bytes], final_newline: bool,
-                                              chunk: int) -> None:
+                                              chunk: int, sparse_line: int) -> None:
+    """Whatever the chunk size, and whichever tally each chunk gets (0: always by newline
+    search, 10**9: always by count, 2: switching between them)."""
     data = b"\n".join(parts) + (b"\n" if final_newline and parts else b"")
     facts = datafile.DataFacts()
-    original = datafile.CHUNK
-    datafile.CHUNK = chunk
+    original = datafile.CHUNK, datafile.SPARSE_LINE
+    datafile.CHUNK, datafile.SPARSE_LINE = chunk, sparse_line
     try:
         datafile._read_jsonl(io.BytesIO(data), facts)
         if count := naive(data)[0]:
             last = datafile._last_line(io.BytesIO(data), data.count(b"\n"))
             assert last[0] == naive(data)[2]
     finally:
-        datafile.CHUNK = original
+        datafile.CHUNK, datafile.SPARSE_LINE = original
     count, first, last = naive(data)
     assert facts.records == count
     assert facts.size == len(data)

@@ -1,0 +1,115 @@
+"""Files are read on background threads ahead of their checks, without changing any result."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from conftest import Repo, Runner
+
+from provenance import checker
+from provenance.read_ahead import ReadAhead
+
+
+def test_hands_out_results_in_order_and_reads_each_name_once() -> None:
+    seen: list[str] = []
+    lock = threading.Lock()
+
+    def read(name: str) -> str:
+        with lock:
+            seen.append(name)
+        return name.upper()
+
+    names = [f"f{i}" for i in range(10)]
+    with ReadAhead(names, read, workers=2, ahead=1) as reader:
+        assert [reader.take(name) for name in names] == [name.upper() for name in names]
+    assert sorted(seen) == sorted(names)
+
+
+def test_at_most_workers_plus_ahead_reads_are_started_before_the_first_take() -> None:
+    started: list[str] = []
+    release = threading.Event()
+
+    def read(name: str) -> str:
+        started.append(name)
+        release.wait(5)
+        return name
+
+    reader = ReadAhead([f"f{i}" for i in range(8)], read, workers=2, ahead=1)
+    try:
+        release.set()
+        assert reader.take("f0") == "f0"
+    finally:
+        reader.close()
+    assert len(started) <= 4  # three in the window, one more after the take
+
+
+def test_closing_early_never_starts_the_files_not_yet_reached() -> None:
+    started: list[str] = []
+    gate = threading.Event()
+
+    def read(name: str) -> str:
+        started.append(name)
+        gate.wait(5)
+        return name
+
+    reader = ReadAhead([f"f{i}" for i in range(50)], read, workers=1, ahead=1)
+    gate.set()
+    reader.close()
+    assert len(started) <= 2
+
+
+def test_an_error_while_reading_reaches_the_taker() -> None:
+    def read(name: str) -> str:
+        raise OSError(f"cannot read {name}")
+
+    with ReadAhead(["a"], read) as reader, pytest.raises(OSError, match="cannot read a"):
+        reader.take("a")
+
+
+def test_a_name_out_of_order_is_read_on_the_spot() -> None:
+    with ReadAhead(["a", "b"], str.upper, workers=1, ahead=0) as reader:
+        assert reader.take("zzz") == "ZZZ"
+        assert reader.take("a") == "A"
+
+
+@pytest.mark.parametrize("warm_up", [False, True])
+def test_a_run_with_or_without_warm_up_reports_the_same(
+        repo: Repo, run: Runner, monkeypatch: pytest.MonkeyPatch, warm_up: bool) -> None:
+    for index in range(6):
+        repo.jsonl(f"data/part{index}.jsonl")
+        if index % 2:
+            repo.sidecar(f"data/part{index}.jsonl")
+    repo.write("data/broken.jsonl", b'{"question": "q"}\n{"question": \n')
+    repo.sidecar("data/broken.jsonl", generator={"type": "model", "id": "gpt-4o"},
+                 validator={"type": "model", "id": "openai/gpt-4o"})
+    monkeypatch.setattr(checker, "READ_AHEAD_WARM_UP_BYTES", 0 if warm_up else 1 << 62)
+    result = run("check", "--format", "json")
+    monkeypatch.setattr(checker, "READ_AHEAD_WARM_UP_BYTES", 1 << 62 if warm_up else 0)
+    other = run("check", "--format", "json")
+    assert result.code == other.code == 1
+    assert result.out == other.out
+    assert {"QP001", "QP010", "QP020"} <= _codes(result.out)
+
+
+def _codes(text: str) -> set[str]:
+    return {part for part in text.split('"') if part.startswith("QP") and len(part) == 5}
+
+
+def test_a_file_that_vanishes_before_its_turn_is_reported_not_raised(
+        repo: Repo, run: Runner, monkeypatch: pytest.MonkeyPatch) -> None:
+    for index in range(4):
+        repo.jsonl(f"data/part{index}.jsonl")
+        repo.sidecar(f"data/part{index}.jsonl")
+    original = checker.Checker._read
+
+    def read_and_delete_the_last(self: checker.Checker, relpath: str) -> object:
+        if relpath.endswith("part0.jsonl"):
+            Path(self.config.root / "data/part3.jsonl").unlink()
+        return original(self, relpath)
+
+    monkeypatch.setattr(checker.Checker, "_read", read_and_delete_the_last)
+    result = run("check")
+    assert result.code == 1
+    assert result.has("data/part3.jsonl")
