@@ -39,9 +39,11 @@ class BudgetExhausted(HttpError):
 
 
 class _Retryable(Exception):
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    def __init__(self, message: str, asked: float | None = None,
+                 status: int | None = None) -> None:
         super().__init__(message)
-        self.retry_after = retry_after
+        self.asked = asked  # the server's Retry-After in seconds, uncapped
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,22 @@ class Timeouts:
     read: float = 120.0
     write: float = 30.0
     pool: float = 30.0
+    # Wall-clock limit on one request: every attempt from connecting to the last byte of the
+    # reply, and the waits between attempts (not the time queued behind the run's other
+    # requests). The read timeout bounds each read; only this bounds a server that trickles.
+    total: float = 300.0
+
+
+@dataclass
+class _Clock:
+    """The time one request has used of its `total`: its attempts and the waits between them."""
+
+    limit: float
+    spent: float = 0.0
+    last: str = ""  # why the previous attempt failed
+
+    def left(self) -> float:
+        return self.limit - self.spent
 
 
 @dataclass
@@ -90,19 +108,24 @@ def token(settings: HttpSettings) -> str | None:
     return os.environ.get(settings.token_env) or None
 
 
-def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
-    """RFC 9110 Retry-After: delay-seconds or an HTTP-date; None when absent or unusable."""
+def retry_after_seconds(value: str | None, now: float | None = None,
+                        cap: float | None = MAX_RETRY_AFTER) -> float | None:
+    """RFC 9110 Retry-After: delay-seconds or an HTTP-date; None when absent or unusable.
+
+    At most ``cap`` seconds (None: the server's value as it is).
+    """
     if not value:
         return None
     value = value.strip()
     if value.isdigit():
-        return min(float(value), MAX_RETRY_AFTER)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    delay = when.timestamp() - (time.time() if now is None else now)
-    return min(max(delay, 0.0), MAX_RETRY_AFTER)
+        delay = float(value)
+    else:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, OverflowError):
+            return None
+        delay = max(when.timestamp() - (time.time() if now is None else now), 0.0)
+    return delay if cap is None else min(delay, cap)
 
 
 class Session:
@@ -121,6 +144,10 @@ class Session:
         self.base = settings.url.rstrip("/")
         self.requests_sent = 0
         self.retries = 0
+        # Set when the server asks for a longer pause than this client waits: until then every
+        # request fails at once with this message instead of adding to the storm.
+        self._paused_until = 0.0
+        self._paused_why = ""
         self._client: Any = None
         self._semaphore = asyncio.Semaphore(settings.concurrency)
         self._secret = token(settings)
@@ -162,59 +189,124 @@ class Session:
 
     async def _request(self, method: str, path: str, body: Mapping[str, Any] | None, *,
                        missing_ok: bool = False) -> Any:
-        from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
+        from tenacity import AsyncRetrying, retry_if_exception_type
 
         where = f"{method} {redact(self.base + path)}"
+        clock = _Clock(self.settings.timeouts.total)
+        attempts = self.settings.max_attempts
+        planned: dict[int, float] = {}
+
+        def plan(state: Any) -> float:
+            # tenacity asks for the wait and whether to stop in an order that depends on its
+            # version: the wait is drawn once per attempt and both see the same one.
+            if state.attempt_number not in planned:
+                planned[state.attempt_number] = self._wait(state)
+            return planned[state.attempt_number]
+
+        def stop(state: Any) -> bool:
+            error = state.outcome.exception() if state.outcome else None
+            if isinstance(error, _Retryable):
+                clock.last = _what(error)
+            if state.attempt_number >= attempts:
+                return True
+            asked = error.asked if isinstance(error, _Retryable) else None
+            if asked is not None and (asked > MAX_RETRY_AFTER or asked >= clock.left()):
+                return True  # the server wants a longer pause than this request may take
+            return plan(state) >= clock.left()
+
+        def wait(state: Any) -> float:
+            return max(min(plan(state), clock.left()), 0.0)
+
+        def slept(state: Any) -> None:  # called only for a wait that is slept
+            clock.spent += state.next_action.sleep
+
+        number = 0
         try:
             async for attempt in AsyncRetrying(
-                stop=stop_after_attempt(self.settings.max_attempts),
+                stop=stop,
                 retry=retry_if_exception_type(_Retryable),
-                wait=self._wait,
+                wait=wait,
+                before_sleep=slept,
                 reraise=True,
             ):
                 with attempt:
-                    if attempt.retry_state.attempt_number > 1:
+                    number = attempt.retry_state.attempt_number
+                    if number > 1:
                         self.retries += 1
-                    return await self._once(method, path, body, where, missing_ok)
+                    return await self._once(method, path, body, where, missing_ok, clock, number)
         except _Retryable as exc:
-            raise HttpError(f"{where}: {exc} (gave up after {self.settings.max_attempts} "
-                            "attempts)") from None
+            raise HttpError(self._gave_up(where, exc, clock, number)) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _wait(self, state: Any) -> float:
         import random
 
         error = state.outcome.exception() if state.outcome else None
-        if isinstance(error, _Retryable) and error.retry_after is not None:
-            return error.retry_after
+        if isinstance(error, _Retryable) and error.asked is not None:
+            return min(error.asked, MAX_RETRY_AFTER)
         cap = min(self.settings.backoff * 2 ** (state.attempt_number - 1), 8.0)
         return random.uniform(cap / 2, cap)
 
+    def _gave_up(self, where: str, exc: _Retryable, clock: _Clock, number: int) -> str:
+        """The one line saying why a request was given up: safe to print, names the URL."""
+        what = _what(exc)
+        asked, total = exc.asked, self.settings.timeouts.total
+        if asked is not None and asked > MAX_RETRY_AFTER:
+            if time.monotonic() < self._paused_until:
+                return self._paused_why  # a request that was in flight: the same one line
+            why = (f"{where}: {what}, and the server asks to wait {_seconds(asked)} s, more "
+                   f"than the {MAX_RETRY_AFTER:.0f} s this client waits; nothing more is sent "
+                   "to it until then")
+            self._paused_until = time.monotonic() + asked
+            self._paused_why = why
+            return why
+        if number >= self.settings.max_attempts:
+            return f"{where}: {what} (gave up after {number} attempts)"
+        if asked is not None and asked > 0 and clock.left() > 0:
+            return (f"{where}: {what}, and the server asks to wait {_seconds(asked)} s, past "
+                    f"the request's {total:g} s limit (timeout.total)")
+        return (f"{where}: {what} (gave up after {number} attempts: the request's {total:g} s "
+                "limit (timeout.total) leaves no time for another)")
+
     async def _once(self, method: str, path: str, body: Mapping[str, Any] | None, where: str,
-                    missing_ok: bool) -> Any:
+                    missing_ok: bool, clock: _Clock, number: int) -> Any:
         import httpx
 
         async with self._semaphore:
             # Checked once a slot is held: a request that waited for one must not overspend.
+            if time.monotonic() < self._paused_until:
+                raise HttpError(self._paused_why)
             if self.settings.max_requests is not None \
                     and self.requests_sent >= self.settings.max_requests:
                 raise BudgetExhausted(f"request budget of {self.settings.max_requests} spent")
             self.requests_sent += 1
             content = None if body is None else json.dumps(body, ensure_ascii=False).encode()
+            started = time.monotonic()
             try:
-                response = await self._client.request(
+                # The whole exchange, body included, within what is left of the request's
+                # limit: a server trickling a byte at a time never trips the read timeout.
+                response = await asyncio.wait_for(self._client.request(
                     method, self.base + path, content=content,
-                    headers=_JSON_HEADERS if content is not None else None)
+                    headers=_JSON_HEADERS if content is not None else None),
+                    timeout=max(clock.left(), 0.001))
+            except asyncio.TimeoutError:
+                tries = f"; {number} attempts, the one before: {clock.last}" if number > 1 \
+                    else ""
+                raise HttpError(f"{where}: no complete reply within {clock.limit:g} s (the "
+                                f"request's limit, timeout.total{tries})") from None
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout,
                     httpx.ReadTimeout, httpx.WriteTimeout, httpx.RemoteProtocolError,
                     httpx.ReadError, httpx.WriteError) as exc:
                 raise _Retryable(_describe(exc)) from None
             except httpx.HTTPError as exc:
                 raise HttpError(f"{where}: {_describe(exc)}") from None
+            finally:
+                clock.spent += time.monotonic() - started
         status = response.status_code
         if status in RETRY_STATUSES:
             raise _Retryable(f"HTTP {status}",
-                             retry_after_seconds(response.headers.get("retry-after")))
+                             retry_after_seconds(response.headers.get("retry-after"), cap=None),
+                             status)
         if missing_ok and status == 404:
             return None
         if status >= 400:
@@ -224,6 +316,14 @@ class Session:
         except ValueError:
             kind = response.headers.get("content-type", "no content type").split(";")[0]
             raise HttpError(f"{where}: the reply is not JSON ({kind})") from None
+
+
+def _what(exc: _Retryable) -> str:
+    return f"rate limited: {exc}" if exc.status == 429 else str(exc)
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.0f}" if value >= 10 else f"{value:.1f}"
 
 
 def _describe(exc: Exception) -> str:

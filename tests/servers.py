@@ -11,16 +11,28 @@ assert what the client sent and when.
 Behaviours are plain functions ``Request -> Response``; the helpers below build the faults the spot
 check must survive: error statuses with ``Retry-After``, HTML, malformed JSON, truncated or refused
 replies, a verdict wrapped in prose, a server that sends headers and then nothing (the client's
-read timeout fires), and one that closes the connection halfway through the body.
+read timeout fires), one that closes the connection halfway through the body, one that resets it
+there (RST, not FIN), and one that trickles the body a byte at a time (no read ever times out).
 
-Threads are daemons, loops are bounded, and ``stop()`` releases any request that is hanging.
+Threads are daemons, loops are bounded, and ``stop()`` releases any request that is hanging or
+trickling.
+
+Run as a program (``python tests/servers.py --log FILE [--die-after N] [--info-id ID]``) it is the
+same stub in a process of its own: it prints ``listening on URL``, logs every POST (path and the
+qa-verify/1 item ids) to FILE as one JSON line, and with ``--die-after N`` kills itself with
+SIGKILL when request N + 1 arrives, after answering N: a verifier that dies halfway through a run.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import re
+import signal
 import socket
+import struct
+import sys
 import threading
 import time
 from collections import deque
@@ -31,6 +43,8 @@ from typing import Any
 
 STUB_MODEL = "acme/judge-1"  # independent of the generators the tests use (GPT-4o)
 HANG_SECONDS = 5.0  # a hanging reply is released after this long, or when the server stops
+TRICKLE_INTERVAL = 0.05  # seconds between the bytes of a trickled body
+TRICKLE_SECONDS = 30.0  # a trickle ends after this long, or when the server stops
 
 
 @dataclass
@@ -60,7 +74,9 @@ class Response:
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
-    mode: str = "normal"  # normal | hang (headers, then nothing) | cut (half the body, then close)
+    # normal | hang (headers, then nothing) | cut (half the body, then FIN) | reset (half the
+    # body, then RST) | trickle (the body one byte every TRICKLE_INTERVAL)
+    mode: str = "normal"
 
 
 Behaviour = Callable[[Request], Response]
@@ -99,6 +115,22 @@ def cut() -> Behaviour:
         response.mode = "cut"
         return response
     return behave
+
+
+def reset() -> Behaviour:
+    """A 200 whose body stops halfway, then the connection is reset (RST: SO_LINGER 0)."""
+    def behave(request: Request) -> Response:
+        response = answer(request)
+        response.mode = "reset"
+        return response
+    return behave
+
+
+def trickle() -> Behaviour:
+    """Headers, then a long body one byte at a time: every read gets data in time, the reply
+    never completes. Only a limit on the whole request ends it."""
+    return lambda request: Response(200, b" " * 4096 + b"{}",
+                                    {"Content-Type": "application/json"}, mode="trickle")
 
 
 def chat(content: str | None, *, model: str | None = STUB_MODEL, finish: str | None = "stop",
@@ -229,6 +261,13 @@ class StubServer(ThreadingHTTPServer):
         if self._thread is not None:
             self._thread.join(timeout=5)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up (timeout, limit, cancelled request) is not a server fault; printing
+        # its traceback would land in the output of the command under test.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
 
 class _Handler(BaseHTTPRequestHandler):
     server: StubServer
@@ -266,6 +305,28 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return
+        if response.mode == "reset":
+            self.wfile.write(response.body[: len(response.body) // 2])
+            self.wfile.flush()
+            time.sleep(0.02)  # let the client read the headers and the first half
+            self.close_connection = True
+            # Linger on, zero seconds: close() drops the connection with RST instead of FIN. The
+            # descriptor is detached and closed here, so nothing shuts it down politely later.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+            os.close(self.connection.detach())
+            return
+        if response.mode == "trickle":
+            self.close_connection = True
+            deadline = time.monotonic() + TRICKLE_SECONDS
+            for byte in response.body:
+                if self.server.closing.wait(TRICKLE_INTERVAL) or time.monotonic() > deadline:
+                    return
+                try:
+                    self.wfile.write(bytes((byte,)))
+                except OSError:  # the client gave up
+                    return
+            return
         self.wfile.write(response.body)
 
 
@@ -278,3 +339,41 @@ def free_port() -> int:
 
 def many(behaviour: Behaviour, count: int) -> Iterable[Behaviour]:
     return [behaviour] * count
+
+
+# ------------------------------------------------------------------------------------------
+# the stub as a process of its own
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="the test stub verifier in its own process")
+    parser.add_argument("--log", required=True, help="append one JSON line per POST here")
+    parser.add_argument("--die-after", type=int, default=None, metavar="N",
+                        help="answer N POST requests, then SIGKILL this process on the next")
+    parser.add_argument("--info-id", default=None, help="answer GET /info with this verifier id")
+    args = parser.parse_args(argv)
+    server = StubServer()
+    if args.info_id:
+        server.info = info(args.info_id)
+    answered = [0]
+    log = open(args.log, "a", encoding="utf-8")  # noqa: SIM115 (open for the process's life)
+
+    def logged(request: Request) -> Response:
+        items = request.json.get("items", []) if request.path.endswith("/verify") else []
+        log.write(json.dumps({"path": request.path, "ids": [i.get("id") for i in items]}) + "\n")
+        log.flush()
+        if args.die_after is not None and answered[0] >= args.die_after:
+            # As abrupt as a crash or an OOM kill: no reply, no FIN from this program; the kernel
+            # tears the connections down.
+            os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
+            time.sleep(5)  # pragma: no cover (the signal arrives first)
+        answered[0] += 1
+        return answer(request)
+
+    server.default = logged
+    print(f"listening on {server.url}", flush=True)
+    server.serve_forever(poll_interval=0.05)
+
+
+if __name__ == "__main__":
+    main()
