@@ -6,11 +6,15 @@ Tests build real files and call ``provenance.cli.main`` in-process; nothing is m
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
+import os
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from types import ModuleType
+from typing import Any, Callable, ClassVar
 
 import pytest
 import yaml
@@ -177,6 +181,73 @@ def run(capsys: pytest.CaptureFixture[str]) -> Runner:
         return Result(code, captured.out, captured.err)
 
     return _run
+
+
+# Sockets are forbidden in every test not marked `network` (pyproject.toml): `check` never touches
+# the network, and the suite proves it. In this process an audit hook refuses socket creation
+# (AF_UNIX excepted: asyncio's self-pipe), connect, bind, sendto/sendmsg and name look-ups while
+# the flag is on; audit hooks cannot be removed, so the one hook installed here consults the flag.
+# Python programs the test starts install the same hook from tests/nosocket/sitecustomize.py (on
+# PYTHONPATH, switched on by QA_PROVENANCE_TEST_FORBID_SOCKETS=1), which holds the rules.
+NOSOCKET = Path(__file__).parent / "nosocket"
+
+
+def _load_socket_guard() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("qa_provenance_socket_guard",
+                                                  NOSOCKET / "sitecustomize.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+socket_guard = _load_socket_guard()
+
+
+class SocketForbidden(RuntimeError):
+    """A test not marked `network` reached for the network (not an OSError: the code under test
+    must not mistake it for an unreachable server)."""
+
+
+class SocketState:
+    forbidden: ClassVar[bool] = False
+    refused: ClassVar[list[str]] = []  # this test's refusals, even those the code swallowed
+
+
+def _socket_audit(event: str, args: tuple[Any, ...]) -> None:
+    if not SocketState.forbidden:
+        return
+    what = socket_guard.refusal(event, args)
+    if what is not None:
+        SocketState.refused.append(what)
+        raise SocketForbidden(socket_guard.message(what))
+
+
+sys.addaudithook(_socket_audit)
+
+
+@pytest.fixture(autouse=True)
+def forbid_sockets(request: pytest.FixtureRequest,
+                   monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No socket for a test not marked `network`, in this process or in a Python it starts; a
+    refusal fails the test even when the code under test caught the exception."""
+    if request.node.get_closest_marker("network") is not None:
+        monkeypatch.delenv(socket_guard.ENV, raising=False)
+        yield
+        return
+    monkeypatch.setenv(socket_guard.ENV, "1")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
+        filter(None, [str(NOSOCKET), os.environ.get("PYTHONPATH")])))
+    SocketState.refused = []
+    SocketState.forbidden = True
+    try:
+        yield
+    finally:
+        SocketState.forbidden = False
+    refused, SocketState.refused = SocketState.refused, []
+    if refused:
+        pytest.fail("socket use refused during the test (mark it `network` only if it needs a "
+                    "loopback server): " + "; ".join(refused), pytrace=False)
 
 
 @pytest.fixture(autouse=True)

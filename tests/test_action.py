@@ -23,12 +23,14 @@ def _check_jsonschema() -> str:
     return tool
 
 
+@pytest.mark.network  # check-jsonschema imports urllib3, which opens an IPv6 socket on ::1
 def test_action_metadata_is_valid() -> None:
     result = subprocess.run([_check_jsonschema(), "--builtin-schema", "vendor.github-actions",
                              str(PROJECT / "action.yml")], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.network  # check-jsonschema imports urllib3, which opens an IPv6 socket on ::1
 def test_example_workflow_is_valid_and_hardened() -> None:
     workflow = PROJECT / "hooks" / "github" / "qa-provenance.yml"
     result = subprocess.run([_check_jsonschema(), "--builtin-schema", "vendor.github-workflows",

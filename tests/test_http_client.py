@@ -2,7 +2,8 @@
 
 Most tests drive a real stub server on 127.0.0.1 (tests/servers.py); a few fault-injection tests
 use ``httpx.MockTransport`` where a real server would make the test slow (an HTTP-date
-Retry-After, for instance).
+Retry-After, for instance). Tests that reach a loopback socket are marked ``network``; the others,
+the remote-URL refusal among them, run with sockets forbidden (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -136,6 +137,7 @@ def test_only_http_urls(url: str) -> None:
         Session(settings(url))
 
 
+@pytest.mark.network
 def test_loopback_ignores_proxy_settings(stub: StubServer,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     port = free_port()  # a "proxy" nobody listens on
@@ -152,6 +154,7 @@ def test_loopback_ignores_proxy_settings(stub: StubServer,
 # headers and the token
 
 
+@pytest.mark.network
 def test_token_is_sent_as_bearer_and_user_agent_is_set(stub: StubServer,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JUDGE_TOKEN", TOKEN)
@@ -162,6 +165,7 @@ def test_token_is_sent_as_bearer_and_user_agent_is_set(stub: StubServer,
     assert headers["content-type"] == "application/json"
 
 
+@pytest.mark.network
 def test_no_token_no_authorization_header(stub: StubServer,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("JUDGE_TOKEN", raising=False)
@@ -169,6 +173,7 @@ def test_no_token_no_authorization_header(stub: StubServer,
     assert "authorization" not in stub.posts()[0].headers
 
 
+@pytest.mark.network
 def test_an_echoed_token_is_scrubbed_from_errors(stub: StubServer,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JUDGE_TOKEN", TOKEN)
@@ -180,6 +185,7 @@ def test_an_echoed_token_is_scrubbed_from_errors(stub: StubServer,
     assert TOKEN not in message and TOKEN[:12] not in message
 
 
+@pytest.mark.network
 def test_an_echoed_token_at_the_cut_off_leaves_no_part_behind(
         stub: StubServer, monkeypatch: pytest.MonkeyPatch) -> None:
     """The error hint is shortened to 200 characters: a token across that edge must not leak."""
@@ -196,6 +202,7 @@ def test_an_echoed_token_at_the_cut_off_leaves_no_part_behind(
 # retries
 
 
+@pytest.mark.network
 def test_429_with_retry_after_is_honoured(stub: StubServer) -> None:
     stub.script(status(429, headers={"Retry-After": "1"}))
     session_box: list[Session] = []
@@ -210,12 +217,14 @@ def test_429_with_retry_after_is_honoured(stub: StubServer) -> None:
     assert session_box[0].retries == 1 and session_box[0].requests_sent == 2
 
 
+@pytest.mark.network
 def test_500_then_success(stub: StubServer) -> None:
     stub.script(status(500), status(503))
     assert in_session(settings(stub.url), post)["choices"]
     assert len(stub.posts()) == 3
 
 
+@pytest.mark.network
 def test_retries_give_up_after_max_attempts(stub: StubServer) -> None:
     stub.script(*[status(502)] * 5)
     with pytest.raises(HttpError) as caught:
@@ -225,6 +234,7 @@ def test_retries_give_up_after_max_attempts(stub: StubServer) -> None:
     assert len(stub.posts()) == 3
 
 
+@pytest.mark.network
 def test_client_errors_are_not_retried(stub: StubServer) -> None:
     stub.script(status(400, {"error": {"message": "bad   model\nname"}}))
     with pytest.raises(HttpError) as caught:
@@ -233,12 +243,14 @@ def test_client_errors_are_not_retried(stub: StubServer) -> None:
     assert len(stub.posts()) == 1
 
 
+@pytest.mark.network
 def test_404_is_none_when_missing_is_fine(stub: StubServer) -> None:
     assert in_session(settings(stub.url), lambda s: s.get_json("/info", missing_ok=True)) is None
     with pytest.raises(HttpError, match="HTTP 404"):
         in_session(settings(stub.url), lambda s: s.get_json("/info"))
 
 
+@pytest.mark.network
 @pytest.mark.parametrize(("behaviour", "kind"), [
     (raw(b"<html><body>Bad gateway</body></html>", "text/html; charset=utf-8"), "text/html"),
     (raw(b'{"choices": [', "application/json"), "application/json"),
@@ -253,6 +265,7 @@ def test_a_reply_that_is_not_json_is_an_error_not_retried(stub: StubServer, beha
     assert len(stub.posts()) == 1
 
 
+@pytest.mark.network
 def test_read_timeout_fires_and_is_retried_then_given_up(stub: StubServer) -> None:
     stub.script(hang(), hang())
     quick = Timeouts(connect=2.0, read=0.3, write=2.0, pool=2.0)
@@ -264,18 +277,21 @@ def test_read_timeout_fires_and_is_retried_then_given_up(stub: StubServer) -> No
     assert time.monotonic() - start < 3.0
 
 
+@pytest.mark.network
 def test_connection_closed_mid_body_is_retried(stub: StubServer) -> None:
     stub.script(cut())
     assert in_session(settings(stub.url), post)["choices"]
     assert len(stub.posts()) == 2
 
 
+@pytest.mark.network
 def test_connection_closed_mid_body_every_time(stub: StubServer) -> None:
     stub.script(cut(), cut())
     with pytest.raises(HttpError, match="closed the connection mid-reply"):
         in_session(settings(stub.url, max_attempts=2), post)
 
 
+@pytest.mark.network
 def test_connection_refused() -> None:
     url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(HttpError) as caught:
@@ -283,6 +299,7 @@ def test_connection_refused() -> None:
     assert "connection failed" in str(caught.value)
 
 
+@pytest.mark.network
 def test_budget_counts_every_request_including_retries(stub: StubServer) -> None:
     stub.script(status(500))
     sessions: list[Session] = []
@@ -299,6 +316,7 @@ def test_budget_counts_every_request_including_retries(stub: StubServer) -> None
     assert sessions[0].requests_sent == 3
 
 
+@pytest.mark.network
 def test_budget_holds_when_more_requests_wait_than_run(stub: StubServer) -> None:
     async def work(session: Session) -> list[Any]:
         return await asyncio.gather(*(post(session) for _ in range(10)), return_exceptions=True)
@@ -308,6 +326,7 @@ def test_budget_holds_when_more_requests_wait_than_run(stub: StubServer) -> None
     assert len(stub.posts()) == 3
 
 
+@pytest.mark.network
 def test_concurrency_is_bounded(stub: StubServer) -> None:
     import threading
 

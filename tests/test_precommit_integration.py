@@ -2,6 +2,10 @@
 
 The checkout (with uncommitted changes) is snapshotted into a hook repository once per session, so
 pre-commit installs its environment once; each test then makes real ``git commit`` calls.
+
+Installing that environment (pip, which may reach a package index) is set-up, done once per session
+with sockets allowed. The tests themselves are not marked ``network``: pre-commit and the hook's
+``qa-provenance check`` run with sockets forbidden (tests/conftest.py, tests/nosocket).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import NOSOCKET, socket_guard
 
 pytestmark = pytest.mark.integration
 
@@ -65,15 +70,37 @@ def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("pre-commit-home")
 
 
-@pytest.fixture
-def data_repo(tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path,
-              monkeypatch: pytest.MonkeyPatch) -> Path:
+def _configure(repo: Path, hook_repo: tuple[Path, str]) -> None:
     repo_path, rev = hook_repo
-    monkeypatch.setenv("PRE_COMMIT_HOME", str(pre_commit_home))
-    _git(tmp_path, "init", "-q")
-    (tmp_path / ".pre-commit-config.yaml").write_text(
+    _git(repo, "init", "-q")
+    (repo / ".pre-commit-config.yaml").write_text(
         f"repos:\n- repo: {repo_path}\n  rev: {rev}\n  hooks:\n  - id: qa-provenance\n"
     )
+
+
+@pytest.fixture(scope="session")
+def hook_environment(tmp_path_factory: pytest.TempPathFactory, hook_repo: tuple[Path, str],
+                     pre_commit_home: Path) -> None:
+    """pre-commit's environment for the hook, installed once with sockets allowed: the socket
+    guard's switch and folder are taken out of this one command's environment."""
+    env = {key: value for key, value in os.environ.items()
+           if key not in (socket_guard.ENV, "PYTHONPATH")}
+    path = [part for part in os.environ.get("PYTHONPATH", "").split(os.pathsep)
+            if part and Path(part) != NOSOCKET]
+    if path:
+        env["PYTHONPATH"] = os.pathsep.join(path)
+    env["PRE_COMMIT_HOME"] = str(pre_commit_home)
+    warm = tmp_path_factory.mktemp("warm-up")
+    _configure(warm, hook_repo)
+    subprocess.run([sys.executable, "-m", "pre_commit", "install-hooks"], cwd=warm, env=env,
+                   check=True, capture_output=True)
+
+
+@pytest.fixture
+def data_repo(tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path,
+              hook_environment: None, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("PRE_COMMIT_HOME", str(pre_commit_home))
+    _configure(tmp_path, hook_repo)
     _git(tmp_path, "add", ".pre-commit-config.yaml")
     _git(tmp_path, "commit", "-q", "--no-verify", "-m", "config")
     subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=tmp_path, check=True,

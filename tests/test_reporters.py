@@ -300,6 +300,7 @@ def test_json_spot_check_skipped_and_recorded(repo: Repo, run: Runner,
     assert report["files"][0]["recorded"]
 
 
+@pytest.mark.network  # spot-check connects to 127.0.0.1:9, is refused: inconclusive
 def test_json_spot_check_inconclusive(repo: Repo, run: Runner,
                                       report_validator: Draft202012Validator) -> None:
     build_spot_repo(repo, verifier={"kind": "http", "url": "http://127.0.0.1:9",
@@ -378,6 +379,7 @@ def test_junit_spot_check(repo: Repo, run: Runner) -> None:
     assert "0 flagged" in (cases[GOOD].findtext("system-out") or "")
 
 
+@pytest.mark.network  # spot-check connects to 127.0.0.1:9, is refused: inconclusive
 def test_junit_spot_check_skipped_and_inconclusive(repo: Repo, run: Runner) -> None:
     build_spot_repo(repo, verifier={"enabled": False})
     root = ET.fromstring(run("spot-check", "--format", "junit").out)

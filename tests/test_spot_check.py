@@ -3,7 +3,9 @@
 Two servers: the reference qa-verify/1 server (``provenance.verifier_server``, the local verifier
 behind HTTP) and the scriptable OpenAI-compatible stub of tests/servers.py, whose default judge
 flags every answer containing ``WRONG``. No other address is ever contacted: every test in this
-module runs with connects to non-loopback addresses turned into test failures.
+module runs with connects to non-loopback addresses turned into test failures. Tests that reach a
+loopback socket are marked ``network``; the others (the local verifier, refusals before any
+request, configuration errors) run with sockets forbidden altogether (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -200,6 +202,7 @@ def test_local_fail_lists_each_flag_with_line_verdict_score_and_rationale(
     assert "qa-provenance spot-check: FAIL (1 FAIL;" in result.out
 
 
+@pytest.mark.network
 def test_reference_server_pass(repo: Repo, run: Runner,
                                reference_server: VerifierServer) -> None:
     setup(repo, 120, verifier=http(reference_server.url))
@@ -211,6 +214,7 @@ def test_reference_server_pass(repo: Repo, run: Runner,
     assert f"verifier {VERIFIER_ID} [http], 13 requests, 0 retries)" in result.out
 
 
+@pytest.mark.network
 def test_reference_server_fail(repo: Repo, run: Runner,
                                reference_server: VerifierServer) -> None:
     setup(repo, 10, wrong=[2, 3, 7], verifier=http(reference_server.url))
@@ -220,6 +224,7 @@ def test_reference_server_fail(repo: Repo, run: Runner,
     assert {f"{DATA}:{n}" for n in (3, 4, 8)} <= set(re.findall(rf"{DATA}:\d+", result.out))
 
 
+@pytest.mark.network
 def test_openai_pass_and_fail(repo: Repo, run: Runner, stub: StubServer) -> None:
     setup(repo, 4, verifier=openai(stub))
     assert run("spot-check").code == 0
@@ -231,6 +236,7 @@ def test_openai_pass_and_fail(repo: Repo, run: Runner, stub: StubServer) -> None
     assert f"{DATA}:4: unsupported (score 0.10)" in result.out
 
 
+@pytest.mark.network
 def test_early_stop_openai(repo: Repo, run: Runner, stub: StubServer,
                           loopback_only: list[Any]) -> None:
     setup(repo, 100, wrong=range(100), verifier=openai(stub))
@@ -243,6 +249,7 @@ def test_early_stop_openai(repo: Repo, run: Runner, stub: StubServer,
     assert "verdicts missing" not in result.out
 
 
+@pytest.mark.network
 def test_early_stop_http_batches(repo: Repo, run: Runner, stub: StubServer) -> None:
     setup(repo, 100, wrong=range(100), verifier=http(stub.url, batch_size=4, concurrency=1),
           sampling={"acceptance": 0})
@@ -252,6 +259,7 @@ def test_early_stop_http_batches(repo: Repo, run: Runner, stub: StubServer) -> N
     assert "FAIL 4 of 4 sampled records flagged, more than the 0 allowed" in result.out
 
 
+@pytest.mark.network
 def test_early_stop_counts_cached_flags_first(repo: Repo, run: Runner, stub: StubServer) -> None:
     setup(repo, 30, wrong=range(30), verifier=openai(stub))
     assert run("spot-check").code == 1
@@ -264,6 +272,7 @@ def test_early_stop_counts_cached_flags_first(repo: Repo, run: Runner, stub: Stu
 # missing verdicts, faults
 
 
+@pytest.mark.network
 def test_missing_verdicts_are_inconclusive_exit_3(repo: Repo, run: Runner,
                                                   stub: StubServer) -> None:
     stub.default = status(500)
@@ -278,6 +287,7 @@ def test_missing_verdicts_are_inconclusive_exit_3(repo: Repo, run: Runner,
     assert cache_rows(repo) == []  # errors are never cached
 
 
+@pytest.mark.network
 def test_on_inconclusive_warn_exits_0_with_a_warning(repo: Repo, run: Runner,
                                                      stub: StubServer) -> None:
     stub.default = status(503)
@@ -288,6 +298,7 @@ def test_on_inconclusive_warn_exits_0_with_a_warning(repo: Repo, run: Runner,
     assert "warning" in result.err and "INCONCLUSIVE" in result.err
 
 
+@pytest.mark.network
 def test_per_item_errors_from_a_qa_verify_server_are_missing_verdicts(
         repo: Repo, run: Runner, stub: StubServer) -> None:
     def half(request: Request) -> Response:
@@ -304,6 +315,7 @@ def test_per_item_errors_from_a_qa_verify_server_are_missing_verdicts(
     assert len(cache_rows(repo)) == 2
 
 
+@pytest.mark.network
 def test_read_timeout_is_inconclusive_in_bounded_time(repo: Repo, run: Runner,
                                                       stub: StubServer) -> None:
     stub.default = hang()
@@ -316,6 +328,7 @@ def test_read_timeout_is_inconclusive_in_bounded_time(repo: Repo, run: Runner,
     assert "read timeout (no reply in time) (gave up after 2 attempts)" in result.out
 
 
+@pytest.mark.network
 def test_429_retry_after_is_honoured(repo: Repo, run: Runner, stub: StubServer) -> None:
     stub.script(status(429, headers={"Retry-After": "1"}))
     setup(repo, 2, verifier=openai(stub))
@@ -327,6 +340,7 @@ def test_429_retry_after_is_honoured(repo: Repo, run: Runner, stub: StubServer) 
     assert "3 requests, 1 retries)" in result.out
 
 
+@pytest.mark.network
 def test_429_storm_ends_inconclusive(repo: Repo, run: Runner, stub: StubServer) -> None:
     stub.default = status(429, headers={"Retry-After": "0"})
     setup(repo, 3, verifier=openai(stub, max_attempts=3))
@@ -336,6 +350,7 @@ def test_429_storm_ends_inconclusive(repo: Repo, run: Runner, stub: StubServer) 
     assert len(stub.posts()) == 9
 
 
+@pytest.mark.network
 def test_500_then_success_passes(repo: Repo, run: Runner, stub: StubServer) -> None:
     stub.script(status(500), status(502))
     setup(repo, 3, verifier=openai(stub))
@@ -345,6 +360,7 @@ def test_500_then_success_passes(repo: Repo, run: Runner, stub: StubServer) -> N
     assert "5 requests, 2 retries)" in result.out
 
 
+@pytest.mark.network
 @pytest.mark.parametrize(("behaviour", "error"), [
     (raw(b'{"choices": [{"message": '), "the reply is not JSON (application/json)"),
     (raw(b"<!doctype html><title>502</title>", "text/html"), "the reply is not JSON (text/html)"),
@@ -369,6 +385,7 @@ def test_a_bad_reply_is_a_missing_verdict_and_a_rerun_finishes_the_job(
     assert "(2 from cache)" in again.out
 
 
+@pytest.mark.network
 def test_a_verdict_in_prose_and_a_code_fence_passes(repo: Repo, run: Runner,
                                                     stub: StubServer) -> None:
     stub.script(chat("Sure.\n```json\n" + verdict_json() + "\n```"),
@@ -377,6 +394,7 @@ def test_a_verdict_in_prose_and_a_code_fence_passes(repo: Repo, run: Runner,
     assert run("spot-check").code == 0
 
 
+@pytest.mark.network
 def test_connection_closed_mid_body_is_retried(repo: Repo, run: Runner, stub: StubServer) -> None:
     stub.script(cut())
     setup(repo, 2, verifier=openai(stub))
@@ -385,6 +403,7 @@ def test_connection_closed_mid_body_is_retried(repo: Repo, run: Runner, stub: St
     assert "1 retries" in result.out
 
 
+@pytest.mark.network
 def test_unreachable_verifier_is_inconclusive(repo: Repo, run: Runner) -> None:
     with socket.socket() as sock:  # a port that refuses connections
         sock.bind(("127.0.0.1", 0))
@@ -396,6 +415,7 @@ def test_unreachable_verifier_is_inconclusive(repo: Repo, run: Runner) -> None:
     assert "connection failed" in result.out
 
 
+@pytest.mark.network
 def test_a_server_killed_halfway_keeps_its_verdicts_and_a_rerun_finishes(
         repo: Repo, run: Runner, stub: StubServer) -> None:
     served = [0]
@@ -439,6 +459,7 @@ def judged_ok(request: Request) -> Response:
 # independence
 
 
+@pytest.mark.network
 def test_openai_reply_naming_the_generator_is_refused(repo: Repo, run: Runner,
                                                       stub: StubServer) -> None:
     stub.default = lambda request: chat(verdict_json(), model="gpt-4o-2024-08-06")(request)
@@ -455,6 +476,7 @@ def test_openai_reply_naming_the_generator_is_refused(repo: Repo, run: Runner,
     assert again.code == 2
 
 
+@pytest.mark.network
 def test_configured_model_equal_to_the_generator_is_refused_before_any_request(
         repo: Repo, run: Runner, stub: StubServer) -> None:
     setup(repo, 3, verifier=openai(stub, model="azure/GPT-4o"))
@@ -465,6 +487,7 @@ def test_configured_model_equal_to_the_generator_is_refused_before_any_request(
     assert stub.requests == []
 
 
+@pytest.mark.network
 def test_http_info_naming_the_generator_is_refused(repo: Repo, run: Runner) -> None:
     server = VerifierServer("127.0.0.1", 0, verifier_id="openai/gpt-4o")
     server.start_background()
@@ -478,6 +501,7 @@ def test_http_info_naming_the_generator_is_refused(repo: Repo, run: Runner) -> N
     assert "the verifier 'openai/gpt-4o' is the same source as its generator" in result.err
 
 
+@pytest.mark.network
 def test_http_info_naming_the_generator_stops_before_verify(repo: Repo, run: Runner,
                                                             stub: StubServer) -> None:
     stub.info = lambda request: json_response(
@@ -489,6 +513,7 @@ def test_http_info_naming_the_generator_stops_before_verify(repo: Repo, run: Run
     assert [r.method for r in stub.requests] == ["GET"]
 
 
+@pytest.mark.network
 def test_per_record_generators_are_compared_too(repo: Repo, run: Runner,
                                                 stub: StubServer) -> None:
     records = [{"query": f"How much does item {i} weigh?", "reference_answer": f"{i} g",
@@ -509,6 +534,7 @@ def test_per_record_generators_are_compared_too(repo: Repo, run: Runner,
 # secrets: the token and URL userinfo
 
 
+@pytest.mark.network
 @pytest.mark.parametrize("kind", ["openai", "http"])
 def test_the_token_never_appears_anywhere(repo: Repo, run: Runner, stub: StubServer,
                                           monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
@@ -544,6 +570,7 @@ def test_the_token_never_appears_anywhere(repo: Repo, run: Runner, stub: StubSer
     assert cache_rows(repo)
 
 
+@pytest.mark.network
 def test_url_userinfo_is_never_printed_or_stored(repo: Repo, run: Runner,
                                                  stub: StubServer) -> None:
     stub.script(status(500), status(500))  # an error message that names the URL
@@ -606,6 +633,7 @@ def test_missing_credentials_with_require_is_exit_2(repo: Repo, run: Runner,
     assert loopback_only == []
 
 
+@pytest.mark.network
 def test_loopback_verifier_runs_without_the_token(repo: Repo, run: Runner,
                                                   stub: StubServer) -> None:
     setup(repo, 2, verifier=openai(stub, token_env="JUDGE_TOKEN", require=True))
@@ -632,6 +660,7 @@ def test_no_url_for_a_server_verifier_is_skipped(repo: Repo, run: Runner) -> Non
     assert "SKIPPED: no URL for the http verifier" in result.out
 
 
+@pytest.mark.network
 def test_openai_without_a_model_is_a_configuration_error(repo: Repo, run: Runner,
                                                          stub: StubServer) -> None:
     setup(repo, 3, verifier={"kind": "openai", "url": stub.url})
@@ -645,6 +674,7 @@ def test_openai_without_a_model_is_a_configuration_error(repo: Repo, run: Runner
 # budget and cache
 
 
+@pytest.mark.network
 def test_budget_max_requests_is_inconclusive(repo: Repo, run: Runner, stub: StubServer) -> None:
     setup(repo, 4, verifier=openai(stub, max_requests=2))
     result = run("spot-check")
@@ -654,6 +684,7 @@ def test_budget_max_requests_is_inconclusive(repo: Repo, run: Runner, stub: Stub
     assert "error: request budget of 2 spent" in result.out
 
 
+@pytest.mark.network
 def test_budget_counts_retries(repo: Repo, run: Runner, stub: StubServer) -> None:
     stub.script(status(500), status(500))
     setup(repo, 2, verifier=openai(stub, max_requests=3))
@@ -663,6 +694,7 @@ def test_budget_counts_retries(repo: Repo, run: Runner, stub: StubServer) -> Non
     assert "1 of 2 verdicts missing" in result.out
 
 
+@pytest.mark.network
 def test_a_rerun_sends_nothing_for_cached_verdicts(repo: Repo, run: Runner,
                                                    stub: StubServer) -> None:
     setup(repo, 4, wrong=[2], verifier=openai(stub))
@@ -690,6 +722,7 @@ def test_the_cache_folder_is_git_ignored_even_when_it_already_exists(
     assert len(cache_rows(repo)) == 3
 
 
+@pytest.mark.network
 def test_another_verifier_does_not_use_the_cache(repo: Repo, run: Runner,
                                                  stub: StubServer) -> None:
     setup(repo, 2, verifier=openai(stub))
@@ -699,6 +732,7 @@ def test_another_verifier_does_not_use_the_cache(repo: Repo, run: Runner,
     assert len(stub.posts()) == 4
 
 
+@pytest.mark.network
 def test_cache_can_be_moved_or_turned_off(repo: Repo, run: Runner, stub: StubServer) -> None:
     setup(repo, 2, verifier=openai(stub, cache=False))
     assert run("spot-check").code == 0
@@ -713,6 +747,7 @@ def test_cache_can_be_moved_or_turned_off(repo: Repo, run: Runner, stub: StubSer
     assert repo.read("build/spot/.gitignore").splitlines()[-1] == "*"
 
 
+@pytest.mark.network
 def test_a_truncated_record_is_sent_again_under_a_larger_limit(repo: Repo, run: Runner,
                                                                stub: StubServer) -> None:
     records = rows(2)
@@ -727,6 +762,7 @@ def test_a_truncated_record_is_sent_again_under_a_larger_limit(repo: Repo, run: 
     assert "More. " * 50 in stub.posts()[-1].user_content
 
 
+@pytest.mark.network
 def test_the_judge_prompt_version_keys_the_cache(repo: Repo, run: Runner, stub: StubServer,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     setup(repo, 2, verifier=openai(stub))
@@ -736,6 +772,7 @@ def test_the_judge_prompt_version_keys_the_cache(repo: Repo, run: Runner, stub: 
     assert len(stub.posts()) == 4
 
 
+@pytest.mark.network
 def test_changed_records_are_sent_again(repo: Repo, run: Runner, stub: StubServer) -> None:
     setup(repo, 3, verifier=openai(stub))
     assert run("spot-check").code == 0
@@ -752,6 +789,7 @@ def test_changed_records_are_sent_again(repo: Repo, run: Runner, stub: StubServe
 # sampling
 
 
+@pytest.mark.network
 def test_default_sample_is_93_for_a_big_file(repo: Repo, run: Runner, stub: StubServer) -> None:
     setup(repo, 500, verifier=http(stub.url, batch_size=64))
     result = run("spot-check", "--record")
@@ -763,12 +801,14 @@ def test_default_sample_is_93_for_a_big_file(repo: Repo, run: Runner, stub: Stub
     assert (entry["n"], entry["population"], entry["acceptance"]) == (93, 500, 1)
 
 
+@pytest.mark.network
 def test_acceptance_zero_needs_59(repo: Repo, run: Runner, stub: StubServer) -> None:
     setup(repo, 500, verifier=http(stub.url, batch_size=64), sampling={"acceptance": 0})
     assert run("spot-check").code == 0
     assert len(sent_items(stub)) == 59
 
 
+@pytest.mark.network
 def test_a_small_file_is_checked_whole(repo: Repo, run: Runner, stub: StubServer) -> None:
     setup(repo, 40, verifier=http(stub.url, batch_size=64))
     result = run("spot-check")
@@ -777,6 +817,7 @@ def test_a_small_file_is_checked_whole(repo: Repo, run: Runner, stub: StubServer
     assert "all 40 records checked" in result.out
 
 
+@pytest.mark.network
 def test_duplicate_records_are_sent_once(repo: Repo, run: Runner, stub: StubServer) -> None:
     setup(repo, records=rows(5) + rows(5), verifier=http(stub.url))
     result = run("spot-check")
@@ -785,6 +826,7 @@ def test_duplicate_records_are_sent_once(repo: Repo, run: Runner, stub: StubServ
     assert "all 5 records checked" in result.out
 
 
+@pytest.mark.network
 def test_sample_flag_overrides_the_size(repo: Repo, run: Runner, stub: StubServer) -> None:
     setup(repo, 200, verifier=openai(stub, cache=False))
     result = run("spot-check", "--sample", "7")
@@ -794,6 +836,7 @@ def test_sample_flag_overrides_the_size(repo: Repo, run: Runner, stub: StubServe
     assert run("spot-check", "--sample", "0").code == 2
 
 
+@pytest.mark.network
 def test_sampling_is_deterministic_and_depends_on_the_seed(repo: Repo, run: Runner,
                                                            stub: StubServer) -> None:
     setup(repo, 200, verifier=openai(stub, cache=False))
@@ -814,6 +857,7 @@ def test_sampling_is_deterministic_and_depends_on_the_seed(repo: Repo, run: Runn
     assert picked() == other  # the configuration's seed
 
 
+@pytest.mark.network
 def test_the_sample_is_stable_when_records_are_appended(repo: Repo, run: Runner,
                                                         stub: StubServer) -> None:
     setup(repo, 100, verifier=openai(stub, cache=False))
@@ -827,6 +871,7 @@ def test_the_sample_is_stable_when_records_are_appended(repo: Repo, run: Runner,
     assert old <= before  # an old record is only ever displaced, never newly picked
 
 
+@pytest.mark.network
 def test_the_seed_is_sha256_of_seed_and_record_hash(repo: Repo, run: Runner,
                                                     stub: StubServer) -> None:
     """The ids sent are the records' content hashes; the pick is the k smallest ranks."""
@@ -842,6 +887,7 @@ def test_the_seed_is_sha256_of_seed_and_record_hash(repo: Repo, run: Runner,
 # what is sent
 
 
+@pytest.mark.network
 def test_only_allow_listed_fields_are_sent_and_long_ones_are_truncated(
         repo: Repo, run: Runner, stub: StubServer) -> None:
     records = rows(3, internal_note="DO-NOT-SEND", annotator_email="a@example.com")
@@ -859,6 +905,7 @@ def test_only_allow_listed_fields_are_sent_and_long_ones_are_truncated(
     assert "(1 records had fields truncated before sending)" in result.out
 
 
+@pytest.mark.network
 def test_openai_request_is_a_deterministic_judge_that_treats_records_as_data(
         repo: Repo, run: Runner, stub: StubServer) -> None:
     records = rows(1)
@@ -876,6 +923,7 @@ def test_openai_request_is_a_deterministic_judge_that_treats_records_as_data(
     assert sorted(body) == ["max_tokens", "messages", "model", "response_format", "temperature"]
 
 
+@pytest.mark.network
 def test_structured_output_falls_back_across_the_run(repo: Repo, run: Runner,
                                                      stub: StubServer) -> None:
     stub.script(status(400, {"error": {"message": "response_format.json_schema not supported"}}),
@@ -892,6 +940,7 @@ def test_structured_output_falls_back_across_the_run(repo: Repo, run: Runner,
 # --record and check's require-verification
 
 
+@pytest.mark.network
 def test_record_writes_a_schema_valid_entry_to_the_sidecar(repo: Repo, run: Runner,
                                                            stub: StubServer) -> None:
     setup(repo, 3, verifier=openai(stub))
@@ -914,6 +963,7 @@ def test_record_writes_a_schema_valid_entry_to_the_sidecar(repo: Repo, run: Runn
     assert len(verifications(repo)) == 2  # appended, not replaced
 
 
+@pytest.mark.network
 def test_record_also_keeps_fail_and_inconclusive(repo: Repo, run: Runner,
                                                  stub: StubServer) -> None:
     setup(repo, 4, wrong=[0, 1], verifier=openai(stub))
@@ -954,6 +1004,7 @@ def test_concurrent_records_keep_every_entry(repo: Repo) -> None:
     assert schema.validate("provenance", repo.load_yaml(SIDECAR)) == []
 
 
+@pytest.mark.network
 def test_record_in_a_manifest_subject(repo: Repo, run: Runner, stub: StubServer) -> None:
     repo.jsonl("data/a.jsonl", rows(3))
     manifest = {"datasets": [{
@@ -973,6 +1024,7 @@ def test_record_in_a_manifest_subject(repo: Repo, run: Runner, stub: StubServer)
     assert entry["result"] == "PASS" and entry["digest"]["sha256"] == repo.sha256("data/a.jsonl")
 
 
+@pytest.mark.network
 def test_embedded_provenance_is_reported_not_written(repo: Repo, run: Runner,
                                                      stub: StubServer) -> None:
     body = {"examples": rows(3)}
@@ -988,6 +1040,7 @@ def test_embedded_provenance_is_reported_not_written(repo: Repo, run: Runner,
     assert repo.path("data/emb.json").read_bytes() == before
 
 
+@pytest.mark.network
 def test_record_refuses_a_file_that_changed_during_the_run(repo: Repo, run: Runner,
                                                          stub: StubServer) -> None:
     def edit_then_answer(request: Request) -> Response:
@@ -1003,6 +1056,7 @@ def test_record_refuses_a_file_that_changed_during_the_run(repo: Repo, run: Runn
     assert verifications(repo) == []
 
 
+@pytest.mark.network
 def test_spot_check_never_opens_a_data_file_for_writing(
         repo: Repo, run: Runner, stub: StubServer, monkeypatch: pytest.MonkeyPatch) -> None:
     import builtins
@@ -1043,6 +1097,7 @@ def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> Non
         bar.close()
 
 
+@pytest.mark.network
 def test_record_without_provenance_says_so(repo: Repo, run: Runner, stub: StubServer) -> None:
     repo.jsonl(DATA, rows(3))
     configure(repo, openai(stub))
@@ -1051,6 +1106,7 @@ def test_record_without_provenance_says_so(repo: Repo, run: Runner, stub: StubSe
     assert "not recorded: the file has no provenance (stamp it first)" in result.out
 
 
+@pytest.mark.network
 def test_check_requires_a_passing_verification_for_the_current_digest(
         repo: Repo, run: Runner, stub: StubServer) -> None:
     setup(repo, 3, verifier=openai(stub),
@@ -1080,6 +1136,7 @@ def test_check_requires_a_passing_verification_for_the_current_digest(
                      r"max-age-days 30", old.out)
 
 
+@pytest.mark.network
 def test_check_ignores_failed_verifications(repo: Repo, run: Runner, stub: StubServer) -> None:
     setup(repo, 4, wrong=[0, 1], verifier=openai(stub),
           config={"require-verification": {"files": ["**/*.jsonl"]}})
@@ -1088,6 +1145,7 @@ def test_check_ignores_failed_verifications(repo: Repo, run: Runner, stub: StubS
     assert "QP030" in run("check").codes()
 
 
+@pytest.mark.network
 def test_check_never_reads_the_cache_as_a_dataset(repo: Repo, run: Runner,
                                                   stub: StubServer) -> None:
     setup(repo, 3, verifier=openai(stub))
@@ -1102,6 +1160,7 @@ def test_check_never_reads_the_cache_as_a_dataset(repo: Repo, run: Runner,
 # the real command line
 
 
+@pytest.mark.network
 def test_serve_verifier_subprocess_drives_spot_check_http(repo: Repo, run: Runner) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "provenance", "serve-verifier", "--port", "0"],
@@ -1124,6 +1183,7 @@ def test_serve_verifier_subprocess_drives_spot_check_http(repo: Repo, run: Runne
         process.wait(timeout=10)
 
 
+@pytest.mark.network
 def test_verifier_url_alone_means_http(repo: Repo, run: Runner,
                                        reference_server: VerifierServer) -> None:
     setup(repo, 3)
@@ -1151,6 +1211,7 @@ def test_files_that_cannot_be_sampled_are_noted(repo: Repo, run: Runner) -> None
     assert "no files sampled" in result.out
 
 
+@pytest.mark.network
 def test_yaml_roundtrip_of_the_sidecar_keeps_it_loadable(repo: Repo, run: Runner,
                                                          stub: StubServer) -> None:
     """The recorded claim has characters YAML cares about (%, :, parentheses)."""
@@ -1162,6 +1223,7 @@ def test_yaml_roundtrip_of_the_sidecar_keeps_it_loadable(repo: Repo, run: Runner
     assert run("check").code == 0
 
 
+@pytest.mark.network
 def test_info_batch_limit_is_honoured(repo: Repo, run: Runner, stub: StubServer) -> None:
     stub.info = info("acme/verifier", max_batch=2)
     setup(repo, 5, verifier=http(stub.url, batch_size=8))

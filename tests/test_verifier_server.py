@@ -17,6 +17,8 @@ from provenance import schema
 from provenance.verifier_server import MAX_BATCH, VerifierServer
 from provenance.verify_local import VERIFIER_ID
 
+pytestmark = pytest.mark.network  # every test serves or connects on loopback
+
 ITEM = {
     "id": "a1",
     "question": "What is the capital of Australia?",

@@ -1,4 +1,7 @@
-"""The three verifiers: requests they send and how they read replies, against a loopback stub."""
+"""The three verifiers: requests they send and how they read replies, against a loopback stub.
+
+Tests that start the stub are marked ``network``; the others run with sockets forbidden
+(tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -100,6 +103,7 @@ def test_local_verifier() -> None:
 # OpenAI-compatible: the request
 
 
+@pytest.mark.network
 def test_openai_request_is_a_deterministic_judge_call(stub: StubServer) -> None:
     [outcome] = judge(stub, [ITEM])
     assert outcome.verdict == "supported" and outcome.score == 0.9
@@ -123,6 +127,7 @@ def test_openai_request_is_a_deterministic_judge_call(stub: StubServer) -> None:
     assert "source" not in json.dumps(body)  # the location is not the judge's business
 
 
+@pytest.mark.network
 def test_structured_output_ladder_steps_down_once_per_refusal(stub: StubServer) -> None:
     stub.script(
         status(400, {"error": {"message": "response_format json_schema is not supported"}}),
@@ -134,6 +139,7 @@ def test_structured_output_ladder_steps_down_once_per_refusal(stub: StubServer) 
     assert formats == ["json_schema", "json_object", None, None]  # the level is kept
 
 
+@pytest.mark.network
 def test_ladder_under_concurrency_skips_no_level(stub: StubServer) -> None:
     refusal = status(400, {"error": {"message": "json_schema response_format unsupported"}})
 
@@ -156,6 +162,7 @@ def test_ladder_under_concurrency_skips_no_level(stub: StubServer) -> None:
     assert None not in formats  # four refusals of one level step down one level, not three
 
 
+@pytest.mark.network
 def test_a_400_about_something_else_is_an_error_without_a_ladder(stub: StubServer) -> None:
     stub.script(status(400, {"error": {"message": "model 'acme/judge-1' does not exist"}}))
     [outcome] = judge(stub, [ITEM])
@@ -174,6 +181,7 @@ def completion(message: Any, finish: Any = "stop") -> Any:
         {"index": 0, "message": message, "finish_reason": finish}]})
 
 
+@pytest.mark.network
 @pytest.mark.parametrize(("behaviour", "error"), [
     (chat(verdict_json(), finish="length"), "cut off (finish_reason length)"),
     (chat(verdict_json()[:30], finish="length"), "cut off"),
@@ -206,6 +214,7 @@ def test_a_bad_reply_is_an_error_never_a_verdict(stub: StubServer, behaviour: An
     assert len(stub.posts()) == 1  # a bad 200 is not retried
 
 
+@pytest.mark.network
 @pytest.mark.parametrize("content", [
     "Here is my judgement:\n```json\n" + verdict_json("unsure", 0.4, "partly") + "\n```",
     "Verdict follows. " + verdict_json("unsure", 0.4, "partly") + " Hope that helps {:)}",
@@ -216,6 +225,7 @@ def test_a_verdict_wrapped_in_prose_or_a_fence_is_read(stub: StubServer, content
     assert (outcome.verdict, outcome.score, outcome.rationale) == ("unsure", 0.4, "partly")
 
 
+@pytest.mark.network
 def test_scores_are_clamped_and_the_served_model_is_remembered(stub: StubServer,
                                                                monkeypatch: Any) -> None:
     monkeypatch.setenv("JUDGE_TOKEN", TOKEN)
@@ -237,6 +247,7 @@ def test_scores_are_clamped_and_the_served_model_is_remembered(stub: StubServer,
 # qa-verify/1
 
 
+@pytest.mark.network
 def test_http_verifier_identifies_and_batches_by_the_servers_limit(stub: StubServer) -> None:
     stub.info = info("acme/verifier-7", max_batch=2)
 
@@ -257,6 +268,7 @@ def test_http_verifier_identifies_and_batches_by_the_servers_limit(stub: StubSer
         ["answer", "context", "id", "question", "source"]] * 2
 
 
+@pytest.mark.network
 def test_http_verifier_without_info_uses_the_configured_id_or_the_bare_url(
         stub: StubServer) -> None:
     async def configured(session: Session) -> tuple[list[str], str]:
@@ -273,6 +285,7 @@ def test_http_verifier_without_info_uses_the_configured_id_or_the_bare_url(
     assert with_session(url, bare) == ([], stub.url)
 
 
+@pytest.mark.network
 @pytest.mark.parametrize(("reply", "error"), [
     ({"results": [{"id": "id-1", "verdict": "yes", "score": 1}]}, "wrong shape"),
     ({"results": [{"id": "id-1", "verdict": "supported", "score": 2}]}, "wrong shape"),
@@ -291,6 +304,7 @@ def test_http_verifier_bad_replies_are_errors(stub: StubServer, reply: Any, erro
     assert outcome.verdict is None and outcome.error is not None and error in outcome.error
 
 
+@pytest.mark.network
 def test_http_verifier_non_finite_score_is_an_error(stub: StubServer) -> None:
     stub.script(raw(b'{"results": [{"id": "id-1", "verdict": "supported", "score": NaN}]}'))
 
@@ -301,6 +315,7 @@ def test_http_verifier_non_finite_score_is_an_error(stub: StubServer) -> None:
     assert outcome.verdict is None and outcome.error is not None
 
 
+@pytest.mark.network
 def test_http_verifier_scrubs_an_echoed_token(stub: StubServer, monkeypatch: Any) -> None:
     monkeypatch.setenv("JUDGE_TOKEN", TOKEN)
 
@@ -332,6 +347,7 @@ def test_http_verifier_scrubs_an_echoed_token(stub: StubServer, monkeypatch: Any
     assert shape[0].error is not None and "wrong shape" in shape[0].error
 
 
+@pytest.mark.network
 def test_http_verifier_transport_errors_become_per_item_errors(stub: StubServer) -> None:
     stub.script(status(503), status(503))
 
