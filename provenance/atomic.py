@@ -1,17 +1,31 @@
-"""Crash-safe file replacement: readers see the old file or the new one, never a partial write."""
+"""Crash-safe file replacement: readers see the old file or the new one, never a partial write.
+
+A process killed before the rename leaves its temporary file (``.NAME.RANDOM.tmp``) behind; the
+target is untouched, and discovery skips such names (``is_temporary``).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
+
+TEMP_PREFIX = "."
+TEMP_SUFFIX = ".tmp"
+
+
+def is_temporary(name: str) -> bool:
+    """A file name shaped like the temporary file of an interrupted write: never data."""
+    return name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX)
 
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write to a temporary file beside ``path``, fsync it, then rename it over ``path``."""
+    import tempfile  # here: a check that writes nothing does not pay for the import
+
     mode = path.stat().st_mode & 0o777 if path.exists() else None
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, temp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.name}.", suffix=TEMP_SUFFIX,
+                                dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

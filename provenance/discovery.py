@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from provenance.atomic import is_temporary
 from provenance.config import CONFIG_FILE, Config
 from provenance.confine import inside
 from provenance.locate import Locator, data_path_of_sidecar, is_manifest, present, sidecar_paths
@@ -45,6 +46,8 @@ def select(config: Config, locator: Locator, paths: Iterable[str] | None) -> Sel
     data: set[str] = set()
     orphans: set[str] = set()
     for relpath in relpaths:
+        if is_temporary(posixpath.basename(relpath)):
+            continue  # left by a write that was killed: neither data nor provenance
         sidecar_of = data_path_of_sidecar(relpath)
         if sidecar_of is not None:
             if present(config.root / sidecar_of):
@@ -66,12 +69,15 @@ def select(config: Config, locator: Locator, paths: Iterable[str] | None) -> Sel
 
 
 def walk(root: Path, start: Path | None = None) -> Iterator[str]:
-    """Every file below ``start`` (default: the root) as a POSIX path relative to the root."""
+    """Every file below ``start`` (default: the root) as a POSIX path relative to the root, but
+    the temporary files an interrupted atomic write leaves behind."""
     top = start or root
     for folder, dirs, files in os.walk(top):
         dirs[:] = sorted(d for d in dirs if d not in PRUNED_DIRS)
         rel_folder = os.path.relpath(folder, root)
         for name in sorted(files):
+            if is_temporary(name):
+                continue
             relpath = name if rel_folder == "." else f"{rel_folder}/{name}"
             yield relpath.replace(os.sep, "/")
 

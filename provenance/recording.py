@@ -6,14 +6,13 @@ embedded provenance lives in the data file, so it is reported instead of written
 
 from __future__ import annotations
 
-import contextlib
-import os
 import posixpath
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from provenance.documents import LoadError, load_file
+from provenance.file_lock import locked
 from provenance.locate import Locator
 from provenance.provenance_writer import write_provenance
 
@@ -50,7 +49,7 @@ def record(locator: Locator, relpath: str, embedded: Any, entry: Mapping[str, An
         return "not recorded: its provenance is embedded in the data file, which is never written"
     target = locator.root / top.source
     try:
-        with _locked(target.parent):
+        with locked(target.parent):
             return _append(target, top, relpath, entry)
     except OSError as exc:
         return f"not recorded: cannot write {top.source}: {exc.strerror or exc}"
@@ -77,18 +76,3 @@ def _append(target: Path, top: Any, relpath: str, entry: Mapping[str, Any]) -> s
     write_provenance(target, document)
     return f"recorded in {top.source}"
 
-
-@contextlib.contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    """An exclusive advisory lock on the provenance file's folder (no lock file to clean up)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows has no flock
-        yield
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock

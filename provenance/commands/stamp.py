@@ -1,7 +1,8 @@
 """``qa-provenance stamp``: bind a record to a data file's current content.
 
-Writes only provenance files (a sidecar, or the file's subject in its manifest), atomically, and
-never the data file. A record that would break a rule set to error is reported and not written.
+Writes only provenance files (a sidecar, or the file's subject in its manifest), atomically and
+under a lock on their folder (so concurrent runs keep each other's entries), and never the data
+file. A record that would break a rule set to error is reported and not written.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from provenance import checks, datafile
 from provenance.config import Config, ConfigError
 from provenance.discovery import PathError, relative_path
+from provenance.file_lock import locked
 from provenance.findings import Finding
 from provenance.locate import (
     SIDECAR_SUFFIXES,
@@ -47,6 +49,9 @@ def run(args: argparse.Namespace) -> int:
         except StampError as exc:
             print(one_line(f"{relpath}: {exc}"), file=sys.stderr)
             worst = 2
+        except OSError as exc:  # the folder cannot be locked or the provenance file written
+            print(one_line(f"{relpath}: not stamped: {exc.strerror or exc}"), file=sys.stderr)
+            worst = 2
     return worst
 
 
@@ -62,6 +67,23 @@ def _stamp_one(config: Config, locator: Locator, relpath: str, request: StampReq
         where = f"{relpath}:{facts.problem_line}" if facts.problem_line else relpath
         print(one_line(f"{where}: QP020 {facts.problem}: not stamped"), file=sys.stderr)
         return 1
+    target = _decide(locator, relpath, facts, force_sidecar)[1]
+    for _ in range(3):
+        with locked(target.parent):
+            # Read the provenance again under the lock: another run may have rewritten it since,
+            # and its change must be kept. The shared locator's manifests may be stale.
+            winner, now = _decide(Locator(config.root), relpath, facts, force_sidecar)
+            if now == target:
+                if winner is not None and winner.kind == "manifest":
+                    return _stamp_manifest(config, relpath, winner, request, facts)
+                return _stamp_sidecar(config, relpath, winner, request, facts)
+        target = now  # a sidecar or manifest appeared or went meanwhile: lock its folder instead
+    raise StampError("its provenance kept moving while being stamped: stamp it again")
+
+
+def _decide(locator: Locator, relpath: str, facts: datafile.DataFacts, force_sidecar: bool
+            ) -> tuple[Claim | None, Path]:
+    """The claim the stamp renews (None: a new sidecar) and the provenance file it rewrites."""
     claims = locator.claims(relpath, facts.embedded)
     top = max((claim.level for claim in claims), default=None)
     winners = [claim for claim in claims if claim.level == top]
@@ -72,16 +94,18 @@ def _stamp_one(config: Config, locator: Locator, relpath: str, request: StampReq
     if winner is not None and winner.kind == "embedded":
         raise StampError("provenance is embedded in the data file, and qa-provenance never "
                          "writes data files: update its 'provenance' member yourself")
-    if winner is not None and winner.kind == "manifest" and not force_sidecar:
-        return _stamp_manifest(config, relpath, winner, request, facts)
-    return _stamp_sidecar(config, relpath, winner, request, facts)
+    if winner is not None and winner.kind == "manifest" and force_sidecar:
+        winner = None  # an overriding sidecar is written instead
+    if winner is None:
+        return None, locator.root / (relpath + SIDECAR_SUFFIXES[0])
+    return winner, locator.root / winner.source
 
 
 def _stamp_sidecar(config: Config, relpath: str, claim: Claim | None, request: StampRequest,
                    facts: datafile.DataFacts) -> int:
     existing: Any = None
     target = config.root / (relpath + SIDECAR_SUFFIXES[0])
-    if claim is not None and claim.kind == "sidecar":
+    if claim is not None:
         if claim.load_error is not None:
             raise StampError(f"{claim.source}: {claim.load_error.message}; fix it first")
         existing, target = claim.record, config.root / claim.source
