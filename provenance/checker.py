@@ -148,13 +148,12 @@ class Checker:
 
     def check_file(self, relpath: str) -> FileResult:
         state = _FileState(relpath)
-        facts = self._reader.take(relpath) if self._reader is not None else self._read(relpath)
+        facts, state.scan, scan_findings = self._facts_and_scan(relpath)
         state.notices = tuple(facts.notices)
         for problem in checks.data_problems(facts):
             self._add(state.findings, relpath, problem.rule, problem.data_line, problem.message,
                       relpath)
-        if facts.problem is None and facts.lfs_oid is None:
-            state.scan = self._scan(state, facts)
+        state.findings += scan_findings
 
         claims = self.locator.claims(relpath, facts.embedded)
         top = max((claim.level for claim in claims), default=None)
@@ -180,7 +179,31 @@ class Checker:
         return self._result(state)
 
     # per file -------------------------------------------------------------------------------
-    def _scan(self, state: _FileState, facts: datafile.DataFacts) -> RecordScan | None:
+    def _facts_and_scan(self, relpath: str
+                        ) -> tuple[datafile.DataFacts, RecordScan | None, list[Finding]]:
+        """The file's facts and its records' scan (with the scan's own findings).
+
+        A JSONL file's records are scanned while a reader thread hashes it, the scan kept only
+        if the facts then show a readable file of records (not an LFS pointer, say). Neither
+        starts for a file ``confine`` refuses."""
+        scratch = _FileState(relpath)
+        if self._reader is None:
+            facts = self._read(relpath)
+        elif datafile.format_of(relpath) == "jsonl" \
+                and confine.problem(self.config.root, self.config.root / relpath) is None:
+            pending = self._reader.claim(relpath)
+            scan = self._scan(scratch, None)
+            facts = pending.result()
+            if facts.problem is None and facts.lfs_oid is None:
+                return facts, scan, scratch.findings
+            return facts, None, []
+        else:
+            facts = self._reader.take(relpath)
+        if facts.problem is None and facts.lfs_oid is None:
+            return facts, self._scan(scratch, facts), scratch.findings
+        return facts, None, []
+
+    def _scan(self, state: _FileState, facts: datafile.DataFacts | None) -> RecordScan | None:
         """Read every record when the file's format names per-record agents."""
         from provenance import profiles, readers
 
@@ -190,7 +213,8 @@ class Checker:
         keys = self.config.record_keys or readers.DEFAULT_RECORD_KEYS
         path = self.config.root / state.relpath
         try:
-            first = next(iter(readers.read_records(path, fmt, document=facts.document,
+            document = facts.document if facts is not None else None
+            first = next(iter(readers.read_records(path, fmt, document=document,
                                                    record_keys=keys)), None)
             mapping = self.config.record_mapping(state.relpath)
             profile = profiles.choose(mapping, first.data if first else None)
@@ -198,8 +222,8 @@ class Checker:
                 return None
             from provenance.per_record import scan
 
-            items = readers.read_records(path, fmt, document=facts.document, record_keys=keys)
-            return scan(items, profile, self.judge_for(state.relpath))
+            records = readers.read_data(path, fmt, document=document, record_keys=keys)
+            return scan(records, profile, self.judge_for(state.relpath))
         except readers.ReadError as exc:
             self._add(state.findings, state.relpath, rules.UNREADABLE, exc.line, exc.message,
                       state.relpath)

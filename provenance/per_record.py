@@ -17,7 +17,7 @@ from provenance import rules
 from provenance.identity import canonical_agent
 from provenance.independence import Judge
 from provenance.profiles import Profile, extract
-from provenance.readers import Item
+from provenance.readers import Item, locate
 from provenance.record import Agent
 from provenance.rules import Rule
 
@@ -32,12 +32,13 @@ class Offence:
     locations: list[str] = field(default_factory=list)
     first_line: int | None = None
 
-    def add(self, item: Item) -> None:
+    def add(self, data: Any, where: Item | int) -> None:
         self.count += 1
         if len(self.locations) < EXAMPLES_KEPT:
+            item = locate(data, where)
             self.locations.append(item.location)
-        if self.first_line is None:
-            self.first_line = item.line
+            if self.first_line is None:
+                self.first_line = item.line
 
 
 @dataclass
@@ -68,8 +69,9 @@ class _Combination:
     records: int = 0
 
 
-def scan(items: Iterable[Item], profile: Profile, judge: Judge) -> RecordScan:
-    """One pass over the records, in constant memory.
+def scan(records: Iterable[tuple[Any, Item | int]], profile: Profile, judge: Judge
+         ) -> RecordScan:
+    """One pass over the records (``readers.read_data``), in constant memory.
 
     Real files repeat a handful of agent values across millions of records, so the work is done
     once per distinct combination of raw agent values and each record costs a field lookup and a
@@ -79,14 +81,17 @@ def scan(items: Iterable[Item], profile: Profile, judge: Judge) -> RecordScan:
     fields = [spec.field for spec in (*profile.generators, *profile.validators)]
     simple = all("." not in f and "[]" not in f for f in fields)
     combinations: dict[Any, _Combination] = {}
-    for item in items:
+    for data, where in records:
         result.total += 1
-        data = item.data
         if simple and isinstance(data, dict):
-            raw = tuple(_freeze(data.get(f)) for f in fields)
+            raw: Any = tuple([_shallow(data.get(f)) for f in fields])
         else:
-            raw = tuple(_freeze(extract(data, f)) for f in fields)
-        combination = combinations.get(raw)
+            raw = tuple([_shallow(extract(data, f)) for f in fields])
+        try:
+            combination = combinations.get(raw)
+        except TypeError:  # a nested list or mapping inside an agent field
+            raw = tuple(_freeze(value) for value in raw)
+            combination = combinations.get(raw)
         if combination is None:
             combination = combinations[raw] = _combine(result, data, profile, judge)
         if not combination.generators and not combination.validators:
@@ -96,7 +101,7 @@ def scan(items: Iterable[Item], profile: Profile, judge: Judge) -> RecordScan:
             offence = result.offences.get((rule.code, ident))
             if offence is None:
                 offence = result.offences[(rule.code, ident)] = Offence(rule, message)
-            offence.add(item)
+            offence.add(data, where)
     for combination in combinations.values():
         if not combination.records:
             continue
@@ -122,6 +127,17 @@ def _combine(result: RecordScan, data: Any, profile: Profile, judge: Judge) -> _
     problems = record_problems(generators, validators, judge) if generators or validators else []
     return _Combination(generators, validators, (_names(generators), _names(validators)),
                         named, problems)
+
+
+def _shallow(value: Any) -> Any:
+    """A cheap key for a field value, hashable when the value is flat (the usual agent object:
+    a few strings). Key order is kept: the same agent written in another order only costs one
+    more combination, each worked out from the record itself."""
+    if isinstance(value, dict):
+        return tuple(value.items())
+    if isinstance(value, list):
+        return tuple(value)
+    return value
 
 
 def _freeze(value: Any) -> Any:

@@ -48,6 +48,14 @@ class ReadAhead(Generic[T]):
         self._fill()
         return self._read(name) if future is None else future.result()
 
+    def claim(self, name: str) -> Future[T]:
+        """Like ``take``, without waiting: for work on the same file that can go on meanwhile."""
+        future = self._pending.pop(name, None)
+        if future is None:
+            future = self._pool.submit(self._read, name)
+        self._fill()
+        return future
+
     def close(self) -> None:
         """Stop reading ahead: files not yet started are never opened."""
         self._pool.shutdown(wait=True, cancel_futures=True)

@@ -203,8 +203,9 @@ def test_corpus_case(case: Case, tmp_path: Path) -> None:
 def test_a_file_deleted_between_reading_its_facts_and_its_records(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The real race, in process: the digest pass sees the file, the record pass does not."""
-    from provenance import datafile
+    """The real race, in process: the file is gone when its records are read (the digest pass,
+    on a reader thread meanwhile, may or may not have seen it: either way it is reported)."""
+    from provenance import readers
     from provenance.cli import main
 
     root = tmp_path / "repo"
@@ -213,15 +214,14 @@ def test_a_file_deleted_between_reading_its_facts_and_its_records(
     data.parent.mkdir()
     data.write_text('{"instruction": "Name a prime.", "generation": "7", '
                     '"model_name": "openai/gpt-4o"}\n', encoding="utf-8")
-    real_inspect = datafile.inspect
+    real_read = readers.read_records
 
-    def inspect_then_delete(path: Path, root: Path | None = None) -> datafile.DataFacts:
-        facts = real_inspect(path, root)
-        if path.name == data.name:
+    def delete_then_read(path: Path, *args: Any, **kwargs: Any) -> Any:
+        if path.name == data.name and path.exists():
             path.unlink()
-        return facts
+        return real_read(path, *args, **kwargs)
 
-    monkeypatch.setattr(datafile, "inspect", inspect_then_delete)
+    monkeypatch.setattr(readers, "read_records", delete_then_read)
     monkeypatch.chdir(root)
     code = main(["check", "--root", str(root)])
     captured = capsys.readouterr()
