@@ -1228,4 +1228,5 @@ def test_info_batch_limit_is_honoured(repo: Repo, run: Runner, stub: StubServer)
     stub.info = info("acme/verifier", max_batch=2)
     setup(repo, 5, verifier=http(stub.url, batch_size=8))
     assert run("spot-check").code == 0
-    assert [len(r.json["items"]) for r in stub.posts()] == [2, 2, 1]
+    # Concurrent batches may arrive in any order.
+    assert sorted(len(r.json["items"]) for r in stub.posts()) == [1, 2, 2]

@@ -570,7 +570,9 @@ def test_a_verifier_killed_under_concurrency_loses_no_verdict(
     assert seconds < 3
     assert_outcome(repo, result, 3, "INCONCLUSIVE")
     cached = cached_ids(repo)
-    assert 3 <= len(cached) < 9
+    # Request 4 only leaves once a reply came back (concurrency 3), so at least one verdict is
+    # in; replies sent just before the kill may be lost to the reset the kill causes.
+    assert 1 <= len(cached) < 9
     assert f"{9 - len(cached)} of 9 verdicts missing" in result.out
 
     fresh = Process(tmp_path / "fresh.log")
