@@ -54,7 +54,8 @@ class _FileState:
 
 
 class Checker:
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, *, files: list[str] | None = None) -> None:
+        """``files``: the repository's listing, when the caller has already walked it."""
         self.config = config
         self.locator = Locator(config.root)
         from provenance.digest_cache import DigestCache, default_location
@@ -67,7 +68,7 @@ class Checker:
         self._judges: dict[str, Judge] = {}
         self._lineage_inputs: dict[str, DatasetFacts] = {}
         self._all_inputs: dict[str, DatasetFacts] = {}
-        self._files: list[str] | None = None
+        self._files: list[str] | None = files
         self._share_by_folder: dict[str, dict[str, float]] = defaultdict(
             lambda: defaultdict(float))
         self._share_names: dict[str, str] = {}

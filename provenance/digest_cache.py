@@ -16,9 +16,10 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from provenance.datafile import DataFacts
+if TYPE_CHECKING:
+    from provenance.datafile import DataFacts
 
 VERSION = 1
 RACY_SECONDS = 2.0
@@ -31,6 +32,15 @@ def default_location(root: Path) -> Path:
     if git.is_dir():
         return git / "qa-provenance" / "digests.json"
     return root / ".qa-provenance-cache" / "digests.json"
+
+
+def make_cache_folder(folder: Path) -> None:
+    """Create the cache folder; outside ``.git``, with a ``.gitignore`` so it is never committed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if folder.name == ".qa-provenance-cache":
+        ignore = folder / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# qa-provenance caches\n*\n")
 
 
 class DigestCache:
@@ -59,6 +69,8 @@ class DigestCache:
         if self._trusted(entry, stat):
             assert entry is not None
             self.hits += 1
+            from provenance.datafile import DataFacts
+
             facts = DataFacts(**{name: entry["facts"][name] for name in FIELDS})
             facts.notices = list(facts.notices)
             return facts
@@ -115,11 +127,7 @@ class DigestCache:
         if self.path is None or not self._dirty:
             return
         with contextlib.suppress(OSError):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            if self.path.parent.name == ".qa-provenance-cache":
-                ignore = self.path.parent / ".gitignore"
-                if not ignore.exists():
-                    ignore.write_text("# qa-provenance caches\n*\n")
+            make_cache_folder(self.path.parent)
             temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
             temp.write_text(json.dumps({"version": VERSION, "files": self._entries,
                                         "valid-records": sorted(self._valid)}), "utf-8")

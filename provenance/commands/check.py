@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from provenance.config import ConfigError
 from provenance.discovery import PathError
+
+if TYPE_CHECKING:
+    from provenance.config import Config
+    from provenance.findings import RunResult
 
 
 def run(args: argparse.Namespace) -> int:
@@ -15,14 +22,20 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         config = configure(args)
-        from provenance.checker import Checker
+        shard = _shard(args.shard)
+        replay = None if args.changed_since else _replay(args, config)
+        result = replay.lookup() if replay is not None else None
+        if result is None:
+            from provenance.checker import Checker
 
-        checker = Checker(config)
-        paths = args.paths or None
-        if args.changed_since:
-            changed = checker.changed_since(args.changed_since)
-            paths = [p for p in changed if not args.paths or _under(p, args.paths, checker)]
-        result = checker.run(paths, shard=_shard(args.shard))
+            checker = Checker(config, files=replay.files if replay is not None else None)
+            paths = args.paths or None
+            if args.changed_since:
+                changed = checker.changed_since(args.changed_since)
+                paths = [p for p in changed if not args.paths or _under(p, args.paths, checker)]
+            result = checker.run(paths, shard=shard)
+            if replay is not None:
+                replay.store(result)
     except (ConfigError, PathError, ChangedError) as exc:
         from provenance.reporters.text import one_line
 
@@ -32,6 +45,47 @@ def run(args: argparse.Namespace) -> int:
 
     failed = emit_check(args, config.root, result)
     return failed if failed is not None else result.exit_code()
+
+
+class _Replay:
+    """This run's fingerprint and its place in the run cache (see ``run_cache``)."""
+
+    def __init__(self, args: argparse.Namespace, config: Config, location: Path) -> None:
+        from provenance import run_cache
+        from provenance.discovery import walk
+
+        self.files = list(walk(config.root))
+        extra = [Path(p).absolute() for p in args.paths or ()]
+        if config.source:
+            extra.append(config.root / config.source)
+        self.key = json.dumps([str(config.root), config.source, args.paths, args.shard])
+        self.print = run_cache.fingerprint(config.root, self.files, extra, [self.key])
+        self.cache = run_cache.RunCache(location)
+
+    def lookup(self) -> RunResult | None:
+        return self.cache.lookup(self.key, self.print)
+
+    def store(self, result: RunResult) -> None:
+        self.cache.store(self.key, self.print, result)
+
+
+def _replay(args: argparse.Namespace, config: Config) -> _Replay | None:
+    """The run cache shares the digest cache's setting and folder. A run over named files that
+    holds no dataset (the common commit) is fast already and is not worth a walk of the root."""
+    setting = config.digest_cache
+    if setting is False:
+        return None
+    if args.paths:
+        from provenance.discovery import select
+        from provenance.locate import Locator
+
+        selection = select(config, Locator(config.root), args.paths)
+        if not selection.data and not selection.orphans:
+            return None
+    from provenance.digest_cache import default_location
+
+    digests = default_location(config.root) if setting is True else config.root / str(setting)
+    return _Replay(args, config, digests.with_name("runs.json"))
 
 
 def _shard(value: str | None) -> tuple[int, int] | None:
