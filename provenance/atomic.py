@@ -1,7 +1,8 @@
 """Crash-safe file replacement: readers see the old file or the new one, never a partial write.
 
 A process killed before the rename leaves its temporary file (``.NAME.RANDOM.tmp``) behind; the
-target is untouched, and discovery skips such names (``is_temporary``).
+target is untouched, discovery skips such names (``is_temporary``), and the next locked write of
+the same file removes them (``remove_leftovers``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,28 @@ TEMP_SUFFIX = ".tmp"
 def is_temporary(name: str) -> bool:
     """A file name shaped like the temporary file of an interrupted write: never data."""
     return name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX)
+
+
+def remove_leftovers(path: Path) -> int:
+    """Delete the temporary files killed writes of ``path`` left behind; how many there were.
+
+    Only safe under the lock every writer of ``path`` holds (``file_lock``): then no other write
+    of it is in progress. Matches exactly the names ``write_atomic`` makes for ``path``."""
+    prefix = f"{TEMP_PREFIX}{path.name}."
+    removed = 0
+    with contextlib.suppress(OSError), os.scandir(path.parent) as entries:
+        for entry in entries:
+            name = entry.name
+            if name.startswith(prefix) and name.endswith(TEMP_SUFFIX) \
+                    and len(name) == len(prefix) + _RANDOM_CHARS + len(TEMP_SUFFIX) \
+                    and entry.is_file(follow_symlinks=False):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+                    removed += 1
+    return removed
+
+
+_RANDOM_CHARS = 8  # the length of tempfile.mkstemp's random part
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -7,7 +7,8 @@ configuration, per rule and per path.
 
 from __future__ import annotations
 
-import contextlib
+import itertools
+import os
 import posixpath
 from collections import defaultdict
 from collections.abc import Iterable
@@ -34,10 +35,9 @@ if TYPE_CHECKING:
 
 PLACEHOLDER_DIGEST = {"sha256": "0" * 64}
 MAX_DECLARED_RECORDS = 2**53
-# Warm up (see Checker._warm_up) when the first few files hold this much to read: then the
-# warm-up is hidden behind hashing; below it, a run may not need what it loads.
-READ_AHEAD_WARM_UP_FILES = 4
-READ_AHEAD_WARM_UP_BYTES = 16 << 20
+# Files smaller than this are read in turn on the main thread: for them a thread hand-over costs
+# more than it saves.
+READ_AHEAD_MIN_BYTES = 1 << 20
 
 
 @dataclass
@@ -74,6 +74,7 @@ class Checker:
         self._share_names: dict[str, str] = {}
         self._trust_context: TrustContext | None = None
         self._reader: ReadAhead[datafile.DataFacts] | None = None
+        self._ahead: set[str] = set()
 
     # the run --------------------------------------------------------------------------------
     def run(self, paths: Iterable[str] | None = None, *, shard: tuple[int, int] | None = None
@@ -109,12 +110,10 @@ class Checker:
         """Each file in turn, its data read ahead on other threads (see ``read_ahead``)."""
         from provenance.read_ahead import ReadAhead
 
-        with ReadAhead(relpaths, self._read) as reader:
-            self._reader = reader
+        large = [p for p in relpaths if _size(self.config.root / p) >= READ_AHEAD_MIN_BYTES]
+        with ReadAhead(large, self._read) as reader:
+            self._reader, self._ahead = reader, set(large)
             try:
-                if self._bytes_to_read(relpaths[:READ_AHEAD_WARM_UP_FILES]) \
-                        >= READ_AHEAD_WARM_UP_BYTES:
-                    self._warm_up()
                 for relpath in relpaths:
                     file_result = self.check_file(relpath)
                     result.files.append(file_result)
@@ -128,24 +127,6 @@ class Checker:
         if refused is not None:
             return datafile.DataFacts(problem=refused)
         return self.digests.inspect(relpath, path, datafile.inspect)
-
-    def _bytes_to_read(self, relpaths: list[str]) -> int:
-        total = 0
-        for relpath in relpaths:
-            path = self.config.root / relpath
-            with contextlib.suppress(OSError):
-                if not self.digests.fresh(relpath, path):
-                    total += path.stat().st_size
-        return total
-
-    def _warm_up(self) -> None:
-        """While the first large files are read, load what their rules will need: the schema
-        validator and the model registry (each otherwise costs a pause of tens of ms)."""
-        from provenance import schema
-
-        schema.prepare("provenance")
-        with contextlib.suppress(ConfigError):  # raised again, in its place, when needed
-            self.registry()
 
     def check_file(self, relpath: str) -> FileResult:
         state = _FileState(relpath)
@@ -188,7 +169,7 @@ class Checker:
         if the facts then show a readable file of records (not an LFS pointer, say). Neither
         starts for a file ``confine`` refuses."""
         scratch = _FileState(relpath)
-        if self._reader is None:
+        if self._reader is None or relpath not in self._ahead:
             facts = self._read(relpath)
         elif datafile.format_of(relpath) == "jsonl" \
                 and confine.problem(self.config.root, self.config.root / relpath) is None:
@@ -215,16 +196,16 @@ class Checker:
         path = self.config.root / state.relpath
         try:
             document = facts.document if facts is not None else None
-            first = next(iter(readers.read_records(path, fmt, document=document,
-                                                   record_keys=keys)), None)
+            records = readers.read_data(path, fmt, document=document, record_keys=keys)
+            first = next(records, None)  # the profile is chosen by the first record
             mapping = self.config.record_mapping(state.relpath)
-            profile = profiles.choose(mapping, first.data if first else None)
-            if profile is None or not profile.has_agents:
+            profile = profiles.choose(mapping, first[0] if first is not None else None)
+            if first is None or profile is None or not profile.has_agents:
                 return None
             from provenance.per_record import scan
 
-            records = readers.read_data(path, fmt, document=document, record_keys=keys)
-            return scan(records, profile, self.judge_for(state.relpath))
+            return scan(itertools.chain((first,), records), profile,
+                        self.judge_for(state.relpath))
         except readers.ReadError as exc:
             self._add(state.findings, state.relpath, rules.UNREADABLE, exc.line, exc.message,
                       state.relpath)
@@ -531,6 +512,13 @@ class Checker:
         severity = self.config.severity(rule, governed_by)
         if severity is not Severity.OFF:
             out.append(Finding(path, rule, message, severity, line))
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
 
 
 def _has_pyarrow() -> bool:

@@ -117,6 +117,14 @@ def _read_jsonl(handle: BinaryIO, facts: DataFacts) -> None:
     newlines = blanks = 0
     at_blank = True  # is the line being read so far empty (or whitespace)?
     tally = _tally_sparse
+    first = handle.read(CHUNK)
+    if len(first) < CHUNK:  # the whole file: no second thread for a small file
+        digest.update(first)
+        facts.size = len(first)
+        newlines, blanks, at_blank = tally(first, at_blank)
+        _finish_jsonl(handle, facts, digest, newlines, blanks, at_blank)
+        return
+    handle.seek(0)
     pending = None
     with ThreadPoolExecutor(max_workers=1) as hasher:
         while chunk := handle.read(CHUNK):
@@ -130,6 +138,12 @@ def _read_jsonl(handle: BinaryIO, facts: DataFacts) -> None:
             tally = _tally_dense if lines * SPARSE_LINE > len(chunk) else _tally_sparse
         if pending is not None:
             pending.result()
+    _finish_jsonl(handle, facts, digest, newlines, blanks, at_blank)
+
+
+def _finish_jsonl(handle: BinaryIO, facts: DataFacts, digest: Any, newlines: int, blanks: int,
+                  at_blank: bool) -> None:
+    """The digest and count, then a parse of the first and last records."""
     facts.sha256 = digest.hexdigest()
     facts.records = newlines - blanks + (0 if at_blank else 1)
     if facts.records:

@@ -84,13 +84,6 @@ class DigestCache:
             self._dirty = True
         return facts
 
-    def fresh(self, relpath: str, path: Path) -> bool:
-        """Whether ``inspect`` would serve ``relpath`` from the cache (nothing to read)."""
-        try:
-            return self._trusted(self._entries.get(relpath), path.stat())
-        except OSError:
-            return False
-
     @staticmethod
     def _trusted(entry: Any, stat: os.stat_result) -> bool:
         """Same stamps as when the entry was made, and not racily clean (see the module doc)."""

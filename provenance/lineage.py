@@ -44,6 +44,7 @@ class LineageGraph:
     out: dict[str, list[Edge]] = field(default_factory=dict)
     validated_by: dict[str, list[str]] = field(default_factory=dict)
     local: set[str] = field(default_factory=set)  # datasets with provenance in this repository
+    _edges: set[Edge] = field(default_factory=set, repr=False)  # no duplicate edge, in O(1)
 
     # building -------------------------------------------------------------------------------
     @staticmethod
@@ -60,7 +61,9 @@ class LineageGraph:
 
     def add_edge(self, src: str, dst: str, kind: str, detail: str = "") -> None:
         edge = Edge(src, dst, kind, detail)
-        if edge not in self.out.setdefault(src, []):
+        self.out.setdefault(src, [])
+        if edge not in self._edges:
+            self._edges.add(edge)
             self.out[src].append(edge)
             if kind == VALIDATES:
                 self.validated_by.setdefault(dst, []).append(src)

@@ -10,13 +10,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-from provenance.atomic import write_atomic
+from provenance.atomic import remove_leftovers, write_atomic
 from provenance.locate import SIDECAR_SUFFIXES, is_manifest
 
 
 def write_provenance(target: Path, data: Any) -> None:
+    """Callers hold the folder lock (``file_lock``), so leftovers of killed writes can go."""
     if not (target.name.endswith(SIDECAR_SUFFIXES) or is_manifest(target.name)):
         raise ValueError(f"{target}: refusing to write a file that is not a provenance file")
+    remove_leftovers(target)
     write_atomic(target, serialise(target, data))
 
 

@@ -45,13 +45,6 @@ def _validator(name: str) -> Any:
     return Draft202012Validator(load_schema(name), registry=registry)
 
 
-def prepare(name: str) -> None:
-    """Import jsonschema and compile ``name``'s validator now, e.g. while data files are read."""
-    import jsonschema.exceptions  # noqa: F401  (validate needs it)
-
-    _validator(name)
-
-
 def validate(name: str, instance: Any) -> list[SchemaError]:
     """Validate against schema ``name``; at most a few errors, each at its most specific path."""
     from jsonschema.exceptions import best_match

@@ -214,14 +214,14 @@ def test_a_file_deleted_between_reading_its_facts_and_its_records(
     data.parent.mkdir()
     data.write_text('{"instruction": "Name a prime.", "generation": "7", '
                     '"model_name": "openai/gpt-4o"}\n', encoding="utf-8")
-    real_read = readers.read_records
+    real_read = readers.read_data
 
     def delete_then_read(path: Path, *args: Any, **kwargs: Any) -> Any:
         if path.name == data.name and path.exists():
             path.unlink()
         return real_read(path, *args, **kwargs)
 
-    monkeypatch.setattr(readers, "read_records", delete_then_read)
+    monkeypatch.setattr(readers, "read_data", delete_then_read)
     monkeypatch.chdir(root)
     code = main(["check", "--root", str(root)])
     captured = capsys.readouterr()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
@@ -74,9 +75,10 @@ def test_a_name_out_of_order_is_read_on_the_spot() -> None:
         assert reader.take("a") == "A"
 
 
-@pytest.mark.parametrize("warm_up", [False, True])
-def test_a_run_with_or_without_warm_up_reports_the_same(
-        repo: Repo, run: Runner, monkeypatch: pytest.MonkeyPatch, warm_up: bool) -> None:
+def test_a_run_with_or_without_reading_ahead_reports_the_same(
+        repo: Repo, run: Runner, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading ahead (every file, as if all were large: JSONL records scanned while the file is
+    hashed) or not at all (as if all were small) gives the same report."""
     for index in range(6):
         repo.jsonl(f"data/part{index}.jsonl")
         if index % 2:
@@ -84,13 +86,24 @@ def test_a_run_with_or_without_warm_up_reports_the_same(
     repo.write("data/broken.jsonl", b'{"question": "q"}\n{"question": \n')
     repo.sidecar("data/broken.jsonl", generator={"type": "model", "id": "gpt-4o"},
                  validator={"type": "model", "id": "openai/gpt-4o"})
-    monkeypatch.setattr(checker, "READ_AHEAD_WARM_UP_BYTES", 0 if warm_up else 1 << 62)
+    repo.write("data/lfs.jsonl", "version https://git-lfs.github.com/spec/v1\n"
+               f"oid sha256:{'a' * 64}\nsize 12345\n")
+    repo.sidecar("data/lfs.jsonl", digest={"sha256": "a" * 64})
+    repo.write("data/agents.jsonl", b'{"query": "q?", "query_by": {"model_name": "gpt-4o", '
+               b'"type": "ai"}, "reference_answer": "a", "reference_answer_by": '
+               b'{"model_name": "gpt-4o", "type": "ai"}}\n')
+    repo.sidecar("data/agents.jsonl", generator=None)
+    monkeypatch.setattr(checker, "READ_AHEAD_MIN_BYTES", 0)
     result = run("check", "--format", "json")
-    monkeypatch.setattr(checker, "READ_AHEAD_WARM_UP_BYTES", 1 << 62 if warm_up else 0)
+    monkeypatch.setattr(checker, "READ_AHEAD_MIN_BYTES", 1 << 62)
     other = run("check", "--format", "json")
     assert result.code == other.code == 1
     assert result.out == other.out
     assert {"QP001", "QP010", "QP020"} <= _codes(result.out)
+    files = {f["path"]: f for f in json.loads(result.out)["files"]}
+    assert files["data/agents.jsonl"]["profile"]  # its records were scanned
+    assert "gpt-4o" in files["data/agents.jsonl"]["generators"]
+    assert not files["data/lfs.jsonl"].get("profile")  # an LFS pointer's are not
 
 
 def _codes(text: str) -> set[str]:

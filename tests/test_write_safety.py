@@ -380,12 +380,29 @@ def test_killed_during_a_write_leaves_the_old_or_the_new_file(
     # The next run reads the intact file and completes the interrupted change.
     again = run(*case.args)
     assert again.code == 0, again.out + again.err
+    assert temp_files(target.parent) == []  # under the lock, the leftover was removed
     document = assert_whole(repo, case)
     if name.startswith("record"):
         assert len(verifications_in(document, case)) == (2 if point == "replace" else 1)
     assert_check_ignores_leftovers(repo, run, tmp_path / "aside")
     if name == "stamp-manifest":  # b.jsonl is bound to its grown content at last
         assert run("check").summary == "qa-provenance: 2 data files checked, all passed"
+
+
+def test_only_the_leftovers_of_the_file_being_written_are_removed(tmp_path: Path) -> None:
+    from provenance.atomic import remove_leftovers, write_atomic
+
+    target = tmp_path / "a.jsonl.provenance.yaml"
+    names = [".a.jsonl.provenance.yaml.k2x9_q0z.tmp",  # a killed write of the target
+             ".a.jsonl.provenance.yaml.k2x9_q0z.extra.tmp",  # another file's
+             ".b.jsonl.provenance.yaml.k2x9_q0z.tmp", ".a.jsonl.provenance.yaml.short.tmp",
+             "a.jsonl.provenance.yaml.k2x9_q0z.tmp"]
+    for name in names:
+        (tmp_path / name).write_bytes(b"partial")
+    assert remove_leftovers(target) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[1:])
+    write_atomic(target, b"new\n")  # the writer itself never removes anything
+    assert len(list(tmp_path.iterdir())) == len(names)
 
 
 # ------------------------------------------------------------------------------------------
