@@ -204,14 +204,33 @@ class Checker:
                 return None
             from provenance.per_record import scan
 
-            return scan(itertools.chain((first,), records), profile,
-                        self.judge_for(state.relpath))
+            judge = self.judge_for(state.relpath)
+            if fmt == "jsonl":
+                in_parts = self._scan_in_parts(path, profile, judge)
+                if in_parts is not None:
+                    return in_parts
+            return scan(itertools.chain((first,), records), profile, judge)
         except readers.ReadError as exc:
             self._add(state.findings, state.relpath, rules.UNREADABLE, exc.line, exc.message,
                       state.relpath)
         except profiles.ProfileError as exc:
             raise ConfigError(f"{self.config.source}: {exc}") from None
         return None
+
+    @staticmethod
+    def _scan_in_parts(path: Path, profile: Any, judge: Judge) -> RecordScan | None:
+        """A large JSONL file scanned by one process per core (``parallel_scan``); None when it
+        is too small, or when processes cannot be started here (then one pass does it)."""
+        from provenance import parallel_scan
+
+        parts = parallel_scan.parts_for(_size(path))
+        if parts < 2:
+            return None
+        try:
+            ranges = parallel_scan.split(path, parts)
+        except OSError:
+            return None
+        return parallel_scan.scan_parts(path, ranges, profile, judge)
 
     def _record(self, claim: Claim, relpath: str, findings: list[Finding],
                 scan: RecordScan | None) -> Record | None:

@@ -9,7 +9,7 @@ locations, so a file of millions of records reports a handful of lines in consta
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,6 +112,37 @@ def scan(records: Iterable[tuple[Any, Item | int]], profile: Profile, judge: Jud
         for name in combination.named:
             result.generator_counts[name] += combination.records
     return result
+
+
+def merge(parts: Sequence[RecordScan]) -> RecordScan:
+    """The scans of consecutive parts of one file, as one scan of the whole file gives: counts
+    add up, and what is kept from the first occurrence (an agent's spelling, an offence's
+    message and example locations) comes from the earliest part."""
+    out = RecordScan(parts[0].profile)
+    for part in parts:
+        out.total += part.total
+        out.with_agents += part.with_agents
+        out.with_generators += part.with_generators
+        out.pairs.update(part.pairs)
+        for key, agent in part.generators.items():
+            out.generators.setdefault(key, agent)
+        for key, agent in part.validators.items():
+            out.validators.setdefault(key, agent)
+        # A part counts each generator under the first spelling it saw; the whole file, under
+        # the first spelling of all.
+        spelling = {agent.id: out.generators[key].id for key, agent in part.generators.items()}
+        for name, count in part.generator_counts.items():
+            out.generator_counts[spelling.get(name, name)] += count
+        for key, offence in part.offences.items():
+            mine = out.offences.get(key)
+            if mine is None:  # the rule itself, not a copy that crossed a process boundary
+                rule = rules.BY_KEY.get(offence.rule.code, offence.rule)
+                mine = out.offences[key] = Offence(rule, offence.message)
+            mine.count += offence.count
+            mine.locations += offence.locations[:EXAMPLES_KEPT - len(mine.locations)]
+            if mine.first_line is None:
+                mine.first_line = offence.first_line
+    return out
 
 
 def _combine(result: RecordScan, data: Any, profile: Profile, judge: Judge) -> _Combination:

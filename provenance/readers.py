@@ -29,6 +29,9 @@ class ReadError(Exception):
         self.message = message
         self.line = line
 
+    def __reduce__(self) -> tuple[Any, ...]:  # the line survives a trip between processes
+        return (ReadError, (self.message, self.line))
+
 
 @dataclass(frozen=True)
 class Item:
@@ -88,10 +91,24 @@ def _jsonl(path: Path) -> Iterator[Item]:
         yield Item(f"line {number}", value, number)
 
 
-def _jsonl_values(path: Path) -> Iterator[tuple[Any, int]]:
+def jsonl_part(path: Path, start: int, end: int, first_line: int
+               ) -> Iterator[tuple[Any, Item | int]]:
+    """The records of the lines that start in bytes [start, end) of a JSONL file (``start`` at
+    the beginning of line ``first_line``), as ``read_data`` hands them out."""
+    return _guarded(_jsonl_values(path, start, end, first_line))
+
+
+def _jsonl_values(path: Path, start: int = 0, end: int | None = None, first_line: int = 1
+                  ) -> Iterator[tuple[Any, int]]:
     loads = _fast_loads()
+    position = start
     with open(path, "rb") as handle:
-        for number, raw in enumerate(handle, 1):
+        handle.seek(start)
+        for number, raw in enumerate(handle, first_line):
+            if end is not None:
+                if position >= end:
+                    return
+                position += len(raw)
             if number == 1 and raw.startswith(BOM):
                 raw = raw[len(BOM):]  # tolerated, as datafile does; orjson rejects it
             if not raw.strip(JSON_SPACE):  # as datafile counts: \v or \f is not blank
