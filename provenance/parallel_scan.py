@@ -2,23 +2,21 @@
 
 The record scan is Python work per record (a JSON parse, a key, a dictionary hit), which the GIL
 keeps on one core. A file of at least ``PARALLEL_MIN_BYTES`` is cut at line boundaries into one
-part per core; each part is scanned in a process of its own and the parts' aggregates are merged
-in file order (``per_record.merge``), so the result is the one a single pass gives. Workers are
-fresh interpreters (``python -m provenance.parallel_scan``), neither forked (the run has threads,
-``read_ahead``, that a fork would copy mid-flight) nor started by multiprocessing (which re-runs
-the caller's main module). Where a worker cannot start or fails, the caller scans in one pass.
+part per core; each part is scanned in a process of its own (``workers``) and the parts'
+aggregates are merged in file order (``per_record.merge``), so the result is the one a single pass
+gives. Where a worker cannot start or fails, the caller scans in one pass.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from provenance import workers
 from provenance.independence import Judge
 from provenance.per_record import RecordScan, merge, scan
 from provenance.profiles import Profile
@@ -51,59 +49,38 @@ def scan_parts(path: Path, ranges: Sequence[tuple[int, int]], profile: Profile,
                judge: Judge) -> RecordScan | None:
     """Each range scanned by a worker process; a ``ReadError`` is the earliest part's. None when
     a worker cannot be started or fails (the caller then scans in one pass)."""
-    workers = []
+    started = []
     try:
         for start, end in ranges:
-            worker = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                      env=_worker_env())
-            workers.append(worker)
+            worker = workers.start(__name__)
+            started.append(worker)
             assert worker.stdin is not None
-            worker.stdin.write(pickle.dumps((path, start, end, profile, judge)))
-            worker.stdin.close()
-        outcomes = [_outcome(worker) for worker in workers]
-    except OSError:
+            workers.send(worker.stdin, (path, start, end, profile, judge))
+        outcomes = []
+        for worker in started:
+            assert worker.stdout is not None
+            outcomes.append(workers.receive(worker.stdout))
+    except (OSError, EOFError, pickle.UnpicklingError):
         return None
     finally:
-        for worker in workers:
-            if worker.poll() is None:
-                worker.kill()
-            worker.wait()
+        for worker in started:
+            workers.stop(worker)
     for kind, value in outcomes:
         if kind == "error":
             raise value  # a ReadError, from the earliest part that has one
-    if any(kind != "scan" for kind, _ in outcomes):
-        return None
     return merge([value for _, value in outcomes])
 
 
-def _outcome(worker: subprocess.Popen[bytes]) -> tuple[str, Any]:
-    assert worker.stdout is not None
-    data = worker.stdout.read()
-    if worker.wait() != 0 or not data:
-        return "failed", None
-    kind, value = pickle.loads(data)
-    return str(kind), value
-
-
-def _worker_env() -> dict[str, str]:
-    """The worker imports this very package, wherever the parent found it."""
-    env = dict(os.environ)
-    here = str(Path(__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH")) if p)
-    return env
-
-
 def _work() -> None:
-    """A worker: the arguments arrive pickled on stdin, the outcome leaves pickled on stdout."""
+    """A worker: one request in, one outcome out."""
     from provenance.readers import ReadError
 
-    path, start, end, profile, judge = pickle.loads(sys.stdin.buffer.read())
+    path, start, end, profile, judge = workers.receive(sys.stdin.buffer)
     try:
         outcome: tuple[str, Any] = ("scan", _scan_part(path, start, end, profile, judge))
     except ReadError as exc:
         outcome = ("error", exc)
-    sys.stdout.buffer.write(pickle.dumps(outcome))
+    workers.send(sys.stdout.buffer, outcome)
 
 
 def _scan_part(path: Path, start: int, end: int, profile: Profile, judge: Judge) -> RecordScan:
