@@ -12,11 +12,13 @@ import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
+from provenance.config import ConfigError
 from provenance.lineage import DERIVED, GENERATED, TRAINS, VALIDATES, LineageGraph
 
 
-class ChangedError(Exception):
-    """The ref or the repository cannot answer: exit code 2."""
+class ChangedError(ConfigError):
+    """The ref or the repository cannot answer: exit code 2, as for a configuration that cannot
+    be used (so the check command need not import this module to catch it)."""
 
 
 def changed_files(root: Path, ref: str) -> list[str]:

@@ -140,7 +140,14 @@ def find_root(start: Path) -> Path:
 
 
 def load_config(root: Path, explicit: Path | None = None) -> Config:
-    path, raw, lines = _read(root, explicit)
+    try:
+        return _load(root, explicit, remembered=True)
+    except ConfigError:  # said again from the YAML itself, with its line numbers
+        return _load(root, explicit, remembered=False)
+
+
+def _load(root: Path, explicit: Path | None, *, remembered: bool) -> Config:
+    path, raw, lines = _read(root, explicit, remembered=remembered)
     if raw is None:
         return Config(root=root)
     from provenance import schema
@@ -225,9 +232,11 @@ def _check_profiles(mappings: tuple[RecordMapping, ...],
 
 
 def _read(
-    root: Path, explicit: Path | None
+    root: Path, explicit: Path | None, *, remembered: bool = False
 ) -> tuple[str | None, Mapping[str, Any] | None, Document | None]:
-    """The configuration's path, its settings, and (for YAML) the document for line numbers."""
+    """The configuration's path, its settings, and (for YAML) the document for line numbers;
+    ``remembered``: settings parsed by an earlier run from the same bytes, without the document
+    (which saves importing PyYAML on every commit)."""
     candidates = [explicit] if explicit is not None else [root / CONFIG_FILE, root / PYPROJECT]
     for candidate in candidates:
         if candidate is None or not candidate.is_file():
@@ -239,11 +248,16 @@ def _read(
             if section is None and explicit is None:
                 continue
             return str(candidate), section or {}, None
+        parsed = _parsed_cache(root, candidate)
+        if remembered and parsed is not None and parsed[1] is not None:
+            return str(candidate), parsed[1], None
         from provenance.documents import LoadError, load_file
 
         try:
             document = load_file(candidate)
             data = document.data
+            if parsed is not None and isinstance(data, Mapping):
+                _remember_parsed(root, parsed[0], data)
         except LoadError as exc:
             where = f"{candidate}:{exc.line}" if exc.line else str(candidate)
             raise ConfigError(f"{where}: {exc.message}") from None
@@ -310,6 +324,45 @@ def _marker(root: Path) -> Path:
     git = root / ".git"
     base = git / "qa-provenance" if git.is_dir() else root / ".qa-provenance-cache"
     return base / "config-valid"
+
+
+def _parsed_cache(root: Path, candidate: Path) -> tuple[str, Any] | None:
+    """(content address of the YAML bytes, the settings an earlier run parsed from them or
+    None); None when the file cannot be read."""
+    import hashlib
+    import json
+
+    from provenance import __version__
+
+    try:
+        key = hashlib.sha256(__version__.encode() + b"\0" + candidate.read_bytes()).hexdigest()
+    except OSError:
+        return None
+    try:
+        stored = json.loads(_marker(root).with_name("config-parsed.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return key, None
+    if isinstance(stored, dict) and stored.get("key") == key \
+            and isinstance(stored.get("settings"), dict):
+        return key, stored["settings"]
+    return key, None
+
+
+def _remember_parsed(root: Path, key: str, data: Mapping[str, Any]) -> None:
+    import contextlib
+    import json
+
+    with contextlib.suppress(OSError, ValueError, TypeError):
+        text = json.dumps({"key": key, "settings": data}, allow_nan=False)
+        if json.loads(text)["settings"] != data:
+            return  # not plain JSON data (a date, a non-string key): parse the YAML each time
+        target = _marker(root).with_name("config-parsed.json")
+        if target.parent.name == ".qa-provenance-cache" and not target.parent.is_dir():
+            return  # no .git: do not create a folder just for this
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temp = target.with_name(f".{target.name}.tmp")
+        temp.write_text(text, "utf-8")
+        temp.replace(target)
 
 
 def _known_valid(root: Path, raw: Mapping[str, Any]) -> bool:

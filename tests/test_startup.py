@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-HEAVY = ("jsonschema", "httpx", "pyarrow", "tenacity", "tqdm", "orjson", "provenance.registry")
+HEAVY = ("jsonschema", "httpx", "pyarrow", "tenacity", "tqdm", "orjson", "provenance.registry",
+         "yaml", "provenance.changed")
 
 PROBE = """
 import json, sys
@@ -49,3 +50,29 @@ def test_a_changed_configuration_is_validated_again(tmp_path: Path) -> None:
                             cwd=root, capture_output=True, text=True)
     assert result.returncode == 2
     assert ".qa-provenance.yaml" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_changed_configuration_is_parsed_again(tmp_path: Path) -> None:
+    """The remembered settings are keyed by the file's bytes: any edit is read anew."""
+    root = _repo(tmp_path)
+    (root / "data.jsonl").write_text('{"question": "q", "answer": "a"}\n')
+    config = root / ".qa-provenance.yaml"
+    config.write_text("rules: {missing-provenance: warn}\n")
+    command = [sys.executable, "-m", "provenance", "check"]
+    for _ in range(2):  # parsed, then remembered
+        result = subprocess.run(command, cwd=root, capture_output=True, text=True)
+        assert result.returncode == 0 and "QP001" in result.stdout
+    assert (root / ".git" / "qa-provenance" / "config-parsed.json").is_file()
+    config.write_text("rules: {missing-provenance: error}\n")
+    result = subprocess.run(command, cwd=root, capture_output=True, text=True)
+    assert result.returncode == 1
+
+
+def test_an_error_in_remembered_settings_still_names_its_line(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    (root / ".qa-provenance.yaml").write_text("exclude: []\nrules:\n  no-such-rule: warn\n")
+    outputs = [subprocess.run([sys.executable, "-m", "provenance", "check"], cwd=root,
+                              capture_output=True, text=True) for _ in range(2)]
+    assert [o.returncode for o in outputs] == [2, 2]
+    assert outputs[0].stderr == outputs[1].stderr
+    assert ".qa-provenance.yaml:3" in outputs[1].stderr

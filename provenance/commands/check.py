@@ -17,7 +17,6 @@ if TYPE_CHECKING:
 
 
 def run(args: argparse.Namespace) -> int:
-    from provenance.changed import ChangedError
     from provenance.commands.common import configure
 
     try:
@@ -36,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
             result = checker.run(paths, shard=shard)
             if replay is not None:
                 replay.store(result)
-    except (ConfigError, PathError, ChangedError) as exc:
+    except (ConfigError, PathError) as exc:  # a ChangedError is a ConfigError
         from provenance.reporters.text import one_line
 
         print(f"qa-provenance: {one_line(str(exc))}", file=sys.stderr)
