@@ -123,11 +123,7 @@ def markdown_check(result: RunResult, context: Context) -> str:
                          f"{finding.rule.name}: {md_text(finding.message)}")
         _more(lines, len(findings) - MAX_ROWS, "findings")
         lines += ["", "</details>", ""]
-    if result.notices:
-        lines += ["Notes:", ""]
-        lines += [f"- {md_text(notice)}" for notice in result.notices[:MAX_ROWS]]
-        _more(lines, len(result.notices) - MAX_ROWS, "notes")
-        lines.append("")
+    _notes(lines, result.notices)
     return "\n".join(lines) + "\n"
 
 
@@ -170,12 +166,17 @@ def markdown_spot(spot: SpotResult, context: Context) -> str:
                          f"{md_text(file_report.claim)} |")
         _more(lines, len(report.files) - MAX_ROWS, "data files")
         lines.append("")
-    if report.notices:
-        lines += ["Notes:", ""]
-        lines += [f"- {md_text(notice)}" for notice in report.notices[:MAX_ROWS]]
-        _more(lines, len(report.notices) - MAX_ROWS, "notes")
-        lines.append("")
+    _notes(lines, report.notices)
     return "\n".join(lines) + "\n"
+
+
+def _notes(lines: list[str], notices: Sequence[str]) -> None:
+    """The run's notes, as a list after the tables (the first MAX_ROWS of them)."""
+    if notices:
+        lines += ["Notes:", ""]
+        lines += [f"- {md_text(notice)}" for notice in notices[:MAX_ROWS]]
+        _more(lines, len(notices) - MAX_ROWS, "notes")
+        lines.append("")
 
 
 # ---------------------------------------------------------------------------------------------
