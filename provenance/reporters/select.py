@@ -127,29 +127,38 @@ def emit_check(args: argparse.Namespace, root: Path, result: RunResult, *,
                out: TextIO | None = None, err: TextIO | None = None,
                env: Mapping[str, str] | None = None) -> int | None:
     """Write the check report as the arguments ask; an exit code only when that failed."""
-    from provenance.reporters.github import markdown_check
 
-    try:
-        _emit(args, root, lambda reporter, stream: reporter.report_check(result, stream),
-              lambda context: markdown_check(result, context), out or sys.stdout,
-              err or sys.stderr, os.environ if env is None else env)
-    except OutputError as exc:
-        (err or sys.stderr).write(f"qa-provenance: {exc}\n")
-        return EXIT_USAGE
-    return None
+    def markdown(context: Context) -> str:
+        from provenance.reporters.github import markdown_check
+
+        return markdown_check(result, context)
+
+    return _emit_or_exit(args, root, lambda reporter, stream: reporter.report_check(result, stream),
+                         markdown, "qa-provenance", out, err, env)
 
 
 def emit_spot(args: argparse.Namespace, root: Path, spot: SpotResult, *,
               out: TextIO | None = None, err: TextIO | None = None,
               env: Mapping[str, str] | None = None) -> int | None:
     """Write the spot-check report as the arguments ask; an exit code only when that failed."""
-    from provenance.reporters.github import markdown_spot
 
+    def markdown(context: Context) -> str:
+        from provenance.reporters.github import markdown_spot
+
+        return markdown_spot(spot, context)
+
+    return _emit_or_exit(args, root, lambda reporter, stream: reporter.report_spot(spot, stream),
+                         markdown, "qa-provenance spot-check", out, err, env)
+
+
+def _emit_or_exit(args: argparse.Namespace, root: Path,
+                  report: Callable[[Reporter, TextIO], None], summary: Callable[[Context], str],
+                  label: str, out: TextIO | None, err: TextIO | None,
+                  env: Mapping[str, str] | None) -> int | None:
     try:
-        _emit(args, root, lambda reporter, stream: reporter.report_spot(spot, stream),
-              lambda context: markdown_spot(spot, context), out or sys.stdout,
-              err or sys.stderr, os.environ if env is None else env)
+        _emit(args, root, report, summary, out or sys.stdout, err or sys.stderr,
+              os.environ if env is None else env)
     except OutputError as exc:
-        (err or sys.stderr).write(f"qa-provenance spot-check: {exc}\n")
+        (err or sys.stderr).write(f"{label}: {exc}\n")
         return EXIT_USAGE
     return None
