@@ -65,8 +65,7 @@ class InspectWorkers:
         return self._idle.get()  # every worker is busy: wait for one
 
     def close(self) -> None:
-        for worker in self._started:
-            workers.stop(worker)
+        workers.stop_all(self._started)
 
 
 def _work() -> None:

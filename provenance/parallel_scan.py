@@ -63,8 +63,7 @@ def scan_parts(path: Path, ranges: Sequence[tuple[int, int]], profile: Profile,
     except (OSError, EOFError, pickle.UnpicklingError):
         return None
     finally:
-        for worker in started:
-            workers.stop(worker)
+        workers.stop_all(started)
     for kind, value in outcomes:
         if kind == "error":
             raise value  # a ReadError, from the earliest part that has one

@@ -9,6 +9,7 @@ message; whatever goes wrong with a worker, the caller does the work itself.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import subprocess
@@ -47,12 +48,16 @@ def receive(stream: IO[bytes]) -> Any:
     return pickle.loads(data)
 
 
-def stop(worker: subprocess.Popen[bytes]) -> None:
-    """Close its input (a worker ends at end of input) and wait; kill one that lingers."""
-    try:
-        if worker.stdin is not None:
-            worker.stdin.close()
-        worker.wait(timeout=5)
-    except (OSError, subprocess.TimeoutExpired):
-        worker.kill()
-        worker.wait()
+def stop_all(started: list[subprocess.Popen[bytes]]) -> None:
+    """Close every input first (a worker ends at end of input), so that they all shut down at
+    once, then wait; kill one that lingers."""
+    for worker in started:
+        with contextlib.suppress(OSError):
+            if worker.stdin is not None:
+                worker.stdin.close()
+    for worker in started:
+        try:
+            worker.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
