@@ -117,18 +117,17 @@ class Checker:
         from provenance.read_ahead import ReadAhead, default_workers
 
         large = [p for p in relpaths if _size(self.config.root / p) >= READ_AHEAD_MIN_BYTES]
-        self._inspectors = InspectWorkers(default_workers())
-        with ReadAhead(large, self._read) as reader:
-            self._reader, self._ahead = reader, set(large)
-            try:
+        inspectors = self._inspectors = InspectWorkers(default_workers())
+        try:
+            with ReadAhead(large, self._read) as reader:
+                self._reader, self._ahead = reader, set(large)
                 for relpath in relpaths:
                     file_result = self.check_file(relpath)
                     result.files.append(file_result)
                     result.notices.extend(f"{relpath}: {note}" for note in file_result.notices)
-            finally:
-                self._reader = None
-        self._inspectors.close()
-        self._inspectors = None
+        finally:  # the readers have stopped: now the workers may go
+            self._reader = self._inspectors = None
+            inspectors.close()
 
     def _read(self, relpath: str) -> datafile.DataFacts:
         path = self.config.root / relpath
