@@ -359,10 +359,9 @@ def _remember_parsed(root: Path, key: str, data: Mapping[str, Any]) -> None:
         target = _marker(root).with_name("config-parsed.json")
         if target.parent.name == ".qa-provenance-cache" and not target.parent.is_dir():
             return  # no .git: do not create a folder just for this
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temp = target.with_name(f".{target.name}.tmp")
-        temp.write_text(text, "utf-8")
-        temp.replace(target)
+        from provenance.digest_cache import write_cache
+
+        write_cache(target, text)
 
 
 def _known_valid(root: Path, raw: Mapping[str, Any]) -> bool:

@@ -43,6 +43,16 @@ def make_cache_folder(folder: Path) -> None:
             ignore.write_text("# qa-provenance caches\n*\n")
 
 
+def write_cache(path: Path, text: str) -> None:
+    """Replace a cache file whole (temporary file of this process, then rename), creating its
+    folder; a cache that cannot be written is simply not kept."""
+    with contextlib.suppress(OSError):
+        make_cache_folder(path.parent)
+        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temp.write_text(text, "utf-8")
+        os.replace(temp, path)
+
+
 class DigestCache:
     def __init__(self, path: Path | None) -> None:
         self.path = path
@@ -119,12 +129,8 @@ class DigestCache:
     def save(self) -> None:
         if self.path is None or not self._dirty:
             return
-        with contextlib.suppress(OSError):
-            make_cache_folder(self.path.parent)
-            temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-            temp.write_text(json.dumps({"version": VERSION, "files": self._entries,
-                                        "valid-records": sorted(self._valid)}), "utf-8")
-            os.replace(temp, self.path)
+        write_cache(self.path, json.dumps({"version": VERSION, "files": self._entries,
+                                           "valid-records": sorted(self._valid)}))
 
 
 def _key(stat: os.stat_result) -> list[int]:

@@ -9,7 +9,6 @@ gives. Where a worker cannot start or fails, the caller scans in one pass.
 
 from __future__ import annotations
 
-import os
 import pickle
 import sys
 from collections.abc import Sequence
@@ -27,8 +26,7 @@ CHUNK = 1 << 20
 
 def parts_for(size: int) -> int:
     """How many processes a file of ``size`` bytes is worth: one per core, or 1 (no split)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(cores or 1, 8)) if size >= PARALLEL_MIN_BYTES else 1
+    return min(workers.cores(), 8) if size >= PARALLEL_MIN_BYTES else 1
 
 
 def split(path: Path, parts: int) -> list[tuple[int, int]]:

@@ -9,7 +9,6 @@ through it: for a small file the hand-over costs more than it saves.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Generic, TypeVar
@@ -19,7 +18,9 @@ T = TypeVar("T")
 
 def default_workers() -> int:
     """One reader per core, up to two: each reader already keeps a hashing thread busy."""
-    return max(1, min(2, os.cpu_count() or 1))
+    from provenance.workers import cores
+
+    return min(2, cores())
 
 
 class ReadAhead(Generic[T]):
@@ -44,13 +45,12 @@ class ReadAhead(Generic[T]):
                 self._pending[name] = self._pool.submit(self._read, name)
 
     def take(self, name: str) -> T:
-        """The facts for ``name``: waited for if it is being read, read here if it never was."""
-        future = self._pending.pop(name, None)
-        self._fill()
-        return self._read(name) if future is None else future.result()
+        """The facts for ``name``, waited for."""
+        return self.claim(name).result()
 
     def claim(self, name: str) -> Future[T]:
-        """Like ``take``, without waiting: for work on the same file that can go on meanwhile."""
+        """The facts for ``name`` to come (being read, or read now if it never was), without
+        waiting: for work on the same file that can go on meanwhile."""
         future = self._pending.pop(name, None)
         if future is None:
             future = self._pool.submit(self._read, name)

@@ -102,13 +102,9 @@ class RunCache:
         entries[options_key] = {"fingerprint": print_.hexdigest(), "made": time.time(),
                                 "result": _result_to(result)}
         kept = dict(list(entries.items())[-KEPT:])
-        from provenance.digest_cache import make_cache_folder
+        from provenance.digest_cache import write_cache
 
-        with contextlib.suppress(OSError):
-            make_cache_folder(self.path.parent)
-            temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-            temp.write_text(json.dumps({"version": VERSION, "runs": kept}), "utf-8")
-            os.replace(temp, self.path)
+        write_cache(self.path, json.dumps({"version": VERSION, "runs": kept}))
 
     def _entries(self) -> dict[str, Any]:
         with contextlib.suppress(OSError, ValueError):

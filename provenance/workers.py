@@ -20,6 +20,13 @@ from typing import IO, Any
 _LENGTH = 8
 
 
+def cores() -> int:
+    """The cores this process may run on (a CI container often has fewer than the machine)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
 def start(module: str) -> subprocess.Popen[bytes]:
     """A worker running ``module`` (OSError when it cannot start); its stderr is discarded, so a
     crash shows as a closed pipe, not as a traceback in the user's terminal."""

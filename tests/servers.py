@@ -41,6 +41,41 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+
+def guard_loopback(monkeypatch: Any, *, client_only: bool = False) -> list[Any]:
+    """Fail the test on any connection to an address that is not loopback; return the list of
+    addresses connected to. ``client_only``: ``socket.create_connection`` fails too (the client
+    under test must not use it; a test's own raw connections do)."""
+    attempts: list[Any] = []
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+
+    def check(address: Any) -> None:
+        attempts.append(address)
+        host = address[0] if isinstance(address, tuple) else str(address)
+        if host not in LOOPBACK_HOSTS:
+            raise AssertionError(f"connection attempted to {address!r}")
+
+    def connect(self: socket.socket, address: Any) -> None:
+        check(address)
+        real_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> int:
+        check(address)
+        return real_connect_ex(self, address)
+
+    def create_connection(address: Any, *args: Any, **kwargs: Any) -> Any:
+        check(address)
+        raise AssertionError("socket.create_connection is not how the client connects")
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    if client_only:
+        monkeypatch.setattr(socket, "create_connection", create_connection)
+    return attempts
+
 STUB_MODEL = "acme/judge-1"  # independent of the generators the tests use (GPT-4o)
 HANG_SECONDS = 5.0  # a hanging reply is released after this long, or when the server stops
 TRICKLE_INTERVAL = 0.05  # seconds between the bytes of a trickled body

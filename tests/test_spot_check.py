@@ -35,6 +35,7 @@ from servers import (
     cut,
     echo_authorization,
     echo_in_rationale,
+    guard_loopback,
     hang,
     info,
     json_response,
@@ -65,32 +66,7 @@ ALLOWED_FIELDS = ["answer", "context", "id", "question", "source"]
 @pytest.fixture(autouse=True)
 def loopback_only(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """Fail the test on any connection to an address that is not loopback; list the rest."""
-    attempts: list[Any] = []
-    real_connect = socket.socket.connect
-    real_connect_ex = socket.socket.connect_ex
-
-    def check(address: Any) -> None:
-        attempts.append(address)
-        host = address[0] if isinstance(address, tuple) else str(address)
-        if host not in ("127.0.0.1", "::1", "localhost"):
-            raise AssertionError(f"connection attempted to {address!r}")
-
-    def connect(self: socket.socket, address: Any) -> None:
-        check(address)
-        real_connect(self, address)
-
-    def connect_ex(self: socket.socket, address: Any) -> int:
-        check(address)
-        return real_connect_ex(self, address)
-
-    def create_connection(address: Any, *args: Any, **kwargs: Any) -> Any:
-        check(address)
-        raise AssertionError("socket.create_connection is not how the client connects")
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
-    monkeypatch.setattr(socket, "create_connection", create_connection)
-    return attempts
+    return guard_loopback(monkeypatch, client_only=True)
 
 
 @pytest.fixture(autouse=True)

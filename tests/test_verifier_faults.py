@@ -46,6 +46,7 @@ from servers import (
     Response,
     StubServer,
     answer,
+    guard_loopback,
     hang,
     json_response,
     raw,
@@ -85,24 +86,7 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(autouse=True)
 def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """A connection to anything but loopback fails the test (the DNS tests use `.invalid`)."""
-    real_connect = socket.socket.connect
-    real_connect_ex = socket.socket.connect_ex
-
-    def check(address: Any) -> None:
-        host = address[0] if isinstance(address, tuple) else str(address)
-        if host not in ("127.0.0.1", "::1"):
-            raise AssertionError(f"connection attempted to {address!r}")
-
-    def connect(self: socket.socket, address: Any) -> None:
-        check(address)
-        real_connect(self, address)
-
-    def connect_ex(self: socket.socket, address: Any) -> int:
-        check(address)
-        return real_connect_ex(self, address)
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    guard_loopback(monkeypatch)
 
 
 def rows(count: int, wrong: bool = False) -> list[dict[str, Any]]:
