@@ -74,20 +74,20 @@ def _import_tool() -> None:
     import provenance.commands.graph
     import provenance.commands.spot_check
     import provenance.commands.stamp
-    import provenance.datafile
-    import provenance.documents
-    import provenance.lineage_build
-    import provenance.per_record
-    import provenance.profiles
-    import provenance.readers
+    import provenance.reading.datafile
+    import provenance.reading.documents
+    import provenance.lineage.build
+    import provenance.checks.per_record
+    import provenance.reading.profiles
+    import provenance.reading.readers
     import provenance.reporters.github
     import provenance.reporters.json_report
     import provenance.reporters.junit
     import provenance.reporters.sarif
     import provenance.reporters.text
-    import provenance.spot_check
-    import provenance.trust
-    import provenance.verify_local  # noqa: F401
+    import provenance.spot.run
+    import provenance.trust.levels
+    import provenance.spot.local_verifier  # noqa: F401
 
 
 class Workspace:
@@ -162,7 +162,8 @@ def one_input(data: bytes) -> None:
 
 
 def _read_data(root: Path, path: Path) -> None:
-    from provenance import datafile, readers
+    from provenance.reading import datafile
+    from provenance.reading import readers
 
     facts = datafile.inspect(path, root)
     fmt = datafile.format_of(path.name)
@@ -177,7 +178,7 @@ def _read_data(root: Path, path: Path) -> None:
 
 
 def _load(path: Path) -> None:
-    from provenance.documents import LoadError, load_file
+    from provenance.reading.documents import LoadError, load_file
 
     with contextlib.suppress(LoadError):
         load_file(path)

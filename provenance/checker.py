@@ -16,23 +16,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from provenance import checks, confine, datafile, rules
+from provenance import rules
+from provenance.checks import record_rules as checks
 from provenance.config import Config, ConfigError
 from provenance.discovery import select, walk
 from provenance.findings import FileResult, Finding, RunResult
-from provenance.lineage_build import DatasetFacts
-from provenance.locate import Claim, Locator, data_path_of_sidecar, is_manifest
+from provenance.fs import confine
+from provenance.lineage.build import DatasetFacts
+from provenance.reading import datafile
+from provenance.reading.locate import Claim, Locator, data_path_of_sidecar, is_manifest
 from provenance.record import Agent, Record
 from provenance.rules import Rule, Severity
 
 if TYPE_CHECKING:
-    from provenance.independence import Judge
-    from provenance.inspect_workers import InspectWorkers
-    from provenance.lineage import LineageGraph
-    from provenance.per_record import RecordScan
-    from provenance.read_ahead import ReadAhead
-    from provenance.registry import Registry
-    from provenance.trust import TrustContext
+    from provenance.checks.per_record import RecordScan
+    from provenance.identity.independence import Judge
+    from provenance.identity.registry import Registry
+    from provenance.lineage.graph import LineageGraph
+    from provenance.speed.inspect_workers import InspectWorkers
+    from provenance.speed.read_ahead import ReadAhead
+    from provenance.trust.levels import TrustContext
 
 PLACEHOLDER_DIGEST = {"sha256": "0" * 64}
 MAX_DECLARED_RECORDS = 2**53
@@ -62,7 +65,7 @@ class Checker:
         """``files``: the repository's listing, when the caller has already walked it."""
         self.config = config
         self.locator = Locator(config.root)
-        from provenance.digest_cache import DigestCache, default_location
+        from provenance.speed.digest_cache import DigestCache, default_location
 
         setting = config.digest_cache
         location = None if setting is False else (
@@ -113,8 +116,8 @@ class Checker:
 
     def _check_files(self, relpaths: list[str], result: RunResult) -> None:
         """Each file in turn, its data read ahead on other threads (see ``read_ahead``)."""
-        from provenance.inspect_workers import InspectWorkers
-        from provenance.read_ahead import ReadAhead, default_workers
+        from provenance.speed.inspect_workers import InspectWorkers
+        from provenance.speed.read_ahead import ReadAhead, default_workers
 
         large = [p for p in relpaths if _size(self.config.root / p) >= READ_AHEAD_MIN_BYTES]
         inspectors = self._inspectors = InspectWorkers(default_workers())
@@ -134,7 +137,7 @@ class Checker:
         refused = confine.problem(self.config.root, path)  # before the cache: nothing is served
         if refused is not None:
             return datafile.DataFacts(problem=refused)
-        from provenance.inspect_workers import FORMATS
+        from provenance.speed.inspect_workers import FORMATS
 
         read: Callable[[Path], datafile.DataFacts] = datafile.inspect
         if self._inspectors is not None and datafile.format_of(relpath) in FORMATS \
@@ -201,7 +204,7 @@ class Checker:
 
     def _scan(self, state: _FileState, facts: datafile.DataFacts | None) -> RecordScan | None:
         """Read every record when the file's format names per-record agents."""
-        from provenance import profiles, readers
+        from provenance.reading import profiles, readers
 
         fmt = datafile.format_of(state.relpath)
         if fmt is None or (fmt == "parquet" and not _has_pyarrow()):
@@ -216,7 +219,7 @@ class Checker:
             profile = profiles.choose(mapping, first[0] if first is not None else None)
             if first is None or profile is None or not profile.has_agents:
                 return None
-            from provenance.per_record import scan
+            from provenance.checks.per_record import scan
 
             judge = self.judge_for(state.relpath)
             if fmt == "jsonl":
@@ -235,7 +238,7 @@ class Checker:
     def _scan_in_parts(path: Path, profile: Any, judge: Judge) -> RecordScan | None:
         """A large JSONL file scanned by one process per core (``parallel_scan``); None when it
         is too small, or when processes cannot be started here (then one pass does it)."""
-        from provenance import parallel_scan
+        from provenance.speed import parallel_scan
 
         parts = parallel_scan.parts_for(_size(path))
         if parts < 2:
@@ -318,7 +321,7 @@ class Checker:
     def _external_references(self, state: _FileState) -> None:
         """A ``derived_from`` that leaves the repository is an external reference: never opened,
         and the lineage graph cannot follow it, which the run says in a note."""
-        from provenance.lineage_build import leaves_root
+        from provenance.lineage.build import leaves_root
 
         assert state.claim is not None and state.record is not None
         base_dir = posixpath.dirname(state.claim.source)
@@ -330,7 +333,7 @@ class Checker:
 
     def _trust(self, state: _FileState, facts: datafile.DataFacts) -> None:
         """The trust level (computed, never read from the record), and the configured minimum."""
-        from provenance import trust
+        from provenance.trust import levels as trust
 
         assert state.claim is not None and state.record is not None
         if self._trust_context is None:
@@ -407,7 +410,7 @@ class Checker:
 
     def _share_name(self, name: str) -> str:
         """One name per generator across a folder's files, whatever each file's spelling."""
-        from provenance.identity import canonical_model_id
+        from provenance.identity.spelling import canonical_model_id
 
         return self._share_names.setdefault(canonical_model_id(name) or name, name)
 
@@ -451,7 +454,7 @@ class Checker:
     def changed_since(self, ref: str) -> list[str]:
         """The data files changed since ``ref`` (directly or through their provenance), plus the
         datasets their lineage reaches."""
-        from provenance.changed import changed_files, lineage_closure
+        from provenance.lineage.changed import changed_files, lineage_closure
 
         touched = select(self.config, self.locator, changed_files(self.config.root, ref)).data
         reached = lineage_closure(self.lineage_graph(), touched)
@@ -460,7 +463,7 @@ class Checker:
     def lineage_graph(self) -> LineageGraph:
         """The graph of every dataset checked in this run, every other record in the repository,
         and the registry's models."""
-        from provenance.lineage_build import build_graph
+        from provenance.lineage.build import build_graph
 
         inputs = dict(self._collect_other_records(set(self._lineage_inputs)))
         inputs.update(self._lineage_inputs)
@@ -511,8 +514,8 @@ class Checker:
     def registry(self) -> Registry:
         """Built-in models, the configuration's ``models:``, and the repository's model cards."""
         if self._registry is None:
-            from provenance.model_cards import load_cards
-            from provenance.registry import Registry, entries_from_config
+            from provenance.identity.model_cards import load_cards
+            from provenance.identity.registry import Registry, entries_from_config
 
             cards = load_cards(self.config.root,
                                (p for p in self.all_files() if p.endswith("README.md")))
@@ -533,7 +536,7 @@ class Checker:
         return self._files
 
     def judge_for(self, relpath: str) -> Judge:
-        from provenance.independence import Judge, Policy
+        from provenance.identity.independence import Judge, Policy
 
         policy = self.config.policy(relpath)
         if policy not in self._judges:
@@ -565,7 +568,7 @@ def _has_pyarrow() -> bool:
 def _repository_file(root: Path, name: str) -> bool:
     """Whether a dataset of the lineage graph is a file of this repository, not an external
     reference (a URI, an absolute path, a path out of the root), which is never opened."""
-    from provenance.lineage_build import is_absolute_path, leaves_root
+    from provenance.lineage.build import is_absolute_path, leaves_root
 
     if "://" in name or is_absolute_path(name) or leaves_root(root, "", name):
         return False

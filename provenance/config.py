@@ -12,17 +12,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from provenance.globs import GlobError, GlobSet
+from provenance.fs.globs import GlobError, GlobSet
 from provenance.rules import ALL_RULES, Rule, Severity, lookup
 
 if TYPE_CHECKING:
-    from provenance.documents import Document
+    from provenance.reading.documents import Document
 
 CONFIG_FILE = ".qa-provenance.yaml"
 PYPROJECT = "pyproject.toml"
 
-# Kept in step with provenance.trust (ATTESTATION_SUFFIXES, DRAFT_SUFFIX), which this module does
-# not import so that a hook run loads as little as possible.
+# Kept in step with provenance.trust.levels (ATTESTATION_SUFFIXES, DRAFT_SUFFIX), which this
+# module does not import so that a hook run loads as little as possible.
 _AUXILIARY_SUFFIXES = (".intoto.jsonl", ".intoto.json", ".provenance.draft.yaml")
 
 DEFAULT_INCLUDE = (
@@ -150,7 +150,7 @@ def _load(root: Path, explicit: Path | None, *, remembered: bool) -> Config:
     path, raw, lines = _read(root, explicit, remembered=remembered)
     if raw is None:
         return Config(root=root)
-    from provenance import schema
+    from provenance.reading import schema
 
     def where(at: tuple[str | int, ...]) -> str:
         line = lines.line_of(at) if lines is not None else None
@@ -160,7 +160,7 @@ def _load(root: Path, explicit: Path | None, *, remembered: bool) -> Config:
     problems = [] if known else schema.validate("config", raw)
     if problems:
         first = problems[0]
-        from provenance.documents import format_path
+        from provenance.reading.documents import format_path
 
         raise ConfigError(f"{where(first.path)}: {format_path(first.path)}: {first.message}")
     if not known:
@@ -222,7 +222,7 @@ def _check_profiles(mappings: tuple[RecordMapping, ...],
     named = [(i, m.settings["profile"]) for i, m in enumerate(mappings) if "profile" in m.settings]
     if not named:
         return
-    from provenance.profiles import builtin_profiles, by_name
+    from provenance.reading.profiles import builtin_profiles, by_name
 
     for index, name in named:
         if by_name(name) is None:
@@ -251,7 +251,7 @@ def _read(
         parsed = _parsed_cache(root, candidate)
         if remembered and parsed is not None and parsed[1] is not None:
             return str(candidate), parsed[1], None
-        from provenance.documents import LoadError, load_file
+        from provenance.reading.documents import LoadError, load_file
 
         try:
             document = load_file(candidate)
@@ -313,7 +313,7 @@ def _validity_key(raw: Mapping[str, Any]) -> str:
     import hashlib
     import json
 
-    from provenance.schema import schema_dir
+    from provenance.reading.schema import schema_dir
 
     digest = hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode("utf-8"))
     digest.update((schema_dir() / "config.schema.json").read_bytes())
@@ -359,7 +359,7 @@ def _remember_parsed(root: Path, key: str, data: Mapping[str, Any]) -> None:
         target = _marker(root).with_name("config-parsed.json")
         if target.parent.name == ".qa-provenance-cache" and not target.parent.is_dir():
             return  # no .git: do not create a folder just for this
-        from provenance.digest_cache import write_cache
+        from provenance.speed.digest_cache import write_cache
 
         write_cache(target, text)
 

@@ -13,10 +13,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from provenance.atomic import is_temporary
 from provenance.config import CONFIG_FILE, Config
-from provenance.confine import inside
-from provenance.locate import Locator, data_path_of_sidecar, is_manifest, present, sidecar_paths
+from provenance.fs.atomic import is_temporary
+from provenance.fs.confine import inside
+from provenance.reading.locate import (
+    Locator,
+    data_path_of_sidecar,
+    is_manifest,
+    present,
+    sidecar_paths,
+)
 
 PRUNED_DIRS = frozenset(
     {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".nox",

@@ -290,7 +290,7 @@ def stub() -> Iterator[Any]:
 @pytest.fixture
 def reference_server() -> Iterator[Any]:
     """The reference qa-verify/1 server (the local verifier behind HTTP), started."""
-    from provenance.verifier_server import VerifierServer
+    from provenance.spot.server import VerifierServer
 
     server = VerifierServer("127.0.0.1", 0)
     server.start_background(poll_interval=0.01)

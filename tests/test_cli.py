@@ -108,8 +108,8 @@ LAZY_PROBE = """
 import sys
 from provenance.cli import main
 code = main(["check", *sys.argv[1:]])
-heavy = sorted(m for m in ("yaml", "jsonschema", "referencing", "provenance.identity",
-                           "provenance.schema") if m in sys.modules)
+heavy = sorted(m for m in ("yaml", "jsonschema", "referencing", "provenance.identity.spelling",
+                           "provenance.reading.schema") if m in sys.modules)
 print(code, ",".join(heavy))
 """
 

@@ -205,8 +205,8 @@ def test_a_file_deleted_between_reading_its_facts_and_its_records(
 ) -> None:
     """The real race, in process: the file is gone when its records are read (the digest pass,
     on a reader thread meanwhile, may or may not have seen it: either way it is reported)."""
-    from provenance import readers
     from provenance.cli import main
+    from provenance.reading import readers
 
     root = tmp_path / "repo"
     (root / ".git").mkdir(parents=True)

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import QA_ROWS, Repo, Runner, jsonl_bytes
 
-from provenance import datafile
-from provenance.datafile import DataFacts
+from provenance.reading import datafile
+from provenance.reading.datafile import DataFacts
 
 LFS_OID = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 LFS_POINTER = (f"version https://git-lfs.github.com/spec/v1\noid sha256:{LFS_OID}\n"

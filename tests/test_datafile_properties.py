@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from provenance import datafile
+from provenance.reading import datafile
 
 SPACES = b" \t\r"
 pieces = st.sampled_from([b'{"q": 1}', b"[2]", b"", b" ", b"\t", b"\r", b"  \r", b'"x"',

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from provenance import datafile, digest_cache
-from provenance.digest_cache import DigestCache
+from provenance.reading import datafile
+from provenance.speed import digest_cache
+from provenance.speed.digest_cache import DigestCache
 
 
 def _age(path: Path, seconds: float) -> None:

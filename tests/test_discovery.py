@@ -10,7 +10,7 @@ from conftest import GENERATOR, VALIDATOR, Repo, Runner, dump_yaml
 
 from provenance.config import Config
 from provenance.discovery import select
-from provenance.locate import Locator
+from provenance.reading.locate import Locator
 
 
 def selected(repo: Repo, paths: list[str] | None = None) -> list[str]:

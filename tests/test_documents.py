@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import Repo, Runner
 
-from provenance.documents import (
+from provenance.reading.documents import (
     MAX_DOCUMENT_BYTES,
     MAX_EXPANDED_NODES,
     LoadError,

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from conftest import QA_ROWS, VALIDATOR, Repo, Runner, dump_yaml, sha256_bytes
 
-from provenance import schema
-from provenance.embedded import canonical_sha256
+from provenance.reading import schema
+from provenance.reading.embedded import canonical_sha256
 
 DATA = "data/train.jsonl"
 OTHER = "data/eval.jsonl"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from provenance.globs import GlobError, GlobSet
+from provenance.fs.globs import GlobError, GlobSet
 
 
 @pytest.mark.parametrize(

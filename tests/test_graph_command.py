@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from conftest import Repo, Runner, dump_yaml
 
-from provenance.lineage import DERIVED, GENERATED, TRAINS, VALIDATES, LineageGraph
-from provenance.reporters.graph import (
+from provenance.lineage.graph import DERIVED, GENERATED, TRAINS, VALIDATES, LineageGraph
+from provenance.lineage.render import (
     LOOP_MARK,
     RENDERERS,
     loop_edges,

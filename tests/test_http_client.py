@@ -29,7 +29,7 @@ from servers import (
 )
 
 from provenance import __version__
-from provenance.http_client import (
+from provenance.spot.http_client import (
     MAX_RETRY_AFTER,
     BudgetExhausted,
     HttpError,

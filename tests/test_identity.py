@@ -1,4 +1,4 @@
-"""Identity normalisation for the identical-source loop rule (provenance.identity)."""
+"""Identity normalisation for the identical-source loop rule (provenance.identity.spelling)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,12 @@ from importlib import resources
 import pytest
 import yaml
 
-from provenance.identity import canonical_agent, canonical_model_id, load_table, same_source
+from provenance.identity.spelling import (
+    canonical_agent,
+    canonical_model_id,
+    load_table,
+    same_source,
+)
 from provenance.record import Agent
 
 # (a, b, why): spellings of one model that must get the same key.

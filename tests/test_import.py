@@ -15,8 +15,8 @@ import pytest
 import yaml
 from conftest import REAL, Repo, Runner, dump_yaml
 
-from provenance import import_draft
-from provenance.registry import Registry
+from provenance.identity.registry import Registry
+from provenance.interop import import_draft
 
 DATA = "data/train.jsonl"
 DRAFT = f"{DATA}.provenance.draft.yaml"

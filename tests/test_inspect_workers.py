@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 from conftest import Repo, Runner
 
-from provenance import checker, datafile, inspect_workers
+from provenance import checker
+from provenance.reading import datafile
+from provenance.speed import inspect_workers
 
 FILES = {
     "ok.jsonl": b'{"question": "q", "answer": "a"}\n' * 50,

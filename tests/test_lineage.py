@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from conftest import Repo, Runner, copy_real, dump_yaml
 
-from provenance.lineage import (
+from provenance.lineage.graph import (
     BASE,
     DERIVED,
     GENERATED,

@@ -1,5 +1,6 @@
-"""Hugging Face model cards in the repository feed the model registry (``provenance.model_cards``):
-front matter parsing, the card's model name, and what the check makes of them."""
+"""Hugging Face model cards in the repository feed the model registry
+(``provenance.identity.model_cards``): front matter parsing, the card's model name, and what the
+check makes of them."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from typing import Any
 import pytest
 from conftest import REAL, Repo, Runner, dump_yaml
 
-from provenance.model_cards import MAX_CARD_BYTES, card_model_id, front_matter, load_cards
-from provenance.registry import BaseRef
+from provenance.identity.model_cards import MAX_CARD_BYTES, card_model_id, front_matter, load_cards
+from provenance.identity.registry import BaseRef
 
 HUMAN = {"type": "human", "id": "Acme QA"}
 

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from conftest import Repo, Runner
 
-from provenance import parallel_scan, profiles, readers
 from provenance.checker import Checker
+from provenance.checks.per_record import RecordScan, scan
 from provenance.config import load_config
-from provenance.per_record import RecordScan, scan
+from provenance.reading import profiles, readers
+from provenance.speed import parallel_scan
 
 SPELLINGS = ["gpt-4o", "openai/gpt-4o", "GPT-4o", "claude-3-5-haiku-20241022",
              "anthropic/claude-3-5-haiku-20241022", "meta-llama/Llama-3.1-70B-Instruct"]

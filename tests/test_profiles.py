@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from conftest import Repo, Runner, dump_yaml, jsonl_bytes, line_of
 
-from provenance import profiles
-from provenance.profiles import AgentField, Profile, ProfileError, choose, detect, extract
+from provenance.reading import profiles
+from provenance.reading.profiles import AgentField, Profile, ProfileError, choose, detect, extract
 from provenance.record import Agent
 
 README = Path(__file__).resolve().parent.parent / "README.md"

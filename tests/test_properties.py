@@ -22,14 +22,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from provenance import datafile
 from provenance.config import Config
-from provenance.embedded import canonical_bytes, canonical_sha256
-from provenance.identity import canonical_model_id
-from provenance.lineage import BASE, DERIVED, GENERATED, TRAINS, VALIDATES, Edge, LineageGraph
-from provenance.registry import Registry
-from provenance.sampling import BottomK, rank_key, record_hash
-from provenance.spot_check import SpotSettings, sample_file
+from provenance.identity.registry import Registry
+from provenance.identity.spelling import canonical_model_id
+from provenance.lineage.graph import BASE, DERIVED, GENERATED, TRAINS, VALIDATES, Edge, LineageGraph
+from provenance.reading import datafile
+from provenance.reading.embedded import canonical_bytes, canonical_sha256
+from provenance.spot.run import SpotSettings, sample_file
+from provenance.spot.sampling import BottomK, rank_key, record_hash
 
 # QA_PROPERTY_SCALE=40 multiplies every example count, for a long hunt by hand.
 SCALE = max(1, int(os.environ.get("QA_PROPERTY_SCALE", "1")))

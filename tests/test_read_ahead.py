@@ -11,7 +11,7 @@ import pytest
 from conftest import Repo, Runner
 
 from provenance import checker
-from provenance.read_ahead import ReadAhead
+from provenance.speed.read_ahead import ReadAhead
 
 
 def test_hands_out_results_in_order_and_reads_each_name_once() -> None:

@@ -1,7 +1,8 @@
 """Record readers: one per container, every record with the location a person needs to find it.
 
 Real samples are copied from ``tests/fixtures/real`` into ``tmp_path``; synthetic files are written
-there too. Reading goes through ``provenance.readers``; problems found while reading records are
+there too. Reading goes through ``provenance.reading.readers``; problems found while reading records
+are
 checked end to end through ``qa-provenance check`` (QP020 with the line).
 """
 
@@ -19,8 +20,8 @@ from typing import Any
 import pytest
 from conftest import REAL, Repo, Runner, copy_real, jsonl_bytes
 
-from provenance import readers
-from provenance.readers import Item, ReadError, json_records, read_records, text_of
+from provenance.reading import readers
+from provenance.reading.readers import Item, ReadError, json_records, read_records, text_of
 
 
 def read(tmp_path: Path, name: str, fmt: str, **kwargs: Any) -> list[Item]:

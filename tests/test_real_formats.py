@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import REAL, Repo, Runner, copy_real
 
-from provenance import datafile, profiles
-from provenance.readers import read_records
+from provenance.reading import datafile, profiles
+from provenance.reading.readers import read_records
 
 # name: (records, first location, last location, detected profile)
 SAMPLES: dict[str, tuple[int, str, str, str | None]] = {

@@ -1,4 +1,4 @@
-"""Model registry: same / derived / family / independent (provenance.registry)."""
+"""Model registry: same / derived / family / independent (provenance.identity.registry)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
-from provenance.identity import canonical_model_id
-from provenance.registry import (
+from provenance.identity.registry import (
     MODEL_ENTRY_SCHEMA,
     RELATIONS,
     BaseRef,
@@ -21,6 +20,7 @@ from provenance.registry import (
     entries_from_config,
     entry_from_model_card,
 )
+from provenance.identity.spelling import canonical_model_id
 
 SAME = Relation.SAME
 DERIVED = Relation.DERIVED

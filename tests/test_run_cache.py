@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import Repo, Runner
 
-from provenance import checker, run_cache
+from provenance import checker
+from provenance.speed import run_cache
 
 FORMATS = (["-v"], ["--format", "json"], ["--format", "sarif"], ["--format", "junit"],
            ["--format", "github"])

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from provenance import sampling
-from provenance.sampling import (
+from provenance.spot import sampling
+from provenance.spot.sampling import (
     BottomK,
     Plan,
     binom_cdf,

@@ -1,6 +1,6 @@
 """``qa-provenance spot-check`` end to end, against real verifier servers on 127.0.0.1.
 
-Two servers: the reference qa-verify/1 server (``provenance.verifier_server``, the local verifier
+Two servers: the reference qa-verify/1 server (``provenance.spot.server``, the local verifier
 behind HTTP) and the scriptable OpenAI-compatible stub of tests/servers.py, whose default judge
 flags every answer containing ``WRONG``. No other address is ever contacted: every test in this
 module runs with connects to non-loopback addresses turned into test failures. Tests that reach a
@@ -44,12 +44,13 @@ from servers import (
     verdict_json,
 )
 
-from provenance import schema, spot_check
-from provenance.embedded import canonical_bytes
-from provenance.http_client import HttpSettings
-from provenance.verifier_server import VerifierServer
-from provenance.verifiers import JUDGE_PROMPT_VERSION, JUDGE_SYSTEM_PROMPT
-from provenance.verify_local import VERIFIER_ID
+from provenance.reading import schema
+from provenance.reading.embedded import canonical_bytes
+from provenance.spot import run as spot_check
+from provenance.spot.http_client import HttpSettings
+from provenance.spot.local_verifier import VERIFIER_ID
+from provenance.spot.server import VerifierServer
+from provenance.spot.verifiers import JUDGE_PROMPT_VERSION, JUDGE_SYSTEM_PROMPT
 
 DATA = "data/qa.jsonl"
 SIDECAR = f"{DATA}.provenance.yaml"
@@ -743,7 +744,7 @@ def test_the_judge_prompt_version_keys_the_cache(repo: Repo, run: Runner, stub: 
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     setup(repo, 2, verifier=openai(stub))
     assert run("spot-check").code == 0
-    monkeypatch.setattr("provenance.verifiers.JUDGE_PROMPT_VERSION", "qa-provenance-judge@2")
+    monkeypatch.setattr("provenance.spot.verifiers.JUDGE_PROMPT_VERSION", "qa-provenance-judge@2")
     assert run("spot-check").code == 0
     assert len(stub.posts()) == 4
 
@@ -956,8 +957,8 @@ def test_record_also_keeps_fail_and_inconclusive(repo: Repo, run: Runner,
 
 def test_concurrent_records_keep_every_entry(repo: Repo) -> None:
     """Two runs recording at once: read, append and write happen under a lock."""
-    from provenance.locate import Locator
-    from provenance.recording import record
+    from provenance.reading.locate import Locator
+    from provenance.spot.recording import record
 
     repo.jsonl(DATA, rows(3))
     repo.sidecar(DATA)

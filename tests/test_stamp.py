@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from conftest import QA_ROWS, Repo, Runner, dump_yaml, jsonl_bytes
 
-from provenance.stamp import StampError, parse_agent
+from provenance.stamping.build import StampError, parse_agent
 
 DATA = "data/train.jsonl"
 SIDECAR = f"{DATA}.provenance.yaml"

@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-HEAVY = ("jsonschema", "httpx", "pyarrow", "tenacity", "tqdm", "orjson", "provenance.registry",
-         "yaml", "provenance.changed")
+HEAVY = ("jsonschema", "httpx", "pyarrow", "tenacity", "tqdm", "orjson",
+         "provenance.identity.registry", "yaml", "provenance.lineage.changed")
 
 PROBE = """
 import json, sys

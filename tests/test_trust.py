@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from conftest import GENERATOR, Repo, Runner, dump_yaml
 
-from provenance import trust
 from provenance.checker import Checker
 from provenance.config import load_config
 from provenance.findings import FileResult
+from provenance.trust import levels as trust
 
 DATA = "data/train.jsonl"
 SIDECAR = f"{DATA}.provenance.yaml"
@@ -431,7 +431,7 @@ def trust_agent(raw: dict[str, Any]) -> Any:
 
 
 def judge() -> Any:
-    from provenance.independence import Judge
+    from provenance.identity.independence import Judge
 
     return Judge()
 

@@ -55,8 +55,8 @@ from servers import (
     trickle,
 )
 
-from provenance import spot_check
-from provenance.http_client import HttpError, HttpSettings, Session, Timeouts
+from provenance.spot import run as spot_check
+from provenance.spot.http_client import HttpError, HttpSettings, Session, Timeouts
 
 pytestmark = pytest.mark.network
 

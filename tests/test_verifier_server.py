@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from provenance import schema
-from provenance.verifier_server import MAX_BATCH, VerifierServer
-from provenance.verify_local import VERIFIER_ID
+from provenance.reading import schema
+from provenance.spot.local_verifier import VERIFIER_ID
+from provenance.spot.server import MAX_BATCH, VerifierServer
 
 pytestmark = pytest.mark.network  # every test serves or connects on loopback
 

@@ -23,9 +23,10 @@ from servers import (
     verdict_json,
 )
 
-from provenance import schema
-from provenance.http_client import HttpSettings, Session, Timeouts
-from provenance.verifiers import (
+from provenance.reading import schema
+from provenance.spot.http_client import HttpSettings, Session, Timeouts
+from provenance.spot.local_verifier import VERIFIER_ID
+from provenance.spot.verifiers import (
     JUDGE_PROMPT_VERSION,
     JUDGE_SYSTEM_PROMPT,
     VERDICT_SCHEMA,
@@ -36,7 +37,6 @@ from provenance.verifiers import (
     Outcome,
     first_json_object,
 )
-from provenance.verify_local import VERIFIER_ID
 
 T = TypeVar("T")
 TOKEN = "sk-test-0d9c8b7a6f5e4d3c2b1a"

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from provenance import verify_local
-from provenance.readers import text_of
-from provenance.verify_local import (
+from provenance.reading.readers import text_of
+from provenance.spot import local_verifier as verify_local
+from provenance.spot.local_verifier import (
     NEAR_MATCH_MAX_WINDOWS,
     SUPPORTED_OVERLAP,
     UNSUPPORTED_OVERLAP,
@@ -466,7 +466,7 @@ def test_long_generated_answers_get_banded_verdicts(name: str) -> None:
 def test_verdicts_are_deterministic_across_hash_seeds() -> None:
     script = (
         "import json, sys\n"
-        "from provenance.verify_local import verify\n"
+        "from provenance.spot.local_verifier import verify\n"
         "cases = json.load(sys.stdin)\n"
         "print(json.dumps([list(verify(*c).__dict__.values()) for c in cases]))\n"
     )

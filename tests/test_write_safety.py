@@ -1,7 +1,7 @@
 """Writes that survive concurrency and crashes, and commands that never write data files.
 
 - Concurrency: real ``qa-provenance`` processes stamping (and recording into) one manifest at once
-  keep every entry: each read-modify-write runs under the folder lock (``provenance/file_lock.py``).
+  keep every entry: each read-modify-write runs under the folder lock (``provenance/fs/lock.py``).
 - Crash midway: a real process is killed (SIGKILL) while it writes a sidecar or a manifest, at
   chosen points (half the bytes written, before the rename, after it) and at random times in a
   loop of writes. The file is then byte-identical to its old or its new content, never partial;
@@ -29,9 +29,9 @@ import pytest
 import yaml
 from conftest import QA_ROWS, REAL, Repo, Runner, copy_real, dump_yaml, jsonl_bytes
 
-from provenance import schema
-from provenance.atomic import is_temporary
-from provenance.embedded import canonical_sha256
+from provenance.fs.atomic import is_temporary
+from provenance.reading import schema
+from provenance.reading.embedded import canonical_sha256
 
 PROJECT = Path(__file__).resolve().parent.parent
 POSIX_LOCKS = pytest.mark.skipif(
@@ -49,7 +49,7 @@ WAIT = 30.0  # seconds a subprocess may take to reach a point; the tests take fa
 #   WS_LOOP   1: run the command again and again (until killed)
 DRIVER = r"""
 import hashlib, os, sys, time
-import provenance.provenance_writer as writer
+import provenance.stamping.write as writer
 from provenance.cli import main
 
 log = os.open(os.environ["WS_LOG"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -390,7 +390,7 @@ def test_killed_during_a_write_leaves_the_old_or_the_new_file(
 
 
 def test_only_the_leftovers_of_the_file_being_written_are_removed(tmp_path: Path) -> None:
-    from provenance.atomic import remove_leftovers, write_atomic
+    from provenance.fs.atomic import remove_leftovers, write_atomic
 
     target = tmp_path / "a.jsonl.provenance.yaml"
     names = [".a.jsonl.provenance.yaml.k2x9_q0z.tmp",  # a killed write of the target

@@ -50,8 +50,8 @@ class _Replay:
     """This run's fingerprint and its place in the run cache (see ``run_cache``)."""
 
     def __init__(self, args: argparse.Namespace, config: Config, location: Path) -> None:
-        from provenance import run_cache
         from provenance.discovery import walk
+        from provenance.speed import run_cache
 
         self.files = list(walk(config.root))
         extra = [Path(p).absolute() for p in args.paths or ()]
@@ -76,12 +76,12 @@ def _replay(args: argparse.Namespace, config: Config) -> _Replay | None:
         return None
     if args.paths:
         from provenance.discovery import select
-        from provenance.locate import Locator
+        from provenance.reading.locate import Locator
 
         selection = select(config, Locator(config.root), args.paths)
         if not selection.data and not selection.orphans:
             return None
-    from provenance.digest_cache import default_location
+    from provenance.speed.digest_cache import default_location
 
     digests = default_location(config.root) if setting is True else config.root / str(setting)
     return _Replay(args, config, digests.with_name("runs.json"))

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from provenance.checker import Checker
-    from provenance.export_croissant import FileEntry
+    from provenance.interop.croissant import FileEntry
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
               "pass the check; nothing exported", file=sys.stderr)
         return 1
     if args.in_toto:
-        from provenance.export_intoto import serialise, statement
+        from provenance.interop.intoto import serialise, statement
 
         text = serialise([statement(e.relpath, e.sha256, e.record) for e in ready])
     else:
@@ -95,8 +95,9 @@ def _not_datasets(root: Path, raws: list[str], selected: list[str]) -> list[str]
 
 def _entry(checker: Checker, relpath: str) -> FileEntry | None:
     """What the export needs about one file, or None (reported) when it does not pass."""
-    from provenance import datafile, rules
-    from provenance.export_croissant import FileEntry
+    from provenance import rules
+    from provenance.interop.croissant import FileEntry
+    from provenance.reading import datafile
     from provenance.reporters.text import format_finding
     from provenance.rules import Severity
 
@@ -138,7 +139,7 @@ def _agents(value: Any) -> list[dict[str, Any]]:
 def _croissant(args: argparse.Namespace, root_name: str, entries: list[FileEntry]) -> str:
     import json
 
-    from provenance.export_croissant import build, missing_required
+    from provenance.interop.croissant import build, missing_required
 
     name = args.name or (posixpath.basename(entries[0].relpath) if len(entries) == 1
                          else root_name)
@@ -158,7 +159,7 @@ def _emit(output: str | None, text: str, count: int) -> int:
     if not output or output == "-":
         sys.stdout.write(text)
         return 0
-    from provenance.atomic import write_atomic
+    from provenance.fs.atomic import write_atomic
 
     target = Path(output)
     try:

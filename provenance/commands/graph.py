@@ -21,7 +21,7 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"qa-provenance: {exc}", file=sys.stderr)
         return 2
-    from provenance.reporters.graph import RENDERERS
+    from provenance.lineage.render import RENDERERS
 
     sys.stdout.write(RENDERERS[args.format](graph))
     loops = [loop for loop in graph.loops() if loop.through_data]

@@ -2,9 +2,10 @@
 
 The draft is written beside the data file as ``<data>.provenance.draft.yaml`` (``--data``), to a
 path (``--output``), or printed. It is a starting point for a person, never a record that passes
-``check``: see ``provenance.import_draft``. Exit 0 when the draft was written, 2 for usage errors
-(an unreadable source, an existing draft without ``--force``). The module imports only the
-standard library until it runs, because the argument parser is built for every command.
+``check``: see ``provenance.interop.import_draft``. Exit 0 when the draft was written, 2
+for usage errors (an unreadable source, an existing draft without ``--force``). The module
+imports only the standard library until it runs, because the argument parser is built for
+every command.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from provenance.config import Config
-    from provenance.import_draft import Draft
+    from provenance.interop.import_draft import Draft
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     from provenance.commands.common import configure
     from provenance.config import ConfigError
     from provenance.discovery import PathError, relative_path
-    from provenance.trust import DRAFT_SUFFIX
+    from provenance.trust.levels import DRAFT_SUFFIX
 
     try:
         config = configure(args)
@@ -46,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     except (ConfigError, PathError, _SourceError) as exc:
         print(f"qa-provenance import: {exc}", file=sys.stderr)
         return 2
-    from provenance.import_draft import render
+    from provenance.interop.import_draft import render
 
     text = render(draft, data_relpath)
     if args.output == "-" or (args.output is None and data_relpath is None):
@@ -59,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"qa-provenance import: {target} exists (pass --force to replace it)",
               file=sys.stderr)
         return 2
-    from provenance.atomic import write_atomic
+    from provenance.fs.atomic import write_atomic
 
     try:
         if not args.output:  # beside a data file that may not be there yet
@@ -82,7 +83,7 @@ class _SourceError(Exception):
 
 def _draft(source: Path, croissant: bool, config: Config) -> Draft:
     from provenance.checker import Checker
-    from provenance.import_draft import from_card, from_croissant
+    from provenance.interop.import_draft import from_card, from_croissant
 
     try:
         text = source.read_text(encoding="utf-8-sig")
@@ -103,7 +104,7 @@ def _draft(source: Path, croissant: bool, config: Config) -> Draft:
 
 
 def _say_existing(root: Path, data_relpath: str) -> None:
-    from provenance.locate import sidecar_paths
+    from provenance.reading.locate import sidecar_paths
 
     if not (root / data_relpath).is_file():
         print(f"note: {data_relpath} does not exist yet", file=sys.stderr)

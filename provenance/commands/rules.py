@@ -16,7 +16,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_profiles(args: argparse.Namespace) -> int:
-    from provenance.profiles import builtin_profiles
+    from provenance.reading.profiles import builtin_profiles
 
     print("| profile | detected by | question | answer | context | per-record agents |")
     print("|---|---|---|---|---|---|")

@@ -7,7 +7,7 @@ import sys
 
 
 def run(args: argparse.Namespace) -> int:
-    from provenance.verifier_server import VerifierServer
+    from provenance.spot.server import VerifierServer
 
     try:
         server = VerifierServer(args.host, args.port, delay=args.delay,

@@ -21,7 +21,7 @@ EXIT_INCONCLUSIVE = 3
 
 def run(args: argparse.Namespace) -> int:
     from provenance.commands.common import configure
-    from provenance.spot_check import SpotCheckError, SpotSettings
+    from provenance.spot.run import SpotCheckError, SpotSettings
 
     try:
         config = configure(args)
@@ -75,7 +75,7 @@ def _apply_arguments(settings: Any, args: argparse.Namespace) -> None:
 
 
 def _run(config: Config, settings: Any, relpaths: Sequence[str], checker: Any) -> Any:
-    from provenance.spot_check import print_progress_target, run
+    from provenance.spot.run import print_progress_target, run
 
     def independence(identities: list[str], generators: Sequence[Agent], relpath: str
                      ) -> str | None:
@@ -99,10 +99,10 @@ def _run(config: Config, settings: Any, relpaths: Sequence[str], checker: Any) -
 
 
 def _record(config: Config, report: Any, settings: Any) -> dict[str, str]:
-    from provenance import datafile
-    from provenance.locate import Locator
-    from provenance.recording import record, verification_entry
-    from provenance.stamp import now_rfc3339
+    from provenance.reading import datafile
+    from provenance.reading.locate import Locator
+    from provenance.spot.recording import record, verification_entry
+    from provenance.stamping.build import now_rfc3339
 
     locator = Locator(config.root)
     done = {}

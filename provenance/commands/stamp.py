@@ -12,22 +12,23 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from provenance import checks, datafile
+from provenance.checks import record_rules as checks
 from provenance.config import Config, ConfigError
 from provenance.discovery import PathError, relative_path
-from provenance.file_lock import locked
 from provenance.findings import Finding
-from provenance.locate import (
+from provenance.fs.lock import locked
+from provenance.reading import datafile
+from provenance.reading.locate import (
     SIDECAR_SUFFIXES,
     Claim,
     Locator,
     data_path_of_sidecar,
     is_manifest,
 )
-from provenance.provenance_writer import write_provenance
 from provenance.reporters.text import format_finding, one_line
 from provenance.rules import Severity
-from provenance.stamp import StampError, StampRequest, binding, build_record, now_rfc3339
+from provenance.stamping.build import StampError, StampRequest, binding, build_record, now_rfc3339
+from provenance.stamping.write import write_provenance
 
 
 def run(args: argparse.Namespace) -> int:
@@ -144,7 +145,7 @@ def _stamp_manifest(config: Config, relpath: str, claim: Claim, request: StampRe
 
 def _roles_in_records(config: Config, relpath: str, facts: datafile.DataFacts) -> frozenset[str]:
     """Which agents the records name themselves, judged from the first record's profile."""
-    from provenance import profiles, readers
+    from provenance.reading import profiles, readers
 
     fmt = datafile.format_of(relpath)
     if fmt is None or facts.lfs_oid is not None:

@@ -19,7 +19,7 @@ from provenance.findings import FileResult, Finding, RunResult
 from provenance.rules import Severity
 
 if TYPE_CHECKING:
-    from provenance.spot_check import SpotReport
+    from provenance.spot.run import SpotReport
 
 TOOL_NAME = "qa-provenance"
 INFORMATION_URI = "https://github.com/qa-provenance/qa-provenance"

@@ -21,7 +21,7 @@ from provenance.reporters.base import Context, Reporter, SpotResult, file_outcom
 from provenance.reporters.text import summary as text_summary
 
 if TYPE_CHECKING:
-    from provenance.spot_check import FileReport, SpotReport
+    from provenance.spot.run import FileReport, SpotReport
 
 NONE = "\N{EN DASH}"  # an empty table cell
 MAX_ROWS = 500  # table rows and listed findings in a job summary (GitHub caps it at 1 MiB)

@@ -16,7 +16,7 @@ from provenance.findings import FileResult, Finding, RunResult
 from provenance.reporters.base import TOOL_NAME, Context, Reporter, SpotResult, file_outcome, level
 
 if TYPE_CHECKING:
-    from provenance.spot_check import FileReport
+    from provenance.spot.run import FileReport
 
 SCHEMA_URI = "https://qa-provenance.github.io/schemas/v1/report.schema.json"
 REPORT_VERSION = 1

@@ -78,7 +78,7 @@ def make_context(root: Path, *, err: TextIO, stream: TextIO | None, env: Mapping
 
 
 def _write_file(path: str, text: str) -> None:
-    from provenance.atomic import write_atomic
+    from provenance.fs.atomic import write_atomic
 
     target = Path(path)
     try:

@@ -1,0 +1,276 @@
+"""The rules themselves: pure functions from a record and the file's facts to problems.
+
+No I/O here. The checker supplies the record and what reading the data file found; each function
+returns ``Problem`` values that the checker locates (file and line) and grades (error, warn, off).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from provenance import rules
+from provenance.reading.datafile import DataFacts
+from provenance.record import Agent, Record
+from provenance.rules import Rule
+
+if TYPE_CHECKING:
+    from provenance.identity.independence import Judge
+
+# Words that say what kind of agent it is but not who: an identity must name someone.
+PLACEHOLDER_IDS = frozenset(
+    {
+        "", "human", "humans", "person", "people", "annotator", "annotators", "crowd",
+        "crowdworker", "crowdworkers", "crowdsourced", "labeler", "labelers", "team", "user",
+        "users", "expert", "experts", "anonymous", "unknown", "n/a", "na", "none", "null", "tbd",
+        "todo", "model", "llm", "ai", "program", "script", "tool",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    rule: Rule
+    message: str
+    field: tuple[str | int, ...] = ()  # where in the record, for a line number
+    data_line: int | None = None  # set when the problem is in the data file itself
+
+
+def short(digest: str) -> str:
+    return digest[:12]
+
+
+def record_problems(raw: Mapping[str, Any]) -> list[Problem]:
+    """Schema violations first; identities are only judged in a record that has the right shape."""
+    from provenance.reading import schema
+    from provenance.reading.documents import format_path
+
+    problems = [
+        Problem(rules.INVALID, f"{format_path(error.path)}: {error.message}", error.path)
+        for error in schema.validate("provenance", raw)
+    ]
+    return problems + placeholder_problems(raw) + reference_problems(raw)
+
+
+def reference_problems(raw: Mapping[str, Any]) -> list[Problem]:
+    """``sources`` and ``derived_from`` given as absolute file system paths: a place on one
+    machine, which no other checkout can follow (and which the tool never reads)."""
+    from provenance.lineage.build import is_absolute_path
+
+    out = []
+    for key in ("sources", "derived_from"):
+        items = raw.get(key)
+        for index, item in enumerate(items if isinstance(items, list) else ()):
+            where: tuple[str | int, ...] = (key, index)
+            ref = item
+            if isinstance(item, Mapping):
+                ref, where = item.get("uri"), (key, index, "uri")
+            if isinstance(ref, str) and "://" not in ref and is_absolute_path(ref):
+                out.append(Problem(
+                    rules.INVALID,
+                    f"{key}[{index}]: '{ref}' is an absolute path, a place on one machine: name "
+                    "a file in the repository (relative to this provenance file) or give a URI; "
+                    "nothing outside the repository is read",
+                    where,
+                ))
+    return out
+
+
+def placeholder_problems(raw: Mapping[str, Any]) -> list[Problem]:
+    """Agents whose id is only a kind ('human', 'annotators'), not an identity."""
+    out = []
+    for role in ("generator", "validator"):
+        value = raw.get(role)
+        items = value if isinstance(value, list) else [value]
+        for index, item in enumerate(items):
+            if not isinstance(item, Mapping) or not item.get("id") \
+                    or not isinstance(item["id"], str):
+                continue  # a missing, empty or non-text id is the schema's error
+            ident = " ".join(str(item.get("id", "")).split()).casefold()
+            if ident in PLACEHOLDER_IDS:
+                where: tuple[str | int, ...] = (role, index, "id") if isinstance(value, list) \
+                    else (role, "id")
+                out.append(Problem(
+                    rules.INVALID,
+                    f"{role} id '{item.get('id')}' names no one: give the person, team, vendor "
+                    "or model",
+                    where,
+                ))
+    return out
+
+
+def content_problems(record: Record, facts: DataFacts) -> list[Problem]:
+    """Digest and record count against what the file holds now."""
+    out = []
+    actual = facts.content_sha256
+    if record.sha256 is not None and record.sha256 != actual:
+        what = "data part" if facts.embedded_sha256 else "content"
+        out.append(Problem(
+            rules.DIGEST,
+            f"{what} changed since it was stamped (recorded sha256 {short(record.sha256)}..., "
+            f"file has {short(actual)}...): the validation no longer covers it; validate the new "
+            "content, then run qa-provenance stamp",
+            ("digest", "sha256"),
+        ))
+    if out:
+        return out  # a changed file explains any count difference
+    if record.records is not None and facts.records is not None and facts.lfs_oid is None \
+            and record.records != facts.records:
+        out.append(Problem(
+            rules.RECORD_COUNT,
+            f"records: {record.records} declared, the file holds {facts.records}",
+            ("records",),
+        ))
+    return out
+
+
+def missing_agent_problems(raw: Mapping[str, Any], *, records_name_generators: bool,
+                           records_name_validators: bool) -> list[Problem]:
+    """Generator and validator are required unless every record names its own."""
+    out = []
+    for role, covered in (("generator", records_name_generators),
+                          ("validator", records_name_validators)):
+        if role not in raw and not covered:
+            out.append(Problem(
+                rules.INVALID,
+                f"(top level): '{role}' is required (the records do not name their {role}s)",
+                (),
+            ))
+    return out
+
+
+def identity_problems(record: Record, judge: Judge) -> list[Problem]:
+    """Identical-source, same-family and self-answered checks on the file-level agents."""
+    from provenance.checks.per_record import record_problems as agent_problems
+
+    out = []
+    for _ident, rule, message in agent_problems(record.generators, record.validators, judge):
+        if rule is rules.IDENTICAL_SOURCE:
+            message += ": an independent validator must come from a different source"
+        field = ("validator",) if rule in (rules.IDENTICAL_SOURCE, rules.SAME_FAMILY) \
+            else ("generator",)
+        out.append(Problem(rule, message, _agent_field(record, field[0], message)))
+    return out
+
+
+def training_problems(record: Record, record_generators: tuple[Agent, ...],
+                      judge: Judge) -> list[Problem]:
+    """A model the data trains that is, or derives from, one of its generators."""
+    out = []
+    generators = (*record.generators, *record_generators)
+    for t_index, target in enumerate(record.trains):
+        trained = Agent(type="model", id=target)
+        for generator in generators:
+            verdict = judge.judge(trained, generator)
+            if verdict.loop:
+                out.append(Problem(
+                    rules.SELF_TRAINING,
+                    f"trains model '{target}', which generated this data ({generator.describe()}, "
+                    f"{verdict.why}): a model learning from its own output is the self-study "
+                    "loop",
+                    ("trains", t_index),
+                ))
+                break
+    return out
+
+
+def contradiction_problems(record: Record, record_generators: tuple[Agent, ...],
+                           record_validators: tuple[Agent, ...], judge: Judge) -> list[Problem]:
+    """Agents the records name that the file-level record, where it names any, does not list."""
+    out = []
+    for role, declared, found in (("generator", record.generators, record_generators),
+                                  ("validator", record.validators, record_validators)):
+        if not declared:
+            continue
+        for agent in found:
+            if not agent.id.strip() and any(other.type == agent.type for other in declared):
+                continue  # a record that only says "human" is not contradicted by naming them
+            if not _listed(agent, declared, judge):
+                listed = ", ".join(a.describe() for a in declared)
+                out.append(Problem(
+                    rules.CONTRADICTION,
+                    f"the records name {role} {agent.describe()}, but this record lists only "
+                    f"{listed}",
+                    (role,),
+                ))
+    return out
+
+
+def cross_problems(record: Record, record_generators: tuple[Agent, ...],
+                   record_validators: tuple[Agent, ...], judge: Judge) -> list[Problem]:
+    """The pairs neither check sees alone: file-level validators against generators that only
+    the records name, and the records' own validators against file-level generators."""
+    from provenance.checks.per_record import record_problems as agent_problems
+
+    out = []
+    generators = tuple(a for a in record_generators if not _listed(a, record.generators, judge))
+    validators = tuple(a for a in record_validators if not _listed(a, record.validators, judge))
+    for role, gens, vals in (("validator", generators, record.validators),
+                             ("generator", record.generators, validators)):
+        if not gens or not vals:
+            continue
+        for _ident, rule, message in agent_problems(gens, vals, judge):
+            if rule is rules.IDENTICAL_SOURCE:
+                message += ": an independent validator must come from a different source"
+            where = "generator" if role == "validator" else "validator"
+            out.append(Problem(rule, f"{message} (the {where} is named by the records)",
+                               _agent_field(record, role, message)))
+    return out
+
+
+def _listed(agent: Agent, declared: tuple[Agent, ...], judge: Judge) -> bool:
+    return any(judge.judge(agent, other).relation.value == "same" for other in declared)
+
+
+def verification_problems(record: Record, content_sha256: str, max_age_days: float | None,
+                          now: datetime) -> list[Problem]:
+    """A passing spot check recorded for exactly this content, recent enough."""
+    entries = record.raw.get("verifications") or []
+    newest: datetime | None = None
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, Mapping) or entry.get("result") != "PASS":
+            continue
+        digest = entry.get("digest")
+        if not isinstance(digest, Mapping) or digest.get("sha256") != content_sha256:
+            continue
+        when = _parse_time(entry.get("time"))
+        if when is not None and (newest is None or when > newest):
+            newest = when
+    if newest is None:
+        return [Problem(rules.VERIFICATION_MISSING,
+                        "no passing spot check is recorded for the current content (run: "
+                        "qa-provenance spot-check --record)", ("verifications",))]
+    if max_age_days is not None and (now - newest).total_seconds() > max_age_days * 86400:
+        age = (now - newest).days
+        return [Problem(rules.VERIFICATION_MISSING,
+                        f"the last passing spot check is {age} days old, more than "
+                        f"max-age-days {max_age_days:g}", ("verifications",))]
+    return []
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def data_problems(facts: DataFacts) -> list[Problem]:
+    if facts.problem is None:
+        return []
+    return [Problem(rules.UNREADABLE, facts.problem, data_line=facts.problem_line)]
+
+
+def _agent_field(record: Record, role: str, message: str) -> tuple[str | int, ...]:
+    """Point at the agent a message names, for its line number."""
+    agents = record.validators if role == "validator" else record.generators
+    if isinstance(record.raw.get(role), list):
+        for index, agent in enumerate(agents):
+            if agent.describe() in message:
+                return (role, index)
+    return (role,)

@@ -1,0 +1,1 @@
+"""File-system edges: atomic writes, folder locks, confinement to the repository, glob patterns."""

@@ -1,0 +1,3 @@
+"""Provenance in other formats: Croissant and in-toto exports, drafts imported from
+dataset cards.
+"""

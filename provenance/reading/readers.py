@@ -1,0 +1,274 @@
+"""Streaming record readers, one per container, each yielding records with their location.
+
+Locations are what a person needs to find a record: a line for JSONL and CSV/TSV, a JSON pointer
+for JSON, a row for Parquet. JSONL, CSV/TSV and Parquet stream (Parquet by row group); a JSON
+document is parsed whole, since its structure is only known once it is read.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from provenance.reading.embedded import EMBED_KEY
+
+BOM = b"\xef\xbb\xbf"
+JSON_SPACE = b" \t\r\n"  # JSON's whitespace; bytes.strip() would also drop \v and \f
+DEFAULT_RECORD_KEYS = ("examples", "data", "Data", "records", "rows", "items")
+
+
+class ReadError(Exception):
+    """A record that cannot be read; ``line`` is 1-based when known."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+    def __reduce__(self) -> tuple[Any, ...]:  # the line survives a trip between processes
+        return (ReadError, (self.message, self.line))
+
+
+@dataclass(frozen=True)
+class Item:
+    location: str  # "line 12", "/examples/3", "row 7"
+    data: Any
+    line: int | None = None
+
+
+def read_records(path: Path, fmt: str, *, document: Any = None,
+                 record_keys: Sequence[str] = DEFAULT_RECORD_KEYS) -> Iterator[Item]:
+    """Records of a data file; ``document`` is an already parsed JSON document, if there is one.
+
+    Whatever the bytes, the only error is ``ReadError``: a file that vanished or became
+    unreadable since it was listed included."""
+    if fmt == "jsonl":
+        return _guarded(_jsonl(path))
+    if fmt in ("csv", "tsv"):
+        return _guarded(_delimited(path, "," if fmt == "csv" else "\t"))
+    if fmt == "parquet":
+        return _parquet(path)
+    if fmt == "json":
+        if document is None:
+            document = _load_json(path)
+        return json_records(document, record_keys)
+    return iter(())
+
+
+def read_data(path: Path, fmt: str, *, document: Any = None,
+              record_keys: Sequence[str] = DEFAULT_RECORD_KEYS
+              ) -> Iterator[tuple[Any, Item | int]]:
+    """Each record's data and where it is, for a pass over every record: a JSONL record comes
+    with its line number only (``locate`` makes its Item), which saves building millions of
+    Items that are never looked at."""
+    if fmt == "jsonl":
+        return _guarded(_jsonl_values(path))
+    return ((item.data, item) for item in read_records(path, fmt, document=document,
+                                                         record_keys=record_keys))
+
+
+def locate(data: Any, where: Item | int) -> Item:
+    """The Item of a record handed out by ``read_data``."""
+    return where if isinstance(where, Item) else Item(f"line {where}", data, where)
+
+
+_T = TypeVar("_T")
+
+
+def _guarded(items: Iterator[_T]) -> Iterator[_T]:
+    try:
+        yield from items
+    except OSError as exc:
+        raise ReadError(f"cannot read data file: {exc.strerror or exc}") from None
+
+
+def _jsonl(path: Path) -> Iterator[Item]:
+    for value, number in _jsonl_values(path):
+        yield Item(f"line {number}", value, number)
+
+
+def jsonl_part(path: Path, start: int, end: int, first_line: int
+               ) -> Iterator[tuple[Any, Item | int]]:
+    """The records of the lines that start in bytes [start, end) of a JSONL file (``start`` at
+    the beginning of line ``first_line``), as ``read_data`` hands them out."""
+    return _guarded(_jsonl_values(path, start, end, first_line))
+
+
+def _jsonl_values(path: Path, start: int = 0, end: int | None = None, first_line: int = 1
+                  ) -> Iterator[tuple[Any, int]]:
+    loads = _fast_loads()
+    position = start
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        for number, raw in enumerate(handle, first_line):
+            if end is not None:
+                if position >= end:
+                    return
+                position += len(raw)
+            if number == 1 and raw.startswith(BOM):
+                raw = raw[len(BOM):]  # tolerated, as datafile does; orjson rejects it
+            if not raw.strip(JSON_SPACE):  # as datafile counts: \v or \f is not blank
+                continue
+            try:
+                yield loads(raw), number
+            except (ValueError, RecursionError):
+                raise ReadError("record is not valid JSON", number) from None
+
+
+def _fast_loads() -> Any:
+    """orjson when installed (several times faster), else the standard library.
+
+    What orjson refuses but the standard library reads (NaN, Infinity, a lone surrogate escape)
+    gets a second chance there, so a record reads the same with or without the optional extra,
+    and as ``datafile`` reads the first and last records."""
+    try:
+        import orjson
+    except ImportError:
+        return json.loads
+
+    def loads(raw: bytes) -> Any:
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return json.loads(raw)
+
+    return loads
+
+
+def _load_json(path: Path) -> Any:
+    try:
+        with open(path, "rb") as handle:
+            return json.loads(handle.read().decode("utf-8-sig"))
+    except OSError as exc:
+        raise ReadError(f"cannot read data file: {exc.strerror or exc}") from None
+    except RecursionError:
+        raise ReadError("not valid JSON: nested too deeply") from None
+    except ValueError as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ReadError(f"not valid JSON: {reason}") from None
+
+
+def json_records(document: Any, record_keys: Sequence[str] = DEFAULT_RECORD_KEYS
+                 ) -> Iterator[Item]:
+    """The records of a JSON document, whichever of the common shapes it has."""
+    if isinstance(document, list):
+        return _items(document, "")
+    if not isinstance(document, Mapping):
+        return iter(())
+    body = {key: value for key, value in document.items() if key != EMBED_KEY}
+    for key in record_keys:
+        value = body.get(key)
+        if isinstance(value, list):
+            if value and all(isinstance(a, Mapping) and "paragraphs" in a for a in value[:3]):
+                return _squad(value, key)
+            return _items(value, f"/{_escape(key)}")
+    lists = {k: v for k, v in body.items() if isinstance(v, list)}
+    if len(lists) == 1:
+        key, value = next(iter(lists.items()))
+        return _items(value, f"/{_escape(key)}")
+    if len(lists) > 1 and len({len(v) for v in lists.values()}) == 1:
+        return _columns(lists)
+    maps = {k: v for k, v in body.items() if isinstance(v, Mapping)}
+    if maps and len(maps) == len(body):
+        return _by_id(maps)
+    return iter(())
+
+
+def _items(values: list[Any], prefix: str) -> Iterator[Item]:
+    for index, value in enumerate(values):
+        yield Item(f"{prefix}/{index}", value)
+
+
+def _squad(articles: list[Any], key: str) -> Iterator[Item]:
+    for a_index, article in enumerate(articles):
+        if not isinstance(article, Mapping):
+            continue
+        for p_index, paragraph in enumerate(_list(article.get("paragraphs"))):
+            if not isinstance(paragraph, Mapping):
+                continue
+            for q_index, qa in enumerate(_list(paragraph.get("qas"))):
+                if isinstance(qa, Mapping):
+                    record = {**qa, "context": paragraph.get("context"),
+                              "title": article.get("title")}
+                    yield Item(f"/{key}/{a_index}/paragraphs/{p_index}/qas/{q_index}", record)
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _columns(lists: Mapping[str, list[Any]]) -> Iterator[Item]:
+    first = next(iter(lists))
+    for index in range(len(lists[first])):
+        yield Item(f"/{_escape(first)}/{index}", {k: v[index] for k, v in lists.items()})
+
+
+def _by_id(maps: Mapping[str, Mapping[str, Any]]) -> Iterator[Item]:
+    first = next(iter(maps))
+    for ident in maps[first]:
+        record = {name: values.get(ident) for name, values in maps.items()}
+        yield Item(f"/{_escape(first)}/{_escape(str(ident))}", {"id": ident, **record})
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def _delimited(path: Path, delimiter: str) -> Iterator[Item]:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter, strict=True)
+        try:
+            header = next(reader, None)
+            if header is None:
+                return
+            # pandas writes its index as a first column with an empty name; a trailing empty name
+            # comes from a trailing delimiter. Neither is a field.
+            names = [(i, name) for i, name in enumerate(header) if name != ""]
+            start = reader.line_num + 1
+            for row in reader:
+                if row:
+                    record = {name: row[i] if i < len(row) else None for i, name in names}
+                    yield Item(f"line {start}", record, start)
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            kind = "TSV" if delimiter == "\t" else "CSV"
+            raise ReadError(f"not valid {kind}: {exc}", reader.line_num) from None
+        except UnicodeDecodeError:
+            raise ReadError("not valid UTF-8", reader.line_num + 1) from None
+
+
+def _parquet(path: Path) -> Iterator[Item]:
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise ReadError(
+            "reading Parquet records needs pyarrow: install qa-provenance[parquet]"
+        ) from None
+    row = 0
+    try:
+        with pq.ParquetFile(path) as parquet:
+            for batch in parquet.iter_batches(batch_size=4096):
+                for record in batch.to_pylist():
+                    row += 1
+                    yield Item(f"row {row}", record)
+    except (pa.ArrowException, OSError, ValueError) as exc:  # a corrupt page or footer
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ReadError(f"unreadable Parquet data after row {row}: {message}") from None
+
+
+def text_of(value: Any) -> str:
+    """A field's value as text for display or matching: lists joined, numbers formatted."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple)):
+        return "\n".join(text_of(item) for item in value)
+    if isinstance(value, Mapping):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)

@@ -1,0 +1,137 @@
+"""A content-addressed cache of what reading a data file found, that cannot serve a changed file.
+
+Keyed the way git's index is: by the file's (device, inode, size, mtime_ns, ctime_ns). Any write
+to a file changes its ctime, which no user tool can set back, so a changed file never matches its
+old key. As in git, an entry is not trusted when the file was modified too close to the moment the
+entry was made ("racily clean"): a write in the same clock tick could keep the same stamps.
+The cache lives under ``.git/qa-provenance/`` when there is a ``.git`` folder, else in
+``.qa-provenance-cache/``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from provenance.reading.datafile import DataFacts
+
+VERSION = 1
+RACY_SECONDS = 2.0
+FIELDS = ("sha256", "size", "records", "problem", "problem_line", "embedded",
+          "embedded_sha256", "lfs_oid", "notices")
+
+
+def default_location(root: Path) -> Path:
+    git = root / ".git"
+    if git.is_dir():
+        return git / "qa-provenance" / "digests.json"
+    return root / ".qa-provenance-cache" / "digests.json"
+
+
+def make_cache_folder(folder: Path) -> None:
+    """Create the cache folder; outside ``.git``, with a ``.gitignore`` so it is never committed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if folder.name == ".qa-provenance-cache":
+        ignore = folder / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# qa-provenance caches\n*\n")
+
+
+def write_cache(path: Path, text: str) -> None:
+    """Replace a cache file whole (temporary file of this process, then rename), creating its
+    folder; a cache that cannot be written is simply not kept."""
+    with contextlib.suppress(OSError):
+        make_cache_folder(path.parent)
+        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temp.write_text(text, "utf-8")
+        os.replace(temp, path)
+
+
+class DigestCache:
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.hits = 0
+        self._entries: dict[str, Any] = {}
+        self._valid: set[str] = set()
+        self._schema_hash: str | None = None
+        self._dirty = False
+        if path is not None and path.is_file():
+            with contextlib.suppress(OSError, ValueError):
+                data = json.loads(path.read_text("utf-8"))
+                if isinstance(data, dict) and data.get("version") == VERSION:
+                    self._entries = dict(data.get("files") or {})
+                    self._valid = set(data.get("valid-records") or ())
+
+    def inspect(self, relpath: str, path: Path, read: Callable[[Path], DataFacts]) -> DataFacts:
+        """Cached facts when the file is provably unchanged, else ``read(path)`` (and remember)."""
+        try:
+            stat = path.stat()
+        except OSError:
+            return read(path)
+        key = _key(stat)
+        entry = self._entries.get(relpath)
+        if self._trusted(entry, stat):
+            assert entry is not None
+            self.hits += 1
+            from provenance.reading.datafile import DataFacts
+
+            facts = DataFacts(**{name: entry["facts"][name] for name in FIELDS})
+            facts.notices = list(facts.notices)
+            return facts
+        facts = read(path)
+        if facts.problem is None or facts.sha256:
+            self._entries[relpath] = {
+                "key": key,
+                "made": time.time(),
+                "facts": {name: getattr(facts, name) for name in FIELDS},
+            }
+            self._dirty = True
+        return facts
+
+    @staticmethod
+    def _trusted(entry: Any, stat: os.stat_result) -> bool:
+        """Same stamps as when the entry was made, and not racily clean (see the module doc)."""
+        return entry is not None and entry.get("key") == _key(stat) \
+            and entry.get("made", 0) - stat.st_mtime_ns / 1e9 > RACY_SECONDS \
+            and entry.get("made", 0) - stat.st_ctime_ns / 1e9 > RACY_SECONDS
+
+    def record_key(self, raw: Any) -> str | None:
+        """Content address of a provenance record together with the schema that judges it."""
+        if self.path is None:
+            return None
+        import hashlib
+
+        from provenance.reading.schema import schema_dir
+
+        if self._schema_hash is None:
+            self._schema_hash = hashlib.sha256(
+                (schema_dir() / "provenance.schema.json").read_bytes()).hexdigest()
+        try:
+            text = json.dumps(raw, sort_keys=True, allow_nan=False)
+        except (TypeError, ValueError):
+            return None
+        return hashlib.sha256((self._schema_hash + text).encode("utf-8")).hexdigest()
+
+    def is_valid(self, key: str) -> bool:
+        return key in self._valid
+
+    def mark_valid(self, key: str) -> None:
+        if key not in self._valid:
+            self._valid.add(key)
+            self._dirty = True
+
+    def save(self) -> None:
+        if self.path is None or not self._dirty:
+            return
+        write_cache(self.path, json.dumps({"version": VERSION, "files": self._entries,
+                                           "valid-records": sorted(self._valid)}))
+
+
+def _key(stat: os.stat_result) -> list[int]:
+    return [stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]

@@ -1,0 +1,482 @@
+"""Spot checks: sample records reproducibly, have an independent verifier judge them, decide.
+
+The pipeline per file: read the records (streaming) into a bottom-k sample, refuse a verifier that
+is the same source as a generator, serve cached verdicts, send the rest with bounded concurrency,
+stop sending once the flags exceed what the plan allows, then state the outcome honestly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from provenance.config import Config
+from provenance.reading import datafile, readers
+from provenance.reading.embedded import canonical_bytes
+from provenance.record import Agent
+from provenance.spot.http_client import HttpError, HttpSettings, Session, Timeouts
+from provenance.spot.sampling import BottomK, Plan, sample_size
+from provenance.spot.verdict_cache import DEFAULT_PATH, VerdictCache
+from provenance.spot.verifiers import Item, Outcome, Verifier
+
+DEFAULT_SEED = "qa-provenance"
+MAX_FIELD_CHARS = 4000
+MAX_ERRORS_SHOWN = 3
+
+
+class SpotCheckError(Exception):
+    """Stops the run before any verdict counts: exit code 2 (configuration, independence)."""
+
+
+@dataclass
+class SpotSettings:
+    kind: str = "local"
+    url: str | None = None
+    model: str | None = None
+    token_env: str | None = None
+    allow_remote: bool = False
+    concurrency: int = 8
+    batch_size: int = 8
+    max_requests: int | None = None
+    max_attempts: int = 4
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    max_field_chars: int = MAX_FIELD_CHARS
+    cache: str | None = DEFAULT_PATH
+    enabled: bool = True
+    require: bool = False
+    on_inconclusive: str = "fail"
+    max_flag_rate: float = 0.05
+    confidence: float = 0.95
+    acceptance: int = 1
+    seed: str = DEFAULT_SEED
+    sample: int | None = None
+
+    @classmethod
+    def from_config(cls, config: Config) -> SpotSettings:
+        verifier = dict(config.verifier)
+        sampling = dict(config.sampling)
+        cache = verifier.get("cache", DEFAULT_PATH)
+        return cls(
+            kind=verifier.get("kind", "local"),
+            url=verifier.get("url"),
+            model=verifier.get("model"),
+            token_env=verifier.get("token_env"),
+            allow_remote=bool(verifier.get("allow_remote", False)),
+            concurrency=int(verifier.get("concurrency", 8)),
+            batch_size=int(verifier.get("batch_size", 8)),
+            max_requests=verifier.get("max_requests"),
+            max_attempts=int(verifier.get("max_attempts", 4)),
+            timeouts=Timeouts(**verifier.get("timeout", {})),
+            max_field_chars=int(verifier.get("max_field_chars", MAX_FIELD_CHARS)),
+            cache=None if cache is False else (DEFAULT_PATH if cache is True else cache),
+            enabled=bool(verifier.get("enabled", True)),
+            require=bool(verifier.get("require", False)),
+            on_inconclusive=verifier.get("on_inconclusive", "fail"),
+            max_flag_rate=float(sampling.get("max_flag_rate", 0.05)),
+            confidence=float(sampling.get("confidence", 0.95)),
+            acceptance=int(sampling.get("acceptance", 1)),
+            seed=str(sampling.get("seed", DEFAULT_SEED)),
+        )
+
+
+@dataclass
+class Sampled:
+    """One sampled record, ready to send."""
+
+    item: Item
+    location: str
+    line: int | None
+    generators: tuple[Agent, ...]
+    truncated: bool
+
+
+@dataclass
+class Prepared:
+    """A file ready to verify: its sample, plan and the generators to be independent of."""
+
+    relpath: str
+    provenance_path: str | None
+    digest: str
+    population: int
+    plan: Plan
+    sampled: list[Sampled]
+    generators: list[Agent]
+
+
+@dataclass
+class Flag:
+    location: str
+    line: int | None
+    outcome: Outcome
+
+
+@dataclass
+class FileReport:
+    path: str
+    provenance_path: str | None
+    digest: str
+    population: int
+    plan: Plan
+    result: str = "INCONCLUSIVE"
+    verdicts: int = 0
+    flags: list[Flag] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    missing: int = 0
+    truncated: int = 0
+    cache_hits: int = 0
+    claim: str = ""
+    upper_bound: float = 1.0
+
+
+@dataclass
+class SpotReport:
+    kind: str
+    verifier_id: str = ""
+    files: list[FileReport] = field(default_factory=list)
+    skipped: str | None = None  # why the whole run was skipped
+    notices: list[str] = field(default_factory=list)
+    requests: int = 0
+    retries: int = 0
+
+    @property
+    def outcome(self) -> str:
+        if self.skipped is not None:
+            return "SKIPPED"
+        results = {f.result for f in self.files}
+        for result in ("FAIL", "INCONCLUSIVE", "PASS"):
+            if result in results:
+                return result
+        return "SKIPPED"
+
+
+# ------------------------------------------------------------------------------------------
+# sampling
+
+def sample_file(config: Config, relpath: str, settings: SpotSettings, k: int,
+                facts: datafile.DataFacts) -> tuple[list[Sampled], int, str | None]:
+    """The bottom-k sample of a file's records, its population, and why it cannot be sampled."""
+    from provenance.reading import profiles
+
+    fmt = datafile.format_of(relpath)
+    if fmt is None:
+        return [], 0, "no record reader for this format"
+    keys = config.record_keys or readers.DEFAULT_RECORD_KEYS
+    path = config.root / relpath
+    items = readers.read_records(path, fmt, document=facts.document, record_keys=keys)
+    iterator = iter(items)
+    first = next(iterator, None)
+    if first is None:
+        return [], 0, "no records"
+    profile = profiles.choose(config.record_mapping(relpath), first.data)
+    if profile is None or profile.question is None or profile.answer is None:
+        return [], 0, "no question/answer fields found (map them under `records:`)"
+    chooser: BottomK[readers.Item] = BottomK(k, settings.seed)
+    for record in _chain(first, iterator):
+        chooser.offer(_record_hash(record.data), record)
+    sampled = []
+    for record_id, record in chooser.result():
+        sampled.append(_to_item(record_id, record, profile, relpath, settings.max_field_chars))
+    # Repeated records are sampled once: when the sample holds the whole file, its size is the
+    # number of distinct records, which is the population the plan must be drawn from.
+    population = len(sampled) if len(sampled) < k else chooser.seen()
+    return sampled, population, None
+
+
+def _chain(first: readers.Item, rest: Any) -> Any:
+    yield first
+    yield from rest
+
+
+def _record_hash(data: Any) -> str:
+    try:
+        raw = canonical_bytes(data)
+    except (TypeError, ValueError):
+        raw = json.dumps(data, sort_keys=True, default=str).encode("utf-8")
+    return hashlib.sha256(raw).hexdigest()
+
+
+def _to_item(record_id: str, record: readers.Item, profile: Any, relpath: str,
+             limit: int) -> Sampled:
+    from provenance.reading.profiles import extract
+    from provenance.spot.local_verifier import context_passages
+
+    question = readers.text_of(extract(record.data, profile.question))
+    answer = readers.text_of(extract(record.data, profile.answer))
+    context = context_passages(extract(record.data, profile.context)) if profile.context else []
+    fields = [question, answer, *context]
+    truncated = any(len(text) > limit for text in fields)
+    item = Item(
+        id=record_id,
+        question=question[:limit],
+        answer=answer[:limit],
+        context=tuple(text[:limit] for text in context),
+        source=f"{relpath}:{record.location}",
+    )
+    generators, _ = profile.agents(record.data)
+    return Sampled(item, record.location, record.line, generators, truncated)
+
+
+# ------------------------------------------------------------------------------------------
+# running
+
+def build_verifier(settings: SpotSettings, session: Session | None) -> Verifier:
+    from provenance.spot.verifiers import HttpVerifier, LocalVerifier, OpenAIVerifier
+
+    if settings.kind == "local":
+        return LocalVerifier()
+    assert session is not None
+    if settings.kind == "http":
+        return HttpVerifier(session, settings.batch_size, settings.model)
+    if not settings.model:
+        raise SpotCheckError("the openai verifier needs a model: --verifier-model or "
+                             "verifier.model")
+    return OpenAIVerifier(session, settings.model)
+
+
+def skip_reason(settings: SpotSettings) -> str | None:
+    """Why the run cannot reach its verifier, if it cannot (skipped unless `require`)."""
+    import os
+
+    if not settings.enabled:
+        return "spot checks are disabled (verifier.enabled: false)"
+    if settings.kind == "local":
+        return None
+    if not settings.url:
+        return f"no URL for the {settings.kind} verifier (--verifier-url or verifier.url)"
+    from provenance.spot.http_client import is_loopback
+
+    if settings.token_env and not os.environ.get(settings.token_env) \
+            and not is_loopback(settings.url):
+        return f"no credentials: ${settings.token_env} is not set"
+    return None
+
+
+async def run(config: Config, settings: SpotSettings, relpaths: Sequence[str],
+              independence: Callable[[list[str], Sequence[Agent], str], str | None],
+              progress: Any = None) -> SpotReport:
+    """Sample every file, check independence for all of them, then verify file by file."""
+    report = SpotReport(settings.kind)
+    reason = skip_reason(settings)
+    if reason is not None:
+        if settings.require:
+            raise SpotCheckError(f"{reason} (verifier.require is true)")
+        report.skipped = reason
+        return report
+    k = settings.sample or sample_size(settings.max_flag_rate, settings.confidence,
+                                       settings.acceptance)
+    from provenance.reading.locate import Locator
+
+    locator = Locator(config.root)
+    prepared: list[Prepared] = []
+    for relpath in relpaths:
+        facts = datafile.inspect(config.root / relpath, config.root)
+        provenance_path, declared = _declared(locator, relpath, facts)
+        digest = facts.content_sha256
+        if facts.problem is not None or facts.lfs_oid is not None:
+            reason = facts.problem or "a Git LFS pointer (content not fetched)"
+            report.notices.append(f"{relpath}: not sampled: {reason}")
+            continue
+        try:
+            sampled, population, why = sample_file(config, relpath, settings, k, facts)
+        except readers.ReadError as exc:
+            report.notices.append(f"{relpath}: not sampled: {exc.message}")
+            continue
+        if why is None and settings.kind == "local" and not any(s.item.context for s in sampled):
+            why = ("its records carry no context, and the local verifier checks answers against "
+                   "their context (use an http or openai verifier)")
+        if why is not None:
+            report.notices.append(f"{relpath}: not sampled: {why}")
+            continue
+        plan = Plan.for_population(population, settings.max_flag_rate, settings.confidence,
+                                   settings.acceptance, override_n=settings.sample)
+        generators = [*declared, *(g for s in sampled for g in s.generators)]
+        prepared.append(Prepared(relpath, provenance_path, digest, population,
+                                 plan, sampled, generators))
+    cache = VerdictCache(config.root / settings.cache if settings.cache else None)
+    session = None
+    if settings.kind != "local":
+        assert settings.url is not None
+        try:
+            session = Session(HttpSettings(
+                settings.url, settings.token_env, settings.allow_remote, settings.concurrency,
+                settings.max_requests, settings.max_attempts, settings.timeouts))
+        except HttpError as exc:  # a URL that is not allowed or not HTTP: configuration
+            raise SpotCheckError(str(exc)) from None
+    try:
+        if session is not None:
+            await session.__aenter__()
+        verifier = build_verifier(settings, session)
+        try:
+            identities = await verifier.identify()
+        except HttpError as exc:
+            # Unreachable is not a verdict: every file is INCONCLUSIVE, never a pass.
+            report.verifier_id = verifier.verifier_id
+            for entry in prepared:
+                report.files.append(_unreached(entry, f"cannot reach the verifier: {exc}"))
+            return report
+        report.verifier_id = verifier.verifier_id
+        for entry in prepared:
+            problem = independence(identities, entry.generators, entry.relpath)
+            if problem:
+                raise SpotCheckError(problem)
+        if progress is not None:
+            progress.total = sum(len(entry.sampled) for entry in prepared)
+        cleared: set[str] = set()
+
+        def refusal() -> str | None:
+            """Whether a model a reply says it ran is the same source as a generator.
+
+            Checked on every reply before its verdicts count or are cached: a verdict from the
+            generator's own model must not pass this run, nor a later one through the cache.
+            """
+            for served in sorted(set(getattr(verifier, "served_models", ())) - cleared):
+                for other in prepared:
+                    problem = independence([served], other.generators, other.relpath)
+                    if problem:
+                        return f"{problem} (the model the server says it ran)"
+                cleared.add(served)
+            return None
+
+        for entry in prepared:
+            file_report = FileReport(entry.relpath, entry.provenance_path, entry.digest,
+                                     entry.population, entry.plan)
+            await _verify_file(verifier, cache, entry.sampled, file_report, settings, progress,
+                               refusal)
+            report.files.append(file_report)
+    finally:
+        if session is not None:
+            report.requests, report.retries = session.requests_sent, session.retries
+            await session.__aexit__(None, None, None)
+    return report
+
+
+async def _verify_file(verifier: Verifier, cache: VerdictCache, sampled: list[Sampled],
+                       report: FileReport, settings: SpotSettings, progress: Any,
+                       refusal: Callable[[], str | None] = lambda: None) -> None:
+    plan = report.plan
+    report.truncated = sum(1 for s in sampled if s.truncated)
+    by_id = {s.item.id: s for s in sampled}
+    pending: list[Sampled] = []
+    cache_id = _cache_identity(verifier)
+    for entry in sampled:
+        cached = cache.get(cache_id, _cache_key(entry, settings))
+        if cached is None:
+            pending.append(entry)
+            continue
+        report.cache_hits += 1
+        _count(report, entry, cached)
+        if progress is not None:
+            progress.update(1)
+    stop = asyncio.Event()
+    if plan.stop_early(len(report.flags)):
+        stop.set()
+    limit = asyncio.Semaphore(settings.concurrency if verifier.kind != "local" else 1)
+
+    async def send(batch: list[Sampled]) -> None:
+        try:
+            outcomes = await verifier.verify([s.item for s in batch])
+        except HttpError as exc:  # a budget spent, or an error before any reply
+            outcomes = [Outcome(s.item.id, error=str(exc)) for s in batch]
+        finally:
+            limit.release()
+        problem = refusal()
+        if problem is not None:  # nothing from a non-independent model counts or is cached
+            refused.append(problem)
+            stop.set()
+            return
+        for outcome in outcomes:
+            entry = by_id.get(outcome.id)
+            if entry is None:
+                continue
+            if outcome.error is None:
+                cache.put(cache_id, replace(outcome, id=_cache_key(entry, settings)))
+            _count(report, entry, outcome)
+            if progress is not None:
+                progress.update(1)
+        if plan.stop_early(len(report.flags)):
+            stop.set()
+
+    refused: list[str] = []
+    tasks = []
+    size = max(1, verifier.max_batch)
+    for start in range(0, len(pending), size):
+        await limit.acquire()
+        if stop.is_set():
+            limit.release()
+            break
+        tasks.append(asyncio.create_task(send(pending[start:start + size])))
+    await asyncio.gather(*tasks)
+    if refused:
+        raise SpotCheckError(refused[0])
+    report.missing = plan.n - report.verdicts
+    report.result = plan.verdict(len(report.flags), report.verdicts)
+    report.claim = plan.claim(len(report.flags), report.verdicts)
+    from provenance.spot.sampling import clopper_pearson_upper
+
+    report.upper_bound = clopper_pearson_upper(len(report.flags), max(report.verdicts, 1),
+                                               plan.confidence) if report.verdicts else 1.0
+
+
+def _cache_identity(verifier: Verifier) -> str:
+    """The verifier id and whatever else decides its verdicts: for a judge, its prompt version."""
+    if verifier.kind == "openai":
+        from provenance.spot.verifiers import JUDGE_PROMPT_VERSION
+
+        return f"{verifier.verifier_id} ({JUDGE_PROMPT_VERSION})"
+    return verifier.verifier_id
+
+
+def _cache_key(entry: Sampled, settings: SpotSettings) -> str:
+    """The record's content hash; with the field limit when it was truncated, because a verdict
+    on the shortened text says nothing about the record sent whole under a larger limit."""
+    if entry.truncated:
+        return f"{entry.item.id}@{settings.max_field_chars}"
+    return entry.item.id
+
+
+def _unreached(entry: Prepared, error: str) -> FileReport:
+    file_report = FileReport(entry.relpath, entry.provenance_path, entry.digest,
+                             entry.population, entry.plan, errors=[error])
+    file_report.missing = entry.plan.n
+    file_report.result = entry.plan.verdict(0, 0)
+    file_report.claim = entry.plan.claim(0, 0)
+    return file_report
+
+
+def _count(report: FileReport, entry: Sampled, outcome: Outcome) -> None:
+    if outcome.error is not None:
+        if len(report.errors) < MAX_ERRORS_SHOWN and outcome.error not in report.errors:
+            report.errors.append(outcome.error)
+        return
+    report.verdicts += 1
+    if outcome.flagged:
+        report.flags.append(Flag(entry.location, entry.line, outcome))
+
+
+def _declared(locator: Any, relpath: str, facts: datafile.DataFacts
+              ) -> tuple[str | None, list[Agent]]:
+    """The file's provenance file and its file-level generators."""
+    from provenance.record import Record
+
+    claims = locator.claims(relpath, facts.embedded)
+    top = max(claims, key=lambda c: c.level) if claims else None
+    if top is None or not isinstance(top.record, dict):
+        return (top.source if top else None), []
+    try:
+        return top.source, list(Record.from_mapping(top.record).generators)
+    except (KeyError, TypeError, ValueError):
+        return top.source, []
+
+
+def print_progress_target() -> Any:
+    """A progress bar on stderr when it is a terminal; None (quiet) otherwise."""
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=0, unit="record", desc="spot-check", file=sys.stderr, leave=False)

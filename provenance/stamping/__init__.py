@@ -1,0 +1,1 @@
+"""Writing provenance: the record ``stamp`` builds and the serialisation of provenance files."""
