@@ -1,7 +1,8 @@
-"""The rule registry: every check's stable code, name and documentation in one place.
+"""The rule registry: every rule's stable code, name, documentation and checks in one place.
 
-Configuration selects rules by code or name, reporters print the code, and the README table is
-generated from this list (``qa-provenance rules``), so the three can never disagree.
+Configuration selects rules by code or name, reporters print the code, the docs table is generated
+from this list (``qa-provenance rules``), and each rule names the functions in ``provenance.checks``
+that emit it (a test holds the two together), so none of them can disagree.
 """
 
 from __future__ import annotations
@@ -22,81 +23,104 @@ class Rule:
     name: str
     summary: str
     default: Severity = Severity.ERROR
+    # The functions that emit it, as ``module:function`` under ``provenance.checks``.
+    checks: tuple[str, ...] = ()
 
 
 MISSING = Rule(
     "QP001", "missing-provenance",
     "A QA dataset has no provenance record (sidecar, manifest entry or embedded).",
+    checks=("claims:choose_claim",),
 )
 INVALID = Rule(
     "QP002", "invalid-record",
     "A provenance file or record does not match the published JSON Schema, or names an agent "
     "without a real identity.",
+    checks=("record_rules:record_problems",
+            "record_rules:reference_problems",
+            "record_rules:placeholder_problems",
+            "record_rules:missing_agent_problems",
+            "claims:record_shape",
+            "claims:broken_manifest_problem"),
 )
 DIGEST = Rule(
     "QP003", "digest-mismatch",
     "The data file's content changed since it was stamped, or no digest binds it: the validation "
     "no longer covers what is in the file.",
+    checks=("record_rules:content_problems", "claims:record_shape"),
 )
 RECORD_COUNT = Rule(
     "QP004", "record-count-mismatch",
     "The record count in the provenance differs from the number of records in the file.",
+    checks=("record_rules:content_problems",),
 )
 CONFLICT = Rule(
     "QP005", "conflicting-provenance",
     "Two provenance sources at the same level claim the same data file.",
+    checks=("claims:choose_claim",),
 )
 ORPHAN = Rule(
     "QP006", "orphan-provenance",
     "A sidecar names a data file that does not exist.",
+    checks=("claims:orphan_problem",),
 )
 IDENTICAL_SOURCE = Rule(
     "QP010", "identical-source",
     "A validator is the same source as a generator once identities are normalised.",
+    checks=("per_record:record_problems",),
 )
 SELF_TRAINING = Rule(
     "QP011", "self-training",
     "A model the data is meant to train is the same source as one of its generators.",
+    checks=("record_rules:training_problems",),
 )
 SELF_ANSWERED = Rule(
     "QP012", "self-answered",
     "The questions and their reference answers come from the same source and no validator "
     "checks them: the model answers its own questions.",
     Severity.WARN,
+    checks=("per_record:record_problems",),
 )
 SAME_FAMILY = Rule(
     "QP013", "same-family",
     "A validator is of the same model family as a generator (a loop under the `family` "
     "independence policy).",
     Severity.WARN,
+    checks=("per_record:record_problems",),
 )
 CONTRADICTION = Rule(
     "QP014", "provenance-contradiction",
     "The file-level record and the records' own generator/validator fields disagree.",
+    checks=("record_rules:contradiction_problems",),
 )
 GENERATOR_SHARE = Rule(
     "QP015", "generator-dominance",
     "One generator produced more than `max-generator-share` of the records of a file or folder "
     "(only when that option is set).",
+    checks=("shares:file_share_problems", "shares:FolderShares.problems"),
 )
 LINEAGE_LOOP = Rule(
     "QP016", "lineage-loop",
     "Across datasets and models, a model (or a derivative) validates or is trained on data that "
     "it (or a derivative) generated.",
+    checks=("lineage_loops:loop_problems",),
 )
 VERIFICATION_MISSING = Rule(
     "QP030", "verification-missing",
     "The configuration requires a passing spot check for this file (require-verification), "
     "and none is recorded for its current content within the allowed age.",
+    checks=("record_rules:verification_problems",),
 )
 TRUST_BELOW_MINIMUM = Rule(
     "QP031", "trust-below-minimum",
     "The file's trust level (declared, recorded or attested, computed by the tool, never read from "
     "the record) is below the minimum the configuration requires for it (trust).",
+    checks=("trust_minimum:trust_problems",),
 )
 UNREADABLE = Rule(
     "QP020", "unreadable-data",
     "The data file is empty, unreadable, or not valid in its format.",
+    checks=("record_rules:data_problems",),
 )
 
 ALL_RULES: tuple[Rule, ...] = (

@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 from conftest import Repo, Runner
 
-from provenance import checker
 from provenance.reading import datafile
-from provenance.speed import inspect_workers
+from provenance.speed import inspect_workers, schedule
 
 FILES = {
     "ok.jsonl": b'{"question": "q", "answer": "a"}\n' * 50,
@@ -73,8 +72,8 @@ def test_a_check_through_workers_reports_what_reading_here_does(
         if not name.startswith(("cut", "broken")):
             repo.sidecar(f"data/{name}")
     here = run("check", "--format", "json")
-    monkeypatch.setattr(checker, "READ_AHEAD_MIN_BYTES", 0)
-    monkeypatch.setattr(checker, "WORKER_MIN_BYTES", 0)
+    monkeypatch.setattr(schedule, "READ_AHEAD_MIN_BYTES", 0)
+    monkeypatch.setattr(schedule, "WORKER_MIN_BYTES", 0)
     through_workers = run("check", "--format", "json")
     assert (through_workers.code, through_workers.out) == (here.code, here.out)
     assert here.code == 1

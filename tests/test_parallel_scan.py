@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from conftest import Repo, Runner
 
-from provenance.checker import Checker
 from provenance.checks.per_record import RecordScan, scan
 from provenance.config import load_config
 from provenance.reading import profiles, readers
+from provenance.session import Session
 from provenance.speed import parallel_scan
 
 SPELLINGS = ["gpt-4o", "openai/gpt-4o", "GPT-4o", "claude-3-5-haiku-20241022",
@@ -41,11 +41,11 @@ def setup(repo: Repo, count: int = 600) -> tuple[Path, profiles.Profile, object]
     path.parent.mkdir(parents=True, exist_ok=True)
     write_records(path, count)
     config = load_config(repo.root)
-    checker = Checker(config)
+    session = Session(config)
     first = next(readers.read_data(path, "jsonl"))
     profile = profiles.choose(config.record_mapping("data/rag.jsonl"), first[0])
     assert profile is not None and profile.has_agents
-    return path, profile, checker.judge_for("data/rag.jsonl")
+    return path, profile, session.judge_for("data/rag.jsonl")
 
 
 def as_dict(result: RecordScan) -> dict[str, object]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import Repo, Runner
 
-from provenance import checker
+from provenance.speed import schedule
 from provenance.speed.read_ahead import ReadAhead
 
 
@@ -95,9 +95,9 @@ def test_a_run_with_or_without_reading_ahead_reports_the_same(
                b'"type": "ai"}, "reference_answer": "a", "reference_answer_by": '
                b'{"model_name": "gpt-4o", "type": "ai"}}\n')
     repo.sidecar("data/agents.jsonl", generator=None)
-    monkeypatch.setattr(checker, "READ_AHEAD_MIN_BYTES", 0)
+    monkeypatch.setattr(schedule, "READ_AHEAD_MIN_BYTES", 0)
     result = run("check", "--format", "json")
-    monkeypatch.setattr(checker, "READ_AHEAD_MIN_BYTES", 1 << 62)
+    monkeypatch.setattr(schedule, "READ_AHEAD_MIN_BYTES", 1 << 62)
     other = run("check", "--format", "json")
     assert result.code == other.code == 1
     assert result.out == other.out
@@ -117,14 +117,14 @@ def test_a_file_that_vanishes_before_its_turn_is_reported_not_raised(
     for index in range(4):
         repo.jsonl(f"data/part{index}.jsonl")
         repo.sidecar(f"data/part{index}.jsonl")
-    original = checker.Checker._read
+    original = schedule.Schedule._read
 
-    def read_and_delete_the_last(self: checker.Checker, relpath: str) -> object:
+    def read_and_delete_the_last(self: schedule.Schedule, relpath: str) -> object:
         if relpath.endswith("part0.jsonl"):
             Path(self.config.root / "data/part3.jsonl").unlink()
         return original(self, relpath)
 
-    monkeypatch.setattr(checker.Checker, "_read", read_and_delete_the_last)
+    monkeypatch.setattr(schedule.Schedule, "_read", read_and_delete_the_last)
     result = run("check")
     assert result.code == 1
     assert result.has("data/part3.jsonl")

@@ -7,14 +7,13 @@ returns ``Problem`` values that the checker locates (file and line) and grades (
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from provenance import rules
+from provenance.checks.problem import Problem
 from provenance.reading.datafile import DataFacts
 from provenance.record import Agent, Record
-from provenance.rules import Rule
 
 if TYPE_CHECKING:
     from provenance.identity.independence import Judge
@@ -28,14 +27,6 @@ PLACEHOLDER_IDS = frozenset(
         "todo", "model", "llm", "ai", "program", "script", "tool",
     }
 )
-
-
-@dataclass(frozen=True)
-class Problem:
-    rule: Rule
-    message: str
-    field: tuple[str | int, ...] = ()  # where in the record, for a line number
-    data_line: int | None = None  # set when the problem is in the data file itself
 
 
 def short(digest: str) -> str:
@@ -263,7 +254,7 @@ def _parse_time(value: Any) -> datetime | None:
 def data_problems(facts: DataFacts) -> list[Problem]:
     if facts.problem is None:
         return []
-    return [Problem(rules.UNREADABLE, facts.problem, data_line=facts.problem_line)]
+    return [Problem(rules.UNREADABLE, facts.problem, in_data=True, line=facts.problem_line)]
 
 
 def _agent_field(record: Record, role: str, message: str) -> tuple[str | int, ...]:

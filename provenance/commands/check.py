@@ -26,13 +26,16 @@ def run(args: argparse.Namespace) -> int:
         result = replay.lookup() if replay is not None else None
         if result is None:
             from provenance.checker import Checker
+            from provenance.session import Session
 
-            checker = Checker(config, files=replay.files if replay is not None else None)
+            session = Session(config, files=replay.files if replay is not None else None)
             paths = args.paths or None
             if args.changed_since:
-                changed = checker.changed_since(args.changed_since)
-                paths = [p for p in changed if not args.paths or _under(p, args.paths, checker)]
-            result = checker.run(paths, shard=shard)
+                from provenance.lineage.inputs import changed_since
+
+                changed = changed_since(session, args.changed_since)
+                paths = [p for p in changed if not args.paths or _under(p, args.paths, config.root)]
+            result = Checker(session).run(paths, shard=shard)
             if replay is not None:
                 replay.store(result)
     except (ConfigError, PathError) as exc:  # a ChangedError is a ConfigError
@@ -100,11 +103,10 @@ def _shard(value: str | None) -> tuple[int, int] | None:
     return shard
 
 
-def _under(relpath: str, paths: list[str], checker: object) -> bool:
+def _under(relpath: str, paths: list[str], root: Path) -> bool:
     """Whether a changed file lies under one of the paths given on the command line."""
     from provenance.discovery import relative_path
 
-    root = checker.config.root  # type: ignore[attr-defined]
     for raw in paths:
         prefix = relative_path(root, raw)
         if not prefix or relpath == prefix or relpath.startswith(prefix.rstrip("/") + "/"):

@@ -49,10 +49,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         config = configure(args)
         from provenance.checker import Checker
-        from provenance.discovery import select
 
         checker = Checker(config)
-        relpaths = select(config, checker.locator, args.files).data
+        relpaths = checker.session.select(args.files).data
         skipped = _not_datasets(config.root, args.files, relpaths)
         if skipped:
             for raw in skipped:
@@ -112,7 +111,7 @@ def _entry(checker: Checker, relpath: str) -> FileEntry | None:
     if errors:
         return None
     facts = datafile.inspect(checker.config.root / relpath, checker.config.root)
-    claims = checker.locator.claims(relpath, facts.embedded)
+    claims = checker.session.locator.claims(relpath, facts.embedded)
     record: Any = max(claims, key=lambda c: c.level).record if claims else None
     if not isinstance(record, dict) or "digest" not in record:
         print(f"{relpath}: no provenance record to export", file=sys.stderr)

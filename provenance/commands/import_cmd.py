@@ -82,14 +82,14 @@ class _SourceError(Exception):
 
 
 def _draft(source: Path, croissant: bool, config: Config) -> Draft:
-    from provenance.checker import Checker
     from provenance.interop.import_draft import from_card, from_croissant
+    from provenance.session import Session
 
     try:
         text = source.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise _SourceError(f"{source}: cannot read: {exc}") from None
-    registry = Checker(config).registry()
+    registry = Session(config).registry()
     if not croissant:
         return from_card(text, str(source), registry)
     import json

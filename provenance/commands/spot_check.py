@@ -10,11 +10,14 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from provenance.config import Config, ConfigError
 from provenance.discovery import PathError
 from provenance.record import Agent
+
+if TYPE_CHECKING:
+    from provenance.session import Session
 
 EXIT_INCONCLUSIVE = 3
 
@@ -27,20 +30,20 @@ def run(args: argparse.Namespace) -> int:
         config = configure(args)
         settings = SpotSettings.from_config(config)
         _apply_arguments(settings, args)
-        from provenance.checker import Checker
-        from provenance.discovery import select
+        from provenance.session import Session
 
-        checker = Checker(config)
-        relpaths = select(config, checker.locator, args.paths or None).data
-        report = _run(config, settings, relpaths, checker)
+        session = Session(config)
+        relpaths = session.select(args.paths or None).data
+        report = _run(config, settings, relpaths, session)
     except (ConfigError, PathError, SpotCheckError, ValueError) as exc:
         print(f"qa-provenance spot-check: {exc}", file=sys.stderr)
         return 2
+    from provenance.checker import Checker
     from provenance.reporters.base import SpotResult
     from provenance.reporters.select import emit_spot
 
     recorded = _record(config, report, settings) if args.record else {}
-    failed = emit_spot(args, config.root, SpotResult(report, recorded, checker.check_file))
+    failed = emit_spot(args, config.root, SpotResult(report, recorded, Checker(session).check_file))
     if failed is not None:
         return failed
     outcome = report.outcome
@@ -74,12 +77,12 @@ def _apply_arguments(settings: Any, args: argparse.Namespace) -> None:
         settings.token_env = args.token_env
 
 
-def _run(config: Config, settings: Any, relpaths: Sequence[str], checker: Any) -> Any:
+def _run(config: Config, settings: Any, relpaths: Sequence[str], session: Session) -> Any:
     from provenance.spot.run import print_progress_target, run
 
     def independence(identities: list[str], generators: Sequence[Agent], relpath: str
                      ) -> str | None:
-        judge = checker.judge_for(relpath)
+        judge = session.judge_for(relpath)
         for ident in identities:
             verifier = Agent("model", ident)
             for generator in generators:

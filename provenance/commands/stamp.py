@@ -171,9 +171,9 @@ def _refuse(config: Config, relpath: str, target: Path, record: dict[str, Any]) 
 
     problems = checks.record_problems(record)
     if not problems:
-        from provenance.checker import Checker
+        from provenance.session import Session
 
-        judge = Checker(config).judge_for(relpath)
+        judge = Session(config).judge_for(relpath)
         parsed = Record.from_mapping(record)
         problems = checks.identity_problems(parsed, judge)
         problems += checks.training_problems(parsed, (), judge)

@@ -3,7 +3,7 @@
 Reading is hashing and line counting, and hashlib releases the GIL: while one file's rules run on
 the main thread, the next files are already being read, so a run over large files costs little
 more than reading them. At most ``workers + ahead`` files' facts are held at a time (a JSON
-file's facts hold its document). Only files of at least ``checker.READ_AHEAD_MIN_BYTES`` go
+file's facts hold its document). Only files of at least ``schedule.READ_AHEAD_MIN_BYTES`` go
 through it: for a small file the hand-over costs more than it saves.
 """
 

@@ -1,0 +1,96 @@
+"""What the lineage graph is built from: the records of the datasets a run checked, and the
+file-level records of every other dataset in the repository (read, not checked)."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from provenance.lineage.build import DatasetFacts, build_graph, is_absolute_path, leaves_root
+from provenance.lineage.graph import LineageGraph
+from provenance.reading.locate import Claim, data_path_of_sidecar, is_manifest
+from provenance.record import Agent, Record
+
+if TYPE_CHECKING:
+    from provenance.session import Session
+
+
+class LineageInputs:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.checked: dict[str, DatasetFacts] = {}
+        self.all: dict[str, DatasetFacts] = {}  # after ``graph()``: checked and others
+
+    def add(self, relpath: str, claim: Claim, record: Record | None,
+            generators: Iterable[Agent], validators: Iterable[Agent]) -> None:
+        """A checked file's record, with the agents its records name."""
+        facts = DatasetFacts(relpath, claim.source)
+        if record is not None:
+            facts.generators.extend(record.generators)
+            facts.validators.extend(record.validators)
+            facts.trains.extend(record.trains)
+            facts.derived_from.extend(record.derived_from)
+        facts.generators.extend(generators)
+        facts.validators.extend(validators)
+        self.checked[relpath] = facts
+
+    def graph(self) -> LineageGraph:
+        """The graph of every dataset checked, every other record, and the registry's models."""
+        inputs = dict(self._others(set(self.checked)))
+        inputs.update(self.checked)
+        self.all = inputs
+        return build_graph(self.session.root, inputs.values(), self.session.registry())
+
+    def _others(self, checked: set[str]) -> Iterator[tuple[str, DatasetFacts]]:
+        """File-level records of datasets not checked in this run (sidecars and manifests)."""
+        locator = self.session.locator
+        for relpath in self.session.all_files():
+            data = data_path_of_sidecar(relpath)
+            targets: list[str] = []
+            if data is not None and data not in checked:
+                targets = [data]
+            elif is_manifest(relpath):
+                manifest = locator.manifest(posixpath.dirname(relpath))
+                if manifest is not None and manifest.error is None:
+                    targets = [t for t in _manifest_subjects(manifest) if t not in checked]
+            for target in targets:
+                claims = locator.claims(target)
+                if not claims:
+                    continue
+                claim = max(claims, key=lambda c: c.level)
+                if isinstance(claim.record, dict):
+                    try:
+                        record = Record.from_mapping(claim.record)
+                    except (KeyError, TypeError, ValueError):
+                        continue
+                    yield target, DatasetFacts(target, claim.source, list(record.generators),
+                                               list(record.validators), list(record.trains),
+                                               list(record.derived_from))
+
+
+def changed_since(session: Session, ref: str) -> list[str]:
+    """The data files changed since ``ref`` (directly or through their provenance), plus the
+    datasets their lineage reaches."""
+    from provenance.lineage.changed import changed_files, lineage_closure
+
+    touched = session.select(changed_files(session.root, ref)).data
+    reached = lineage_closure(LineageInputs(session).graph(), touched)
+    return sorted(set(touched) | {p for p in reached if _repository_file(session.root, p)})
+
+
+def _repository_file(root: Path, name: str) -> bool:
+    """Whether a dataset of the lineage graph is a file of this repository, not an external
+    reference (a URI, an absolute path, a path out of the root), which is never opened."""
+    if "://" in name or is_absolute_path(name) or leaves_root(root, "", name):
+        return False
+    return (root / name).is_file()
+
+
+def _manifest_subjects(manifest: Any) -> list[str]:
+    out = []
+    for _index, _globs, entry in manifest.entries:
+        for key in entry.get("subjects") or {}:
+            out.append(posixpath.join(manifest.directory, key) if manifest.directory else key)
+    return out
