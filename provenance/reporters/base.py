@@ -9,11 +9,12 @@ so adding a format is a new module and one line in the format table.
 from __future__ import annotations
 
 import abc
+import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, TextIO
+from typing import TYPE_CHECKING, Any, ClassVar, TextIO
 
 from provenance.findings import FileResult, Finding, RunResult
 from provenance.rules import Severity
@@ -83,6 +84,32 @@ class Reporter(abc.ABC):
         """Notes go to stderr unless a format carries them itself."""
         for notice in notices:
             self.context.err.write(f"note: {notice}\n")
+
+
+class DocumentReporter(Reporter):
+    """A format that renders a run as one document (JSON, SARIF, JUnit): notes go to stderr, the
+    document to ``out``; a format says only how to build and write its document."""
+
+    def report_check(self, result: RunResult, out: TextIO) -> None:
+        self.notes(result.notices)
+        self.write(self.check_document(result), out)
+
+    def report_spot(self, spot: SpotResult, out: TextIO) -> None:
+        self.notes(spot.report.notices)
+        self.write(self.spot_document(spot), out)
+
+    @abc.abstractmethod
+    def check_document(self, result: RunResult) -> Any: ...
+
+    @abc.abstractmethod
+    def spot_document(self, spot: SpotResult) -> Any: ...
+
+    def write(self, document: Any, out: TextIO) -> None:
+        write_json(document, out)
+
+
+def write_json(document: Mapping[str, Any], out: TextIO) -> None:
+    out.write(json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
 
 
 # ---------------------------------------------------------------------------------------------

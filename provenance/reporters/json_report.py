@@ -8,12 +8,18 @@ qa-provenance root, which the report records. Notes also go to stderr.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 from provenance.findings import FileResult, Finding, RunResult
-from provenance.reporters.base import TOOL_NAME, Context, Reporter, SpotResult, file_outcome, level
+from provenance.reporters.base import (
+    TOOL_NAME,
+    Context,
+    DocumentReporter,
+    SpotResult,
+    file_outcome,
+    level,
+)
 
 if TYPE_CHECKING:
     from provenance.spot.run import FileReport
@@ -137,19 +143,13 @@ def spot_document(spot: SpotResult, context: Context) -> dict[str, Any]:
     }
 
 
-def dump(document: Mapping[str, Any], out: TextIO) -> None:
-    out.write(json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
-
-
-class JsonReporter(Reporter):
+class JsonReporter(DocumentReporter):
     """``--format json``: one JSON document (``schemas/report.schema.json``)."""
 
     name = "json"
 
-    def report_check(self, result: RunResult, out: TextIO) -> None:
-        self.notes(result.notices)
-        dump(check_document(result, self.context), out)
+    def check_document(self, result: RunResult) -> dict[str, Any]:
+        return check_document(result, self.context)
 
-    def report_spot(self, spot: SpotResult, out: TextIO) -> None:
-        self.notes(spot.report.notices)
-        dump(spot_document(spot, self.context), out)
+    def spot_document(self, spot: SpotResult) -> dict[str, Any]:
+        return spot_document(spot, self.context)

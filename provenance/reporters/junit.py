@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from provenance.findings import Finding, RunResult
-from provenance.reporters.base import TOOL_NAME, Context, Reporter, SpotResult, level
+from provenance.reporters.base import TOOL_NAME, Context, DocumentReporter, SpotResult, level
 
 # Characters XML 1.0 cannot carry at all (a data file's text can contain them).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -128,15 +128,16 @@ def spot_xml(spot: SpotResult, context: Context) -> ET.Element:
     return _finish(suite, report.notices)
 
 
-class JUnitReporter(Reporter):
+class JUnitReporter(DocumentReporter):
     """``--format junit``: JUnit XML (``<testsuites>``)."""
 
     name = "junit"
 
-    def report_check(self, result: RunResult, out: TextIO) -> None:
-        self.notes(result.notices)
-        _dump(check_xml(result, self.context), out)
+    def check_document(self, result: RunResult) -> ET.Element:
+        return check_xml(result, self.context)
 
-    def report_spot(self, spot: SpotResult, out: TextIO) -> None:
-        self.notes(spot.report.notices)
-        _dump(spot_xml(spot, self.context), out)
+    def spot_document(self, spot: SpotResult) -> ET.Element:
+        return spot_xml(spot, self.context)
+
+    def write(self, document: ET.Element, out: TextIO) -> None:
+        _dump(document, out)

@@ -10,11 +10,10 @@ is known. Notes are tool execution notifications. A spot-check run has three rul
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 from urllib.parse import quote
 
 from provenance.findings import Finding, RunResult
@@ -24,7 +23,7 @@ from provenance.reporters.base import (
     SPOT_HELP_URI,
     TOOL_NAME,
     Context,
-    Reporter,
+    DocumentReporter,
     SpotResult,
     level,
 )
@@ -180,19 +179,13 @@ def spot_log(spot: SpotResult, context: Context) -> dict[str, Any]:
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
 
 
-def dump(log: dict[str, Any], out: TextIO) -> None:
-    out.write(json.dumps(log, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
-
-
-class SarifReporter(Reporter):
+class SarifReporter(DocumentReporter):
     """``--format sarif``: a SARIF 2.1.0 log (usually with ``--output results.sarif``)."""
 
     name = "sarif"
 
-    def report_check(self, result: RunResult, out: TextIO) -> None:
-        self.notes(result.notices)
-        dump(check_log(result, self.context), out)
+    def check_document(self, result: RunResult) -> dict[str, Any]:
+        return check_log(result, self.context)
 
-    def report_spot(self, spot: SpotResult, out: TextIO) -> None:
-        self.notes(spot.report.notices)
-        dump(spot_log(spot, self.context), out)
+    def spot_document(self, spot: SpotResult) -> dict[str, Any]:
+        return spot_log(spot, self.context)
