@@ -7,6 +7,7 @@ dataset among the files it is given starts about as fast as Python itself.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Sequence
@@ -14,6 +15,21 @@ from collections.abc import Sequence
 from provenance import __version__
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_BROKEN_PIPE = 128 + 13  # what a shell reports for a program that SIGPIPE ended
+EXIT_INTERRUPTED = 128 + 2
+
+# Each subcommand's ``run(args) -> exit code``, imported only when that command runs.
+COMMANDS: dict[str, str] = {
+    "check": "provenance.commands.check:run",
+    "stamp": "provenance.commands.stamp:run",
+    "spot-check": "provenance.commands.spot_check:run",
+    "serve-verifier": "provenance.commands.serve:run",
+    "graph": "provenance.commands.graph:run",
+    "export": "provenance.commands.export:run",
+    "import": "provenance.commands.import_cmd:run",
+    "rules": "provenance.commands.rules:run",
+    "profiles": "provenance.commands.rules:run_profiles",
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "the datasets their lineage reaches")
     check.add_argument("--shard", metavar="I/N",
                        help="check only the I-th of N parts (0-based), for a CI matrix")
+    _add_no_cache(check)
     _add_output(check)
 
     stamp = commands.add_parser(
@@ -66,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     from provenance.commands.spot_check_args import add_arguments
 
     add_arguments(spot)
+    _add_no_cache(spot)
     _add_output(spot)
 
     serve = commands.add_parser("serve-verifier",
@@ -105,6 +123,12 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
                              "at the root)")
 
 
+def _add_no_cache(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-cache", action="store_true",
+                        help="neither read nor write the caches (digests, runs, verdicts): "
+                             "everything is read and judged afresh")
+
+
 def _add_output(parser: argparse.ArgumentParser) -> None:
     from provenance.reporters.select import add_arguments
 
@@ -114,35 +138,34 @@ def _add_output(parser: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     _tolerant_streams()
     args = build_parser().parse_args(argv)
+    module, _, function = COMMANDS[args.command].partition(":")
     try:
-        if args.command == "check":
-            from provenance.commands.check import run
-        elif args.command == "stamp":
-            from provenance.commands.stamp import run
-        elif args.command == "spot-check":
-            from provenance.commands.spot_check import run
-        elif args.command == "serve-verifier":
-            from provenance.commands.serve import run
-        elif args.command == "graph":
-            from provenance.commands.graph import run
-        elif args.command == "export":
-            from provenance.commands.export import run
-        elif args.command == "import":
-            from provenance.commands.import_cmd import run
-        elif args.command == "profiles":
-            from provenance.commands.rules import run_profiles as run
-        else:
-            from provenance.commands.rules import run
-        return run(args)
+        run = getattr(importlib.import_module(module), function)
+        code: int = run(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return code
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
         print("qa-provenance: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as exc:
         if os.environ.get("QA_PROVENANCE_DEBUG"):
             raise
         print(f"qa-provenance: internal error: {type(exc).__name__}: {exc} "
               "(set QA_PROVENANCE_DEBUG=1 for details, and please report it)", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _silence_stdout() -> None:
+    """The reader went away (``check | head -1``): quietly, and so that the interpreter's own
+    flush at exit does not fail again on the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor: nothing more to flush there
+        pass
 
 
 def _tolerant_streams() -> None:

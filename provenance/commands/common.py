@@ -21,4 +21,9 @@ def configure(args: argparse.Namespace) -> Config:
         from provenance.config import ConfigError
 
         raise ConfigError(f"{args.root}: not a directory")
-    return load_config(root, explicit)
+    config = load_config(root, explicit)
+    if getattr(args, "no_cache", False):
+        import dataclasses
+
+        config = dataclasses.replace(config, digest_cache=False)
+    return config

@@ -75,6 +75,8 @@ def _apply_arguments(settings: Any, args: argparse.Namespace) -> None:
         settings.seed = args.seed
     if getattr(args, "token_env", None):
         settings.token_env = args.token_env
+    if getattr(args, "no_cache", False):
+        settings.cache = None
 
 
 def _run(config: Config, settings: Any, relpaths: Sequence[str], session: Session) -> Any:

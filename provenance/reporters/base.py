@@ -145,9 +145,12 @@ def display_base(root: Path, env: Mapping[str, str]) -> Path:
     return root
 
 
-def color_enabled(stream: TextIO, env: Mapping[str, str]) -> bool:
-    """Colour only on a terminal; ``NO_COLOR`` (non-empty) always wins, ``FORCE_COLOR``
-    (non-empty, not ``0``) forces it elsewhere, ``TERM=dumb`` turns it off."""
+def color_enabled(stream: TextIO, env: Mapping[str, str], mode: str = "auto") -> bool:
+    """``--color always`` or ``never`` decide; ``auto``: colour only on a terminal, where
+    ``NO_COLOR`` (non-empty) always wins, ``FORCE_COLOR`` (non-empty, not ``0``) forces it
+    elsewhere, and ``TERM=dumb`` turns it off."""
+    if mode != "auto":
+        return mode == "always"
     if env.get("NO_COLOR"):
         return False
     if env.get("FORCE_COLOR") not in (None, "", "0"):

@@ -48,6 +48,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--summary-file", metavar="FILE",
                         help="append a Markdown summary to FILE (with --format github the "
                              "default is $GITHUB_STEP_SUMMARY)")
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                        help="colour the text report: auto (default: on a terminal, unless "
+                             "NO_COLOR is set), always or never")
 
 
 def choose(requested: str | None, env: Mapping[str, str]) -> str:
@@ -66,14 +69,14 @@ def reporter_class(name: str) -> type[Reporter]:
 
 
 def make_context(root: Path, *, err: TextIO, stream: TextIO | None, env: Mapping[str, str],
-                 verbose: bool = False, quiet: bool = False) -> Context:
+                 verbose: bool = False, quiet: bool = False, color: str = "auto") -> Context:
     """``stream`` is where the report goes when it is a stream (colour is decided on it)."""
     from provenance import __version__
     from provenance.reporters.base import Context, color_enabled, display_base
 
     root = root.resolve()
-    color = stream is not None and color_enabled(stream, env)
-    return Context(tool_version=__version__, root=root, err=err, color=color, verbose=verbose,
+    painted = stream is not None and color_enabled(stream, env, color)
+    return Context(tool_version=__version__, root=root, err=err, color=painted, verbose=verbose,
                    quiet=quiet, base=display_base(root, env))
 
 
@@ -101,9 +104,10 @@ def _emit(args: argparse.Namespace, root: Path, render: Callable[[Reporter, Text
           env: Mapping[str, str]) -> None:
     name = choose(getattr(args, "format", None), env)
     output = getattr(args, "output", None)
-    options = {"verbose": bool(getattr(args, "verbose", False)),
-               "quiet": bool(getattr(args, "quiet", False))}
-    context = make_context(root, err=err, stream=None if output else out, env=env, **options)
+    verbose = bool(getattr(args, "verbose", False))
+    quiet = bool(getattr(args, "quiet", False))
+    context = make_context(root, err=err, stream=None if output else out, env=env,
+                           verbose=verbose, quiet=quiet, color=getattr(args, "color", "auto"))
     reporter = reporter_class(name)(context)
     if output:
         buffer = io.StringIO()
@@ -113,7 +117,8 @@ def _emit(args: argparse.Namespace, root: Path, render: Callable[[Reporter, Text
         render(reporter, out)
     sarif_file = getattr(args, "sarif_file", None)
     if sarif_file:
-        quiet_context = make_context(root, err=io.StringIO(), stream=None, env=env, **options)
+        quiet_context = make_context(root, err=io.StringIO(), stream=None, env=env,
+                                     verbose=verbose, quiet=quiet)
         buffer = io.StringIO()
         render(reporter_class("sarif")(quiet_context), buffer)
         _write_file(sarif_file, buffer.getvalue())

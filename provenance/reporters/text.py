@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import TextIO
 
-from provenance.findings import Finding, RunResult
+from provenance.findings import FileResult, Finding, RunResult
 from provenance.reporters.base import Reporter, SpotResult
 from provenance.rules import Severity
 
@@ -51,24 +51,27 @@ def format_finding(finding: Finding, *, color: bool = False) -> str:
     return f"{one_line(finding.location())}: {code} {one_line(finding.message)}"
 
 
+def _ok_line(file_result: FileResult, *, color: bool) -> str:
+    parts = []
+    if file_result.generators:
+        parts.append(f"generator {', '.join(file_result.generators)}")
+    if file_result.validators:
+        parts.append(f"validator {', '.join(file_result.validators)}")
+    if file_result.profile:
+        parts.append(f"records read as {file_result.profile}")
+    who = f" ({'; '.join(parts)})" if parts else ""
+    return f"{one_line(file_result.path)}: {_paint('ok', GREEN, color=color)}{one_line(who)}"
+
+
 def report(result: RunResult, out: TextIO, err: TextIO, *, verbose: bool = False,
            quiet: bool = False, color: bool = False) -> None:
-    for file_result in result.files:
-        for finding in file_result.findings:
-            out.write(format_finding(finding, color=color) + "\n")
-        if verbose and not file_result.findings:
-            parts = []
-            if file_result.generators:
-                parts.append(f"generator {', '.join(file_result.generators)}")
-            if file_result.validators:
-                parts.append(f"validator {', '.join(file_result.validators)}")
-            if file_result.profile:
-                parts.append(f"records read as {file_result.profile}")
-            who = f" ({'; '.join(parts)})" if parts else ""
-            out.write(f"{one_line(file_result.path)}: {_paint('ok', GREEN, color=color)}"
-                      f"{one_line(who)}\n")
-    for finding in result.extra:
-        out.write(format_finding(finding, color=color) + "\n")
+    lines = [(finding.path, finding.line or 0, format_finding(finding, color=color))
+             for finding in result.findings]
+    if verbose:
+        lines += [(file_result.path, 0, _ok_line(file_result, color=color))
+                  for file_result in result.files if not file_result.findings]
+    for _path, _line, text in sorted(lines, key=lambda entry: entry[:2]):
+        out.write(text + "\n")
     for notice in result.notices:
         err.write(f"note: {one_line(notice)}\n")
     if quiet and not result.findings:
