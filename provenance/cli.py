@@ -11,6 +11,7 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from provenance import __version__
 
@@ -32,6 +33,52 @@ COMMANDS: dict[str, str] = {
 }
 
 
+# Shown under each command's --help: how people call it, and what its exit code means.
+EPILOGS: dict[str, str] = {
+    "check": """examples:
+  qa-provenance check                          the whole repository
+  qa-provenance check data/ extra.jsonl        some files or folders
+  qa-provenance check --changed-since origin/main --format github
+  qa-provenance check --format sarif -o results.sarif
+
+exit codes: 0 all passed (warnings allowed), 1 an error-level finding, 2 usage or
+configuration error, 141 the reader of the output went away (e.g. | head)""",
+    "stamp": """examples:
+  qa-provenance stamp data/qa.jsonl --generator model:openai/gpt-4o \\
+      --validator "human:Acme Annotation Team" --method human-review
+  qa-provenance stamp data/qa.jsonl            renew the digest after a reviewed edit
+
+exit codes: 0 written, 1 the record would break an error-level rule (nothing written),
+2 usage error""",
+    "spot-check": """examples:
+  qa-provenance spot-check                     embedded local verifier, no server
+  qa-provenance spot-check --verifier http --verifier-url https://verify.example --record
+  qa-provenance spot-check data/qa.jsonl --sample 200
+
+exit codes: 0 PASS (or SKIPPED), 1 FAIL, 2 configuration or independence error,
+3 INCONCLUSIVE""",
+    "graph": """examples:
+  qa-provenance graph
+  qa-provenance graph --format mermaid > lineage.mmd
+
+exit codes: 0 printed, 2 configuration error""",
+    "export": """examples:
+  qa-provenance export --croissant data/ -o croissant.json
+  qa-provenance export --in-toto data/qa.jsonl
+
+exit codes: 0 written, 1 a file has error-level findings, 2 usage error""",
+    "import": """examples:
+  qa-provenance import --croissant metadata.json --data data/qa.jsonl
+  qa-provenance import README.md --data data/qa.jsonl
+
+exit codes: 0 the draft was written, 2 usage error""",
+    "serve-verifier": """examples:
+  qa-provenance serve-verifier --port 8089
+
+exit codes: 0 stopped by Ctrl-C, 2 usage error""",
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qa-provenance",
@@ -41,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
-    check = commands.add_parser("check", help="check datasets and their provenance")
+    check = _subcommand(commands, "check", "check datasets and their provenance")
     check.add_argument("paths", nargs="*", help="files or directories (default: the whole root)")
     _add_common(check)
     check.add_argument("-v", "--verbose", action="store_true", help="also list files that pass")
@@ -54,9 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_no_cache(check)
     _add_output(check)
 
-    stamp = commands.add_parser(
-        "stamp", help="write or update a sidecar with the file's digest and record count"
-    )
+    stamp = _subcommand(commands, "stamp",
+                        "write or update a sidecar with the file's digest and record count")
     stamp.add_argument("files", nargs="+", metavar="FILE")
     _add_common(stamp)
     stamp.add_argument("--generator", action="append", metavar="[TYPE:]ID", default=[],
@@ -71,14 +117,13 @@ def build_parser() -> argparse.ArgumentParser:
     stamp.add_argument("--sidecar", action="store_true",
                        help="write a sidecar even when a manifest covers the file")
 
-    graph = commands.add_parser("graph", help="print the lineage of datasets and models")
+    graph = _subcommand(commands, "graph", "print the lineage of datasets and models")
     _add_common(graph)
     graph.add_argument("--format", choices=("text", "mermaid", "dot"), default="text",
                        help="text tree (default), Mermaid flowchart, or Graphviz DOT")
 
-    spot = commands.add_parser(
-        "spot-check", help="have an independent verifier check a sample of the records"
-    )
+    spot = _subcommand(commands, "spot-check",
+                       "have an independent verifier check a sample of the records")
     _add_common(spot)
     from provenance.commands.spot_check_args import add_arguments
 
@@ -86,8 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_no_cache(spot)
     _add_output(spot)
 
-    serve = commands.add_parser("serve-verifier",
-                                help="run the reference qa-verify/1 server (local verifier)")
+    serve = _subcommand(commands, "serve-verifier",
+                        "run the reference qa-verify/1 server (local verifier)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8089)
     serve.add_argument("--delay", type=float, default=0.0, metavar="SECONDS",
@@ -95,15 +140,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--verifier-id", help="the identity /info reports (default: the local "
                        "grounding check's)")
 
-    export = commands.add_parser(
-        "export", help="provenance as Croissant 1.1 JSON-LD or in-toto statements")
+    export = _subcommand(commands, "export",
+                         "provenance as Croissant 1.1 JSON-LD or in-toto statements")
     _add_common(export)
     from provenance.commands.export import add_arguments as add_export_arguments
 
     add_export_arguments(export)
 
-    draft = commands.add_parser(
-        "import", help="draft a sidecar from a Croissant file or a dataset card")
+    draft = _subcommand(commands, "import",
+                        "draft a sidecar from a Croissant file or a dataset card")
     _add_common(draft)
     from provenance.commands.import_cmd import add_arguments as add_import_arguments
 
@@ -111,6 +156,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("rules", help="list the rules with their codes")
     commands.add_parser("profiles", help="list the built-in record profiles")
+    return parser
+
+
+def _subcommand(commands: Any, name: str, summary: str) -> argparse.ArgumentParser:
+    """A subcommand whose --help ends with its examples and exit codes."""
+    parser: argparse.ArgumentParser = commands.add_parser(
+        name, help=summary, epilog=EPILOGS[name],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     return parser
 
 

@@ -89,3 +89,12 @@ def test_findings_sorted_by_file_then_line(repo: Repo, run: Runner) -> None:
                if line.split(":")[1].isdigit()]
     assert located == sorted(located)
     assert len(result.lines) == 3  # QP003 and QP010 in a, QP001 in b
+
+
+@pytest.mark.parametrize("command", ["check", "stamp", "spot-check", "graph", "export", "import",
+                                     "serve-verifier"])
+def test_help_shows_examples_and_exit_codes(run: Runner, command: str) -> None:
+    result = run(command, "--help")
+    assert result.code == 0
+    assert "examples:\n  qa-provenance " + command.split("-verifier")[0] in result.out
+    assert "exit codes: 0 " in result.out
