@@ -121,9 +121,12 @@ def test_results_have_rule_level_message_and_physical_location(repo: Repo, run: 
     assert (loop["ruleId"], loop["level"]) == ("QP010", "error")
     assert loop["locations"][0]["physicalLocation"]["region"] == {"startLine": 5}
     assert by_uri[f"{EDITED}.provenance.yaml"]["ruleId"] == "QP003"
-    # No line known: no region (never a made-up line 1).
+    # No line known in a file: line 1, where code scanning can show a whole-file alert.
     missing = by_uri[UNLABELLED.replace(" ", "%20")]
-    assert "region" not in missing["locations"][0]["physicalLocation"]
+    assert missing["locations"][0]["physicalLocation"]["region"] == {"startLine": 1}
+    # Each result has a fingerprint of its own, independent of the line.
+    prints = [r["partialFingerprints"]["qaProvenanceFinding/v1"] for r in results]
+    assert len(set(prints)) == len(prints)
     assert (by_uri[LEGACY]["ruleId"], by_uri[LEGACY]["level"]) == ("QP001", "warning")
     assert by_uri[ORPHAN]["ruleId"] == "QP006"
     assert by_uri[f"{MIXED}/"]["ruleId"] == "QP015"  # a folder-level finding names the folder
@@ -200,3 +203,17 @@ def test_sarif_golden(repo: Repo, run: Runner) -> None:
     build_failing_repo(repo)
     result = run("check", "--format", "sarif")
     assert_golden("check.sarif.json", normalise(result.out, repo.root))
+
+
+def test_fingerprints_survive_a_line_move_and_differ_by_rule() -> None:
+    from provenance.reporters.sarif import fingerprint
+
+    def where(uri: str, line: int) -> dict[str, Any]:
+        return {"physicalLocation": {"artifactLocation": {"uri": uri},
+                                     "region": {"startLine": line}}}
+
+    same = (fingerprint("QP010", where("a.yaml", 5), "m"),
+            fingerprint("QP010", where("a.yaml", 9), "m"))
+    assert same[0] == same[1]
+    assert fingerprint("QP011", where("a.yaml", 5), "m") != same[0]
+    assert fingerprint("QP010", where("b.yaml", 5), "m") != same[0]

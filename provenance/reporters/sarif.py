@@ -10,6 +10,7 @@ is known. Notes are tool execution notifications. A spot-check run has three rul
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -30,6 +31,7 @@ from provenance.reporters.base import (
 from provenance.rules import ALL_RULES, Rule, Severity
 
 SARIF_VERSION = "2.1.0"
+FINGERPRINT = "qaProvenanceFinding/v1"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
 
@@ -100,6 +102,8 @@ def location(context: Context, relpath: str, line: int | None) -> dict[str, Any]
     physical: dict[str, Any] = {"artifactLocation": {"uri": uri, "uriBaseId": SRCROOT}}
     if line is not None and line >= 1:
         physical["region"] = {"startLine": line}
+    elif not uri.endswith("/"):
+        physical["region"] = {"startLine": 1}  # code scanning shows a file's alert on a line
     return {"physicalLocation": physical}
 
 
@@ -111,7 +115,16 @@ def _result(rule_id: str, index: int, result_level: str, message: str,
         "level": result_level,
         "message": {"text": message},
         "locations": [where],
+        "partialFingerprints": {FINGERPRINT: fingerprint(rule_id, where, message)},
     }
+
+
+def fingerprint(rule_id: str, where: dict[str, Any], message: str) -> str:
+    """The same finding in the same file keeps its alert across runs and line moves: the rule,
+    the file and the message, not the line."""
+    uri = where["physicalLocation"]["artifactLocation"]["uri"]
+    text = "\0".join((rule_id, uri, message))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def _finding_result(finding: Finding, context: Context, index: dict[str, int]) -> dict[str, Any]:
