@@ -68,7 +68,7 @@ def _run_action(repo: Path, tmp: Path, **inputs: str) -> tuple[subprocess.Comple
         "GITHUB_OUTPUT": str(output),
         "GITHUB_STEP_SUMMARY": str(summary),
         "RUNNER_TEMP": str(tmp),
-        "QA_BIN": str(BIN / "qa-provenance"),
+        "QA_BIN": inputs.pop("bin", str(BIN / "qa-provenance")),
         "INPUT_FORMAT": "github",
         "INPUT_FAIL_ON": "error",
         **{f"INPUT_{k.upper()}": v for k, v in inputs.items()},
@@ -132,3 +132,55 @@ def test_spot_check_without_token_on_a_remote_verifier_is_skipped(example_repo: 
         verifier_url="https://verifier.example.invalid")
     assert "SKIPPED" in result.stdout + result.stderr
     assert outputs["result"] == "pass", result.stdout + result.stderr
+
+
+ZIZMOR_TARGETS = ("action.yml", "hooks/github/qa-provenance.yml", ".github/workflows")
+
+
+def test_zizmor_finds_nothing_in_the_action_and_the_workflows() -> None:
+    """Template injection, unpinned actions, excessive permissions, credential persistence: the
+    action, the example users copy and our own workflows pass zizmor's offline audits."""
+    tool = shutil.which("zizmor") or str(BIN / "zizmor")
+    if not Path(tool).exists():
+        pytest.skip("zizmor is not installed (a test dependency)")
+    done = subprocess.run([tool, "--offline", "--no-progress", "--config",
+                           str(PROJECT / ".github" / "zizmor.yml"),
+                           *(str(PROJECT / target) for target in ZIZMOR_TARGETS)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "No findings" in done.stdout + done.stderr
+
+
+def test_the_action_never_interpolates_into_a_script() -> None:
+    """Every ${{ }} of the action reaches its scripts through env:, never inside run:."""
+    import yaml
+
+    action = yaml.safe_load((PROJECT / "action.yml").read_text())
+    for step in action["runs"]["steps"]:
+        assert "${{" not in step.get("run", ""), step
+
+
+def test_the_check_runs_once_and_spot_check_writes_its_own_sarif(example_repo: Path,
+                                                                 tmp_path: Path) -> None:
+    calls = tmp_path / "calls.txt"
+    wrapper = tmp_path / "qa"
+    wrapper.write_text(f'#!/bin/sh\necho "$1" >> "{calls}"\nexec "{BIN / "qa-provenance"}" "$@"\n')
+    wrapper.chmod(0o755)
+    spot_sarif = tmp_path / "spot.sarif"
+    _, outputs, _ = _run_action(example_repo, tmp_path, spot_check="true",
+                                spot_sarif_file=str(spot_sarif), bin=str(wrapper))
+    assert calls.read_text().split() == ["check", "spot-check"]
+    assert json.loads(Path(outputs["report"]).read_text())["outcome"] == "fail"
+    assert json.loads(spot_sarif.read_text())["runs"][0]["tool"]["driver"]["rules"]
+
+
+def test_failed_files_keep_one_entry_per_file_whatever_the_name(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "data").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    for name in ("data/two\nlines.jsonl", "data/carriage\rreturn.jsonl", "data/plain.jsonl"):
+        (repo / name).write_text('{"question": "q?", "answer": "a"}\n')
+    result, outputs, _ = _run_action(repo, tmp_path)
+    assert result.returncode == 1
+    assert sorted(outputs["failed-files"].splitlines()) == [
+        "data/carriage\\rreturn.jsonl", "data/plain.jsonl", "data/two\\nlines.jsonl"]

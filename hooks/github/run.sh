@@ -2,7 +2,8 @@
 # The check step of the composite action. Inputs arrive as environment variables (never
 # interpolated into this script), as GitHub's hardening guide advises.
 # Environment: QA_BIN, INPUT_PATHS, INPUT_CONFIG, INPUT_CHANGED_SINCE, INPUT_SPOT_CHECK,
-# INPUT_VERIFIER_URL, QA_VERIFIER_TOKEN, INPUT_FORMAT, INPUT_SARIF_FILE, INPUT_FAIL_ON,
+# INPUT_VERIFIER_URL, QA_VERIFIER_TOKEN, INPUT_FORMAT, INPUT_SARIF_FILE, INPUT_SPOT_SARIF_FILE,
+# INPUT_FAIL_ON,
 # RUNNER_TEMP, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY.
 set -uo pipefail
 
@@ -23,16 +24,18 @@ if [ -n "${INPUT_PATHS:-}" ]; then
     read -r -d '' -a paths <<<"$INPUT_PATHS" || true
 fi
 
-# The machine-readable report first (quietly), then the log format, then SARIF if asked.
-"$qa" "${check[@]}" --format json --output "$report" -- "${paths[@]}" >/dev/null 2>&1
+# One run: the log format on stdout, the JSON report (and SARIF if asked) written beside it.
+rm -f "$report"
 sarif=()
 [ -n "${INPUT_SARIF_FILE:-}" ] && sarif=(--sarif-file "$INPUT_SARIF_FILE")
-"$qa" "${check[@]}" --format "${INPUT_FORMAT:-github}" "${sarif[@]}" -- "${paths[@]}"
+"$qa" "${check[@]}" --format "${INPUT_FORMAT:-github}" --json-file "$report" "${sarif[@]}" \
+    -- "${paths[@]}"
 status=$?
 
 spot=0
 if [ "${INPUT_SPOT_CHECK:-false}" = "true" ]; then
     spot_args=(spot-check "${common[@]}" --format "${INPUT_FORMAT:-github}")
+    [ -n "${INPUT_SPOT_SARIF_FILE:-}" ] && spot_args+=(--sarif-file "$INPUT_SPOT_SARIF_FILE")
     if [ -n "${INPUT_VERIFIER_URL:-}" ]; then
         spot_args+=(--verifier http --verifier-url "$INPUT_VERIFIER_URL")
     fi
@@ -65,7 +68,9 @@ fi
 failed=$("$python" - "$report" <<'PY' 2>/dev/null || true
 import json, sys
 report = json.load(open(sys.argv[1]))
-print("\n".join(f["path"] for f in report["files"] if not f["ok"]))
+def one_line(path):  # a name holding a newline or a carriage return stays one entry
+    return path.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
+print("\n".join(one_line(f["path"]) for f in report["files"] if not f["ok"]))
 PY
 )
 {

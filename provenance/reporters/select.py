@@ -45,6 +45,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="write the report to FILE instead of standard output")
     parser.add_argument("--sarif-file", metavar="FILE",
                         help="also write a SARIF 2.1.0 report to FILE, whatever the format")
+    parser.add_argument("--json-file", metavar="FILE",
+                        help="also write the JSON report to FILE, whatever the format (one run "
+                             "gives CI both its log and a machine-readable report)")
     parser.add_argument("--summary-file", metavar="FILE",
                         help="append a Markdown summary to FILE (with --format github the "
                              "default is $GITHUB_STEP_SUMMARY)")
@@ -115,13 +118,14 @@ def _emit(args: argparse.Namespace, root: Path, render: Callable[[Reporter, Text
         _write_file(output, buffer.getvalue())
     else:
         render(reporter, out)
-    sarif_file = getattr(args, "sarif_file", None)
-    if sarif_file:
-        quiet_context = make_context(root, err=io.StringIO(), stream=None, env=env,
-                                     verbose=verbose, quiet=quiet)
-        buffer = io.StringIO()
-        render(reporter_class("sarif")(quiet_context), buffer)
-        _write_file(sarif_file, buffer.getvalue())
+    for extra, extra_format in (("sarif_file", "sarif"), ("json_file", "json")):
+        target = getattr(args, extra, None)
+        if target:
+            quiet_context = make_context(root, err=io.StringIO(), stream=None, env=env,
+                                         verbose=verbose, quiet=quiet)
+            buffer = io.StringIO()
+            render(reporter_class(extra_format)(quiet_context), buffer)
+            _write_file(target, buffer.getvalue())
     summary_file = getattr(args, "summary_file", None) or (
         env.get("GITHUB_STEP_SUMMARY") if name == "github" else None)
     if summary_file:
