@@ -19,6 +19,7 @@ from provenance.checks import claims, record_rules
 from provenance.checks.lineage_loops import loop_problems
 from provenance.checks.offences import offence_problems
 from provenance.checks.problem import Problem
+from provenance.checks.self_evaluation import self_evaluation_problems
 from provenance.checks.shares import FolderShares, file_share_problems
 from provenance.checks.trust_minimum import trust_problems
 from provenance.config import Config
@@ -86,8 +87,11 @@ class Checker:
         if selection.data:
             full = paths is None and shard is None
             graph = self.lineage.graph()
-            for dataset, problem in loop_problems(graph, self.lineage.all, set(selection.data),
-                                                  full=full):
+            checked = set(selection.data)
+            for dataset, problem in (
+                    *loop_problems(graph, self.lineage.all, checked, full=full),
+                    *self_evaluation_problems(graph, self.lineage.all, checked, full=full,
+                                              related=self.session.policy_relation)):
                 self._emit(result.extra, [problem], dataset)
         result.notices.extend(self.session.trust_notices)
         return result

@@ -66,6 +66,15 @@ class Record:
             raw=raw,
         )
 
+    @property
+    def evaluates(self) -> tuple[str, ...]:
+        """The models this dataset evaluates (an evaluation set); none for training data."""
+        return tuple(str(item) for item in self.raw.get("evaluates") or ())
+
+    @property
+    def held_out(self) -> bool:
+        return self.raw.get("held_out") is True
+
 
 def _agents(value: Any) -> tuple[Agent, ...]:
     if value is None:

@@ -117,6 +117,13 @@ TRUST_BELOW_MINIMUM = Rule(
     "the record) is below the minimum the configuration requires for it (trust).",
     checks=("trust_minimum:trust_problems",),
 )
+SELF_EVALUATION = Rule(
+    "QP040", "self-evaluation",
+    "An evaluation set (`evaluates:`) was generated or validated by a model it evaluates or a "
+    "relative of it (a derivative, a base model, a model trained on its output); a set marked "
+    "`held_out` by any model in the evaluated model's lineage.",
+    checks=("self_evaluation:self_evaluation_problems",),
+)
 UNREADABLE = Rule(
     "QP020", "unreadable-data",
     "The data file is empty, unreadable, or not valid in its format.",
@@ -126,7 +133,7 @@ UNREADABLE = Rule(
 ALL_RULES: tuple[Rule, ...] = (
     MISSING, INVALID, DIGEST, RECORD_COUNT, CONFLICT, ORPHAN,
     IDENTICAL_SOURCE, SELF_TRAINING, SELF_ANSWERED, SAME_FAMILY, CONTRADICTION, GENERATOR_SHARE,
-    LINEAGE_LOOP, VERIFICATION_MISSING, TRUST_BELOW_MINIMUM, UNREADABLE,
+    LINEAGE_LOOP, VERIFICATION_MISSING, TRUST_BELOW_MINIMUM, UNREADABLE, SELF_EVALUATION,
 )
 BY_KEY: dict[str, Rule] = {
     **{rule.code: rule for rule in ALL_RULES},

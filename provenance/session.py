@@ -69,6 +69,14 @@ class Session:
             self._judges[policy] = Judge(self.registry(), Policy(policy))
         return self._judges[policy]
 
+    def policy_relation(self, relpath: str, a: str, b: str) -> str | None:
+        """Why the policy for ``relpath`` counts models ``a`` and ``b`` as one source (the same
+        model, a derivative, under ``family`` the same family), or None."""
+        from provenance.record import Agent
+
+        verdict = self.judge_for(relpath).judge(Agent("model", a), Agent("model", b))
+        return verdict.why if verdict.loop else None
+
     def trust_context(self) -> TrustContext:
         """The attestations the configuration lists and the identities it allows."""
         if self._trust is None:

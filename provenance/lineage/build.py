@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from provenance.fs.confine import inside
-from provenance.lineage.graph import BASE, DERIVED, GENERATED, TRAINS, VALIDATES, LineageGraph
+from provenance.lineage.graph import (
+    BASE,
+    DERIVED,
+    EVALUATES,
+    GENERATED,
+    TRAINS,
+    VALIDATES,
+    LineageGraph,
+)
 from provenance.record import Agent
 
 if TYPE_CHECKING:
@@ -33,6 +41,8 @@ class DatasetFacts:
     validators: list[Agent] = field(default_factory=list)
     trains: list[str] = field(default_factory=list)
     derived_from: list[str] = field(default_factory=list)
+    evaluates: list[str] = field(default_factory=list)
+    held_out: bool = False
 
 
 def resolve_reference(root: Path, base_dir: str, ref: str) -> str:
@@ -111,6 +121,10 @@ def build_graph(root: Path, datasets: Iterable[DatasetFacts], registry: Registry
                 graph.add_edge(model(agent.id), here, VALIDATES)
         for target in facts.trains:
             graph.add_edge(here, model(target), TRAINS)
+        for target in facts.evaluates:
+            graph.add_edge(here, model(target), EVALUATES, target)  # as the record spells it
+        if facts.held_out:
+            graph.held_out.add(here)
         for ref in facts.derived_from:
             parent = resolve_reference(root, base_dir, ref)
             graph.add_edge(dataset(parent), here, DERIVED)

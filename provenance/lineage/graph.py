@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 GENERATED, DERIVED, TRAINS, BASE, VALIDATES = "generated", "derived", "trains", "base", "validates"
+EVALUATES = "evaluates"  # an evaluation set -> a model it scores: judgement, not information flow
+CHECKS = (VALIDATES, EVALUATES)  # edges along which no information reaches the model
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class LineageGraph:
     out: dict[str, list[Edge]] = field(default_factory=dict)
     validated_by: dict[str, list[str]] = field(default_factory=dict)
     local: set[str] = field(default_factory=set)  # datasets with provenance in this repository
+    held_out: set[str] = field(default_factory=set)  # evaluation sets marked held out
     _edges: set[Edge] = field(default_factory=set, repr=False)  # no duplicate edge, in O(1)
 
     # building -------------------------------------------------------------------------------
@@ -126,7 +129,7 @@ class LineageGraph:
         while queue:
             node = queue.popleft()
             for edge in self.out.get(node, ()):
-                if edge.kind == VALIDATES or edge.dst == origin or edge.dst in parents:
+                if edge.kind in CHECKS or edge.dst == origin or edge.dst in parents:
                     continue
                 if first is not None and node == origin and edge.kind != first:
                     continue
@@ -159,4 +162,6 @@ class LineageGraph:
             return f"{dst} trained on {src}"
         if edge.kind == BASE:
             return f"{dst} is a {edge.detail or 'derivative'} of {src}"
+        if edge.kind == EVALUATES:
+            return f"{src} evaluates {edge.detail or dst}"
         return f"{src} validates {dst}"

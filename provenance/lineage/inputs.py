@@ -32,6 +32,8 @@ class LineageInputs:
             facts.validators.extend(record.validators)
             facts.trains.extend(record.trains)
             facts.derived_from.extend(record.derived_from)
+            facts.evaluates.extend(record.evaluates)
+            facts.held_out = record.held_out
         facts.generators.extend(generators)
         facts.validators.extend(validators)
         self.checked[relpath] = facts
@@ -67,7 +69,8 @@ class LineageInputs:
                         continue
                     yield target, DatasetFacts(target, claim.source, list(record.generators),
                                                list(record.validators), list(record.trains),
-                                               list(record.derived_from))
+                                               list(record.derived_from), list(record.evaluates),
+                                               record.held_out)
 
 
 def changed_since(session: Session, ref: str) -> list[str]:
