@@ -5,7 +5,8 @@ Starts `qa-provenance serve-verifier` in a child process (or uses `--url` and `-
 started, e.g. an older version, to compare), measures the latency of normal one-item requests,
 then holds `--slow` half-sent requests (slowloris), sends a `--hostile-mb` request body (a head
 that announces it, then the bytes as fast as the server takes them) and a request of three items
-whose answers hold 790 numbers against 400,000 passages (issue 14's 6 MB request), and measures the normal requests again.
+whose answers hold 790 numbers against 400,000 passages (issue 14's 6 MB request), and measures
+the normal requests again.
 Prints latencies, what happened to the hostile requests, and the server's threads and memory.
 Target (issue 14): a normal request is answered within a second under that load.
 """
@@ -29,6 +30,10 @@ from urllib.parse import urlsplit
 
 ITEM = {"id": "a1", "question": "What is the capital of Australia?", "answer": "Canberra",
         "context": ["Canberra is the capital city of Australia."]}
+
+# Half-sent requests: a head that never ends, or a body that never does.
+HALVES = [b"GET /info HTTP/1.1\r\nHo", b"POST /verify HTTP/1.1\r\nHost: x\r\nContent-Le",
+          b"POST /verify HTTP/1.1\r\nContent-Length: 5000\r\n\r\n{\"items\": ["]
 
 
 def free_port() -> int:
@@ -131,8 +136,7 @@ def main() -> int:
                 continue
             slow.append(sock)
             with contextlib.suppress(OSError):
-                sock.sendall(b"POST /verify HTTP/1.1\r\nHost: x\r\nContent-Le" if n % 2 else
-                             b"GET /info HTTP/1.1\r\nHo")
+                sock.sendall(HALVES[n % len(HALVES)])
         print(f"  opened {len(slow)} slow connections in {time.perf_counter() - start:.2f} s "
               f"({refused} refused)")
 

@@ -116,10 +116,10 @@ def test_slowloris_and_a_32_mb_request_leave_the_server_answering() -> None:
     slow = 1000
     enough_descriptors(2 * slow + 200)
     with serving() as (server, lines), sockets() as opened:
-        for n in range(slow):  # half-sent requests: the head never ends
-            sock = open_socket(server, opened)
-            sock.sendall(b"POST /verify HTTP/1.1\r\nHost: x\r\nContent-Le" if n % 2 else
-                         b"GET /info HTTP/1.1\r\nHo")
+        halves = [b"GET /info HTTP/1.1\r\nHo", b"POST /verify HTTP/1.1\r\nHost: x\r\nContent-Le",
+                  b"POST /verify HTTP/1.1\r\nContent-Length: 5000\r\n\r\n{\"items\": ["]
+        for n in range(slow):  # half-sent requests: a head or a body that never ends
+            open_socket(server, opened).sendall(halves[n % len(halves)])
         hostile = open_socket(server, opened)
         hostile.sendall(b"POST /verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
                         b"\r\nContent-Length: 33554432\r\n\r\n")
@@ -192,10 +192,12 @@ def test_a_half_sent_request_is_dropped_at_its_deadline_with_one_log_line() -> N
     assert all("\n" not in line for line in lines)
 
 
-def test_past_max_connections_the_longest_waiting_one_is_dropped() -> None:
+@pytest.mark.parametrize("partial", [b"GET /info HTTP/1.1\r\n",
+                                     b"POST /verify HTTP/1.1\r\nContent-Length: 99\r\n\r\n{"])
+def test_past_max_connections_the_longest_waiting_one_is_dropped(partial: bytes) -> None:
     with serving(Limits(max_connections=8)) as (server, lines), sockets() as opened:
         for _ in range(20):
-            open_socket(server, opened).sendall(b"GET /info HTTP/1.1\r\n")
+            open_socket(server, opened).sendall(partial)
         assert normal_request(server)[0] == 200
         assert wait_for(lambda: server.open_connections <= 8)
     assert any("dropped, the longest-waiting of 8 open connections" in line for line in lines)

@@ -104,7 +104,7 @@ class _Refuse(Exception):
 class _Conn:
     peer: str
     writer: asyncio.StreamWriter
-    waiting_since: float  # when it began waiting for a request head
+    waiting_since: float  # when it began waiting for its next request
     busy: bool = False  # a complete request is in; it is not dropped for a newcomer
     served: int = 0  # requests answered on this connection
 
@@ -233,8 +233,8 @@ class VerifierServer:
             writer.close()
 
     def _make_room(self) -> bool:
-        """Drop the connection that has waited longest for a request head: it is the slowest
-        client, and the one most likely to be holding a place without using it."""
+        """Drop the connection that has waited longest for its request (head or body): it is
+        the slowest client, and the one most likely to be holding a place without using it."""
         idle = [(conn.waiting_since, task) for task, conn in self._conns.items() if not conn.busy]
         if not idle:
             return False
@@ -270,7 +270,6 @@ class VerifierServer:
             except ConnectionError as exc:
                 self.log(f"{conn.peer}: client went away ({type(exc).__name__})")
                 return
-            conn.busy = True
             try:
                 keep_alive = await self._request(reader, conn, head)
             except _Refuse as refusal:
@@ -311,6 +310,7 @@ class VerifierServer:
         if headers.get("expect", "").lower() == "100-continue" and length:
             conn.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
         body, held = await self._read_body(reader, length)
+        conn.busy = True  # the whole request is in: from now on it is being served
         try:
             route = path.split("?", 1)[0].rstrip("/")
             if method == "GET" and route == "/info":
