@@ -5,8 +5,8 @@ Starts `qa-provenance serve-verifier` in a child process (or uses `--url` and `-
 started, e.g. an older version, to compare), measures the latency of normal one-item requests,
 then holds `--slow` half-sent requests (slowloris), sends a `--hostile-mb` request body (a head
 that announces it, then the bytes as fast as the server takes them) and a request of three items
-whose answers hold 790 numbers against 400,000 passages (issue 14's 6 MB request), and measures
-the normal requests again.
+whose answers hold 790 numbers against 400,000 passages (issue 14's 6 MB request) and a 16 MiB
+body of tiny JSON values (the decoder's worst case), and measures the normal requests again.
 Prints latencies, what happened to the hostile requests, and the server's threads and memory.
 Target (issue 14): a normal request is answered within a second under that load.
 """
@@ -53,6 +53,8 @@ def timed_request(host: str, port: int, body: bytes, timeout: float) -> tuple[fl
         if response.status == 200:
             verdicts = [r.get("verdict", "error") for r in json.loads(payload)["results"]]
             outcome += " " + ",".join(sorted(set(verdicts)))
+        else:
+            outcome += f" {payload[:80].decode('utf-8', 'replace')}"
     except OSError as exc:
         outcome = type(exc).__name__
     finally:
@@ -174,8 +176,16 @@ def main() -> int:
             hostile["heavy"] = f"{outcome} ({len(body) / 1e6:.1f} MB body)"
             hostile["heavy_s"] = took
 
+        def dense() -> None:
+            # Under the body limit, but every byte pair a JSON value: the decoder's worst case.
+            body = b'{"items": [' + b"1," * ((16 << 20) // 2 - 16) + b"1]}"
+            took, outcome = timed_request(host, port, body, timeout=300)
+            hostile["dense"] = f"{outcome} ({len(body) / 1e6:.1f} MB body)"
+            hostile["dense_s"] = took
+
         threads = [threading.Thread(target=flood, daemon=True),
-                   threading.Thread(target=heavy, daemon=True)]
+                   threading.Thread(target=heavy, daemon=True),
+                   threading.Thread(target=dense, daemon=True)]
         for thread in threads:
             thread.start()
         time.sleep(0.2)
@@ -188,6 +198,8 @@ def main() -> int:
               f"{hostile.get('flood_s', float('nan')):.2f} s")
         print(f"  3 items, 400,000 passages: {hostile.get('heavy')} after "
               f"{hostile.get('heavy_s', float('nan')):.2f} s")
+        print(f"  16 MiB of tiny JSON values: {hostile.get('dense')} after "
+              f"{hostile.get('dense_s', float('nan')):.2f} s")
         worst = max(loaded[0])
         verdict = "meets" if worst <= 1.0 and all(o.startswith("HTTP 200")
                                                   for o in loaded[1]) else "misses"

@@ -156,6 +156,18 @@ def test_a_body_over_the_limit_is_413_unread() -> None:
         assert normal_request(server)[0] == 200
 
 
+def test_a_body_of_too_many_tiny_values_is_413_before_it_is_parsed() -> None:
+    with serving(Limits(max_json_tokens=1000)) as (server, _):
+        host, port = server.server_address[:2]
+        conn = http.client.HTTPConnection(str(host), int(port), timeout=PATIENCE)
+        conn.request("POST", "/verify", json.dumps({"items": [ITEM], "pad": [1] * 1001}))
+        response = conn.getresponse()
+        reply = json.loads(response.read())
+        conn.close()
+        assert response.status == 413 and "more than 1000 JSON separators" in reply["error"]
+        assert normal_request(server)[0] == 200
+
+
 def test_a_head_over_the_limit_is_431() -> None:
     with serving(Limits(max_head=1024)) as (server, _), sockets() as opened:
         sock = open_socket(server, opened)

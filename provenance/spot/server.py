@@ -43,6 +43,9 @@ class Limits:
     a qa-provenance client sends at most 64 items of at most 4,000 characters a field."""
 
     max_body: int = MAX_BODY  # bytes in one request body; larger is 413, unread
+    # JSON separators (, : [ {) in one body, which bound its values; more is 413. The decoder
+    # holds the GIL: 16 MiB of tiny values would stall every connection for about a second.
+    max_json_tokens: int = 1_000_000
     max_head: int = 16 * 1024  # bytes of request line and headers; larger is 431
     head_timeout: float = 10.0  # seconds to deliver a whole request head (also keep-alive idle)
     body_timeout: float = 30.0  # seconds to deliver the body once the head is in
@@ -389,6 +392,10 @@ class VerifierServer:
     def _verify(self, raw: bytes) -> tuple[int, Any]:
         if not raw:
             return 400, {"error": "bad request size"}
+        tokens = sum(raw.count(mark) for mark in (b",", b":", b"[", b"{"))
+        if tokens > self.limits.max_json_tokens:
+            return 413, {"error": f"the body holds more than {self.limits.max_json_tokens} JSON "
+                                  "separators"}
         try:
             body = json.loads(raw)
         except (ValueError, RecursionError):
