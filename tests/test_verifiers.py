@@ -25,7 +25,7 @@ from servers import (
 )
 
 from provenance.reading import schema
-from provenance.spot.http_client import HttpSettings, Session, Timeouts
+from provenance.spot.http_client import HttpError, HttpSettings, Session, Timeouts
 from provenance.spot.local_verifier import VERIFIER_ID
 from provenance.spot.verifiers import (
     JUDGE_PROMPT_VERSION,
@@ -468,6 +468,32 @@ def test_http_verifier_refuses_an_info_id_that_is_not_one_printable_line(
         with_session(stub.url, work)
     assert "\n" not in str(caught.value) and "\x1b" not in str(caught.value)
     assert len(str(caught.value)) < 300
+
+
+@pytest.mark.network
+def test_a_configured_model_that_is_not_one_printable_line_is_refused(stub: StubServer) -> None:
+    async def work(session: Session) -> tuple[str, str]:
+        judge_ = OpenAIVerifier(session, "acme/j\n::error::x")
+        http_ = HttpVerifier(session, model="acme/v\x1b[2J")
+        for verifier in (judge_, http_):
+            with pytest.raises(VerifierRefused, match=r"the configured .* refusing"):
+                await verifier.identify()
+        return judge_.verifier_id, http_.verifier_id
+
+    assert with_session(stub.url, work) == ("acme/j ::error::x", "acme/v\\x1b[2J")
+    assert stub.requests == []  # refused before anything is sent
+
+
+@pytest.mark.network
+def test_an_info_error_that_quotes_the_server_stays_one_plain_line(stub: StubServer) -> None:
+    stub.info = status(500, {"error": {"message": "down \x1b[31m\x1b]0;owned\x07"}})
+
+    async def work(session: Session) -> list[str]:
+        return await HttpVerifier(session).identify()
+
+    with pytest.raises(HttpError) as caught:
+        with_session(stub.url, work, max_attempts=1)
+    assert "\x1b" not in str(caught.value) and "HTTP 500" in str(caught.value)
 
 
 @pytest.mark.network

@@ -162,11 +162,16 @@ class HttpVerifier:
     @property
     def verifier_id(self) -> str:
         # The URL is the last resort, without its userinfo: the id is printed, cached, recorded.
-        return self._server_id or self._configured or redact(self.session.base)
+        return plain(self._server_id or self._configured or redact(self.session.base),
+                     MAX_ID_CHARS)
 
     async def identify(self) -> list[str]:
-        info = await self.session.get_json("/info", missing_ok=True)
-        ids = [self._configured] if self._configured else []
+        ids = [identity(self._configured, "the configured verifier model")] \
+            if self._configured else []
+        try:
+            info = await self.session.get_json("/info", missing_ok=True)
+        except HttpError as exc:  # its message may quote the server: keep it one plain line
+            raise type(exc)(plain(str(exc), MAX_ERROR_CHARS)) from None
         if isinstance(info, dict):
             verifier = info.get("verifier")
             if isinstance(verifier, dict):
@@ -250,10 +255,10 @@ class OpenAIVerifier:
 
     @property
     def verifier_id(self) -> str:
-        return self.model
+        return plain(self.model, MAX_ID_CHARS)
 
     async def identify(self) -> list[str]:
-        return [self.model]
+        return [identity(self.model, "the configured judge model")]
 
     async def verify(self, items: Sequence[Item]) -> list[Outcome]:
         return [await self._one(item) for item in items]
