@@ -118,6 +118,7 @@ def test_read_verdict_accepts_one_consistent_object(content: str, expected: Any)
     ('{"verdict": "supported", "score": 1e400}', "not a number"),
     ('{"verdict": "supported", "score": true}', "not a number"),
     ("The answer is supported, score 0.9.", "holds no JSON verdict"),
+    ('{"a": "' * 5000 + verdict_json(), "longer than 20000 characters"),
 ])
 def test_read_verdict_refuses_what_is_not_exactly_one_consistent_object(content: str,
                                                                         why: str) -> None:

@@ -24,6 +24,8 @@ JUDGE_PROMPT_VERSION = "qa-provenance-judge@2"
 MAX_RATIONALE_CHARS = 400
 MAX_ERROR_CHARS = 400
 MAX_ID_CHARS = 200
+# A verdict is one short object (max_tokens 400); a longer reply is not read (nor scanned).
+MAX_REPLY_CHARS = 20_000
 
 JUDGE_SYSTEM_PROMPT = """You are a strict judge of question-answer datasets. You receive one \
 record: a QUESTION, the CONTEXT passages it was written from, and a reference ANSWER. Decide \
@@ -368,11 +370,14 @@ def read_verdict(content: str) -> tuple[str, float, str | None, None] \
         | tuple[None, None, None, str]:
     """(verdict, score, rationale, None) from a judge's reply, or (None, None, None, why not).
 
-    The rules: exactly one JSON object in the reply (prose or a code fence around it is
-    allowed, a second object is not: a quoted example followed by the real verdict is
-    ambiguous); keys among rationale/verdict/score, none repeated; a known verdict; a score in
-    [0, 1] that agrees with it (supported >= 0.5, unsupported <= 0.5).
+    The rules: at most MAX_REPLY_CHARS; exactly one JSON object in the reply (prose or a code
+    fence around it is allowed, a second object is not: a quoted example followed by the real
+    verdict is ambiguous); keys among rationale/verdict/score, none repeated; a known verdict;
+    a score in [0, 1] that agrees with it (supported >= 0.5, unsupported <= 0.5).
     """
+    if len(content) > MAX_REPLY_CHARS:
+        return None, None, None, (f"the judge's reply is longer than {MAX_REPLY_CHARS} "
+                                  "characters")
     found = json_objects(content)
     if not found:
         return None, None, None, "the judge's reply holds no JSON verdict"
