@@ -344,19 +344,21 @@ def test_the_log_is_throttled_and_counts_what_it_left_out() -> None:
 def test_serve_verifier_logs_vanished_clients_in_few_lines_and_stops_on_ctrl_c() -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "provenance", "serve-verifier", "--host", "127.0.0.1", "--port",
-         "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+         "0", "--max-body", "2000", "--workers", "1", "--request-budget", "5"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
         port = int(process.stdout.readline().rsplit(":", 1)[1])
         with sockets() as opened:
             for _ in range(50):
-                sock = socket.create_connection(("127.0.0.1", port), timeout=PATIENCE)
-                opened.append(sock)
-                sock.sendall(b"GET /info HTTP/1.1\r\n")
+                open_raw(port, opened).sendall(b"GET /info HTTP/1.1\r\n")
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=PATIENCE)
             conn.request("GET", "/info")
             assert conn.getresponse().status == 200
             conn.close()
+            big = open_raw(port, opened)  # --max-body holds
+            big.sendall(b"POST /verify HTTP/1.1\r\nContent-Length: 2001\r\n\r\n")
+            assert read_reply(big).startswith(b"HTTP/1.1 413 ")
         assert process.stderr is not None  # the sockets are closed: wait for the first line
         assert select.select([process.stderr], [], [], PATIENCE)[0]
         first = process.stderr.readline()
@@ -373,3 +375,15 @@ def test_serve_verifier_logs_vanished_clients_in_few_lines_and_stops_on_ctrl_c()
     assert "Traceback" not in err
     assert 1 <= len(lines) <= 11  # ten a second, then one line that counts the rest
     assert all(line.startswith("qa-provenance serve-verifier: ") for line in lines)
+
+
+def open_raw(port: int, opened: list[socket.socket]) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port), timeout=PATIENCE)
+    opened.append(sock)
+    return sock
+
+
+@pytest.mark.parametrize("flag", ["--workers", "--max-body", "--request-budget"])
+def test_serve_verifier_refuses_a_limit_that_is_not_positive(run: Any, flag: str) -> None:
+    result = run("serve-verifier", "--port", "0", flag, "0")
+    assert result.code == 2 and f"{flag} must be more than 0" in result.err
