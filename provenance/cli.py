@@ -139,6 +139,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="wait this long before each reply (for benchmarks)")
     serve.add_argument("--verifier-id", help="the identity /info reports (default: the local "
                        "grounding check's)")
+    serve.add_argument("--workers", type=int, metavar="N",
+                       help="judging threads (default: min(4, CPUs)); see docs/verifiers.md")
+    serve.add_argument("--max-body", type=int, metavar="BYTES",
+                       help="largest request body; larger is refused with 413 (default 16 MiB)")
+    serve.add_argument("--request-budget", type=float, metavar="SECONDS",
+                       help="judging time per request; items left are unsure (default 10)")
 
     export = _subcommand(commands, "export",
                          "provenance as Croissant 1.1 JSON-LD or in-toto statements")

@@ -103,6 +103,21 @@ class Request:
         except (ValueError, KeyError, TypeError, StopIteration):
             return ""
 
+    def section(self, name: str) -> str | None:
+        """A section (question, context, answer) of the judge's message, inside its fence."""
+        return fenced_section(self.user_content, name)
+
+
+def fenced_section(content: str, name: str) -> str | None:
+    """The text between ``<name-MARKER>`` and ``</name-MARKER>``, MARKER as the message's first
+    line gives it: what a judge that follows the prompt reads as that section."""
+    found = re.match(r"Marker: ([0-9a-f]+)\n", content)
+    if found is None:
+        return None
+    marker = found.group(1)
+    inside = re.search(rf"<{name}-{marker}>\n(.*)\n</{name}-{marker}>", content, re.S)
+    return inside.group(1) if inside is not None else None
+
 
 @dataclass
 class Response:
@@ -192,8 +207,8 @@ def verdict_json(verdict: str = "supported", score: float = 0.9, rationale: str 
 
 def judged(request: Request, model: str | None = STUB_MODEL) -> Response:
     """What a good judge answers: unsupported when the answer contains WRONG."""
-    found = re.search(r"<answer>\n(.*)\n</answer>", request.user_content, re.S)
-    wrong = found is not None and "WRONG" in found.group(1)
+    found = request.section("answer")
+    wrong = found is not None and "WRONG" in found
     text = verdict_json("unsupported", 0.1, "the context says otherwise") if wrong \
         else verdict_json()
     return chat(text, model=model)(request)

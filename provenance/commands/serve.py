@@ -7,11 +7,26 @@ import sys
 
 
 def run(args: argparse.Namespace) -> int:
-    from provenance.spot.server import VerifierServer
+    import dataclasses
 
+    from provenance.spot.server import Limits, VerifierServer
+
+    limits = Limits()
+    for flag, value in (("workers", args.workers), ("max-body", args.max_body),
+                        ("request-budget", args.request_budget)):
+        if value is not None and value <= 0:
+            print(f"qa-provenance serve-verifier: --{flag} must be more than 0", file=sys.stderr)
+            return 2
+    if args.workers is not None:
+        limits = dataclasses.replace(limits, workers=args.workers)
+    if args.max_body is not None:
+        limits = dataclasses.replace(limits, max_body=args.max_body)
+    if args.request_budget is not None:
+        limits = dataclasses.replace(limits, request_budget=args.request_budget)
     try:
         server = VerifierServer(args.host, args.port, delay=args.delay,
-                                verifier_id=args.verifier_id)
+                                verifier_id=args.verifier_id,
+                                limits=limits)
     except OSError as exc:
         print(f"qa-provenance serve-verifier: cannot listen on {args.host}:{args.port}: "
               f"{exc.strerror or exc}", file=sys.stderr)
