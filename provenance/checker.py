@@ -37,6 +37,7 @@ from provenance.trust import levels as trust
 
 if TYPE_CHECKING:
     from provenance.checks.per_record import RecordScan
+    from provenance.checks.verification import VerificationPolicy
 
 
 @dataclass
@@ -104,7 +105,7 @@ class Checker:
         note = worktree_cache_note(self.config.root)
         return [note] if note else []
 
-    def _verification_policy(self) -> Any:
+    def _verification_policy(self) -> VerificationPolicy:
         """What a recorded verification must meet to count (QP030 and the `recorded` level)."""
         from provenance.checks.verification import VerificationPolicy
 
