@@ -25,20 +25,29 @@ class CachePathError(ValueError):
 
 
 def git_dir(root: Path) -> Path | None:
-    """The checkout's git directory: ``.git`` itself, or where a worktree's ``.git`` file points."""
-    dot = root / ".git"
-    if dot.is_dir() and not dot.is_symlink():
-        return dot
-    if dot.is_file() and not dot.is_symlink():
-        try:
-            first = dot.read_text("utf-8", errors="replace").splitlines()[0]
-        except (OSError, IndexError):
+    """The git directory of the checkout holding ``root`` (which may be a folder inside it):
+    ``.git`` itself, or where a worktree's ``.git`` file points."""
+    for folder in (root, *root.absolute().parents):
+        dot = folder / ".git"
+        if dot.is_symlink():
             return None
-        if first.startswith("gitdir:"):
-            target = Path(first[len("gitdir:"):].strip())
-            target = target if target.is_absolute() else root / target
-            return target if target.is_dir() else None
+        if dot.is_dir():
+            return dot
+        if dot.is_file():
+            return _pointed(folder, dot)
     return None
+
+
+def _pointed(folder: Path, dot: Path) -> Path | None:
+    try:
+        first = dot.read_text("utf-8", errors="replace").splitlines()[0]
+    except (OSError, IndexError):
+        return None
+    if not first.startswith("gitdir:"):
+        return None
+    target = Path(first[len("gitdir:"):].strip())
+    target = target if target.is_absolute() else folder / target
+    return target if target.is_dir() else None
 
 
 def user_cache_root() -> Path:
