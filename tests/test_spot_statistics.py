@@ -282,9 +282,13 @@ def test_the_record_names_the_seed_kind_never_the_key(repo: Repo, run: Runner,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     setup(repo, rows(30))
     monkeypatch.setenv("QA_PROVENANCE_SAMPLE_KEY", KEY)
-    assert run("spot-check", "--record").code == 0
+    keyed_run = run("spot-check", "--record")
+    assert keyed_run.code == 0 and "public seed" not in keyed_run.out + keyed_run.err
     monkeypatch.delenv("QA_PROVENANCE_SAMPLE_KEY")
-    assert run("spot-check", "--record").code == 0
+    public_run = run("spot-check", "--record")
+    assert public_run.code == 0
+    assert (public_run.out + public_run.err).count(
+        "the sample is drawn with the public seed 'qa-provenance' (chosen by: default)") == 1
     keyed, public = repo.load_yaml(SIDECAR)["verifications"]
     assert keyed["seed"] == "keyed" and "public_seed" not in keyed
     assert (public["seed"], public["seed_chosen_by"], public["public_seed"]) == \
