@@ -295,11 +295,6 @@ async def run(config: Config, settings: SpotSettings, relpaths: Sequence[str],
     note = worktree_cache_note(config.root)
     if note:
         report.notices.append(note)
-    if settings.key is None:
-        report.notices.append(
-            f"the sample is drawn with the public seed '{settings.seed}' (chosen by: "
-            f"{settings.seed_chosen_by}), which anyone can compute; set {KEY_ENV} (a CI "
-            "secret) for a sample the data's author cannot predict")
     reason = skip_reason(settings)
     if reason is not None:
         if settings.require:
@@ -340,6 +335,11 @@ async def run(config: Config, settings: SpotSettings, relpaths: Sequence[str],
         generators = [*declared, *(g for s in sampled for g in s.generators)]
         prepared.append(Prepared(relpath, provenance_path, digest, population,
                                  plan, sampled, generators))
+    if settings.key is None and prepared:
+        report.notices.append(
+            f"the sample is drawn with the public seed '{settings.seed}' (chosen by: "
+            f"{settings.seed_chosen_by}), which anyone can compute; set {KEY_ENV} (a CI "
+            "secret) for a sample the data's author cannot predict")
     cache = VerdictCache(settings.cache)
     session = None
     if settings.kind != "local":
