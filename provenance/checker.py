@@ -37,6 +37,7 @@ from provenance.trust import levels as trust
 
 if TYPE_CHECKING:
     from provenance.checks.per_record import RecordScan
+    from provenance.checks.verification import VerificationPolicy
 
 
 @dataclass
@@ -94,7 +95,21 @@ class Checker:
                                               related=self.session.policy_relation)):
                 self._emit(result.extra, [problem], dataset)
         result.notices.extend(self.session.trust_notices)
+        result.notices.extend(self._cache_notes())
         return result
+
+    def _cache_notes(self) -> list[str]:
+        """A cache folder in the work tree is never read; the run says so once."""
+        from provenance.fs.cache_dir import worktree_cache_note
+
+        note = worktree_cache_note(self.config.root)
+        return [note] if note else []
+
+    def _verification_policy(self) -> VerificationPolicy:
+        """What a recorded verification must meet to count (QP030 and the `recorded` level)."""
+        from provenance.checks.verification import VerificationPolicy
+
+        return VerificationPolicy.from_config(self.config)
 
     def check_file(self, relpath: str) -> FileResult:
         state = _FileState(relpath)
@@ -161,7 +176,7 @@ class Checker:
         if self.config.require_verification.matches(state.relpath) and facts.problem is None:
             problems += record_rules.verification_problems(
                 record, facts.content_sha256, self.config.verification_max_age_days,
-                datetime.now(timezone.utc))
+                datetime.now(timezone.utc), policy=self._verification_policy(), judge=judge)
         self._emit(state.findings, problems, state.relpath, state.claim)
         base_dir = posixpath.dirname(state.claim.source)
         for ref in record.derived_from:  # never opened; the lineage graph cannot follow it
@@ -180,7 +195,8 @@ class Checker:
                       *(state.scan.generators.values() if state.scan else ()))
         digests = {facts.content_sha256, facts.sha256} if facts.problem is None else set()
         assessment = trust.assess(state.record.raw, digests, generators, attestations,
-                                  context.policy, self.session.judge_for(state.relpath))
+                                  context.policy, self.session.judge_for(state.relpath),
+                                  verification=self._verification_policy())
         state.trust = assessment.level
         if facts.problem is None:
             minimum = self.config.trust_minimum(state.relpath)

@@ -84,6 +84,8 @@ class Config:
     sampling: Mapping[str, Any] = field(default_factory=dict)
     require_verification: GlobSet = field(default_factory=lambda: GlobSet(()))
     verification_max_age_days: float | None = None
+    verification_kinds: tuple[str, ...] | None = None  # verifier kinds QP030 accepts (None: any)
+    verification_seeds: tuple[str, ...] = ("keyed",)  # seed kinds QP030 accepts
     trust: tuple[TrustMinimum, ...] = ()
     attestations: Mapping[str, Any] = field(default_factory=dict)
 
@@ -179,6 +181,8 @@ def _load(root: Path, explicit: Path | None, *, remembered: bool) -> Config:
             for item in raw.get("records") or ()
         )
         _check_profiles(mappings, where)
+        _check_caches(root, raw, where)
+        _check_plan(raw.get("sampling") or {}, where)
         trust = tuple(
             TrustMinimum(GlobSet(_globs(item["files"])), item["minimum"],
                          ", ".join(_globs(item["files"])))
@@ -208,11 +212,58 @@ def _load(root: Path, explicit: Path | None, *, remembered: bool) -> Config:
                                                 .get("files"))),
             verification_max_age_days=(raw.get("require-verification") or {}).get(
                 "max-age-days"),
+            verification_kinds=_kinds((raw.get("require-verification") or {}).get("kind")),
+            verification_seeds=tuple((raw.get("require-verification") or {}).get(
+                "seed") or ("keyed",)),
             trust=trust,
             attestations=attestations,
         )
     except GlobError as exc:
         raise ConfigError(f"{path}: {exc}") from None
+
+
+def _kinds(value: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _check_caches(root: Path, raw: Mapping[str, Any],
+                  where: Callable[[tuple[str | int, ...]], str]) -> None:
+    """A configured cache path must lie in the git directory: one in the work tree could be
+    committed (and a planted cache is trusted), one outside the repository writes elsewhere."""
+    from provenance.fs.cache_dir import CachePathError, configured_path
+
+    verifier = raw.get("verifier") or {}
+    for at, value in ((("digest-cache",), raw.get("digest-cache")),
+                      (("verifier", "cache"), verifier.get("cache"))):
+        if isinstance(value, str):
+            try:
+                configured_path(root, value)
+            except CachePathError as exc:
+                raise ConfigError(f"{where(at)}: {'.'.join(map(str, at))}: {exc}") from None
+
+
+MAX_PLAN_N = 10_000
+
+
+def _check_plan(sampling: Mapping[str, Any],
+                where: Callable[[tuple[str | int, ...]], str]) -> None:
+    """A plan must be able to fail and be carried out: an acceptance number so large that its
+    sample is out of reach would leave every file to a census or to INCONCLUSIVE."""
+    if "acceptance" not in sampling:
+        return
+    from provenance.spot.sampling import sample_size
+
+    rate = float(sampling.get("max_flag_rate", 0.05))
+    confidence = float(sampling.get("confidence", 0.95))
+    acceptance = int(sampling["acceptance"])
+    n = sample_size(rate, confidence, acceptance)
+    if acceptance >= n or n > MAX_PLAN_N:
+        raise ConfigError(
+            f"{where(('sampling', 'acceptance'))}: sampling.acceptance {acceptance}: the plan "
+            f"would need {n} verdicts per file (at most {MAX_PLAN_N}); lower the acceptance "
+            "number")
 
 
 def _check_profiles(mappings: tuple[RecordMapping, ...],
@@ -321,9 +372,10 @@ def _validity_key(raw: Mapping[str, Any]) -> str:
 
 
 def _marker(root: Path) -> Path:
-    git = root / ".git"
-    base = git / "qa-provenance" if git.is_dir() else root / ".qa-provenance-cache"
-    return base / "config-valid"
+    """Where the parsed and validated configuration is remembered: never the work tree."""
+    from provenance.fs.cache_dir import cache_dir
+
+    return cache_dir(root) / "config-valid"
 
 
 def _parsed_cache(root: Path, candidate: Path) -> tuple[str, Any] | None:
@@ -357,8 +409,6 @@ def _remember_parsed(root: Path, key: str, data: Mapping[str, Any]) -> None:
         if json.loads(text)["settings"] != data:
             return  # not plain JSON data (a date, a non-string key): parse the YAML each time
         target = _marker(root).with_name("config-parsed.json")
-        if target.parent.name == ".qa-provenance-cache" and not target.parent.is_dir():
-            return  # no .git: do not create a folder just for this
         from provenance.speed.digest_cache import write_cache
 
         write_cache(target, text)
@@ -378,7 +428,5 @@ def _remember_valid(root: Path, raw: Mapping[str, Any]) -> None:
 
     with contextlib.suppress(OSError, ValueError, TypeError):
         marker = _marker(root)
-        if marker.parent.name == ".qa-provenance-cache" and not marker.parent.is_dir():
-            return  # no .git: do not create a folder just for this
         marker.parent.mkdir(parents=True, exist_ok=True)
         marker.write_text(_validity_key(raw) + "\n", "ascii")

@@ -256,8 +256,18 @@ def plain_terminal_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     GitHub Actions the report format would switch to ``github`` and job summaries would be
     appended to the real run's summary; colour variables would change the text report."""
     for name in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_WORKSPACE", "NO_COLOR",
-                 "FORCE_COLOR"):
+                 "FORCE_COLOR", "QA_PROVENANCE_SAMPLE_KEY"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def user_cache_folder(tmp_path_factory: pytest.TempPathFactory,
+                      monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Caches of roots without a git directory go to the user's cache folder: in tests, one of
+    the session's own, never the real ~/.cache."""
+    folder = tmp_path_factory.getbasetemp() / "user-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
+    return folder
 
 
 # Real samples (tests/fixtures/real, described in its SOURCES.md): tests copy them, never edit them.

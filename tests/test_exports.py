@@ -161,7 +161,9 @@ def test_croissant_every_reference_is_defined_and_ids_are_unique(data: Repo,
     assert doc["rai:machineAnnotationTools"] == ["mistralai/Mistral-Large-Instruct-2411"]
 
 
-def test_croissant_spot_checks_for_the_current_content(data: Repo, run: Runner) -> None:
+def test_croissant_spot_checks_for_the_current_content(data: Repo, run: Runner,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QA_PROVENANCE_SAMPLE_KEY", "ci-secret-for-the-test")  # a keyed sample
     assert run("spot-check", "--record").code == 0
     doc = croissant(run, DATA)
     checks = [a for a in doc["prov:wasGeneratedBy"] if "#spot-check-" in a["@id"]]

@@ -186,6 +186,7 @@ ROWS_UNICODE = [*QA_ROWS, {"question": "Where is the ETH?", "answer": "Zürich"}
 
 
 def embedded_doc(rows: list[dict[str, str]] = ROWS_UNICODE, **fields: Any) -> dict[str, Any]:
+    rows = [dict(row) for row in rows]  # copies: a test that edits one must not edit QA_ROWS
     record: dict[str, Any] = {"generator": GENERATOR, "validator": VALIDATOR,
                               "digest": {"sha256": canonical_sha256({"examples": rows})},
                               **fields}

@@ -196,22 +196,35 @@ def _write_records(path: Path, fmt: str, records: list[dict[str, Any]]) -> None:
 
 @SLOW
 @given(qa_records, st.sampled_from(("jsonl", "csv")), st.integers(1, 10),
-       st.randoms(use_true_random=False))
-def test_spot_check_sample_is_independent_of_record_order(
-        records: list[dict[str, str]], fmt: str, k: int, rnd: random.Random) -> None:
-    shuffled = list(records)
-    rnd.shuffle(shuffled)
-    picks = []
+       st.binary(min_size=1, max_size=32))
+def test_spot_check_sample_is_the_bottom_k_of_keyed_row_ranks(
+        records: list[dict[str, str]], fmt: str, k: int, key: bytes) -> None:
+    """Whatever the records (duplicates included) and the key, the sample is the k rows with
+    the lowest HMAC-SHA256(key, digest, position, record hash), computed here independently;
+    every row counts towards the population."""
+    import hashlib
+    import hmac
+
+    from provenance.reading import readers
+
     with scratch_root() as root:
-        config, spot = Config(root=root), SpotSettings()
-        for index, order in enumerate((records, shuffled, records)):
-            relpath = f"data/qa{index}.{fmt}"
-            _write_records(root / relpath, fmt, order)
-            facts = datafile.inspect(root / relpath, root)
-            sampled, population, why = sample_file(config, relpath, spot, k, facts)
-            assert why is None
-            picks.append(([s.item.id for s in sampled], population))
-    assert picks[0] == picks[1] == picks[2]
+        config, spot = Config(root=root), SpotSettings(key=key)
+        relpath = f"data/qa.{fmt}"
+        _write_records(root / relpath, fmt, records)
+        facts = datafile.inspect(root / relpath, root)
+        sampled, population, why = sample_file(config, relpath, spot, k, facts)
+        assert why is None
+        read = [r.data for r in readers.read_records(root / relpath, fmt)]
+    hashes = [hashlib.sha256(canonical_bytes(r)).hexdigest() for r in read]
+
+    def rank(position: int) -> bytes:
+        message = (f"qa-provenance-sample/1\0{facts.content_sha256}\0{position}\0"
+                   f"{hashes[position]}")
+        return hmac.new(key, message.encode(), hashlib.sha256).digest()
+
+    assert population == len(records)
+    assert [s.item.id for s in sampled] == [hashes[p] for p in sorted(range(len(read)),
+                                                                      key=rank)[:k]]
 
 
 # ------------------------------------------------------------------------------------------

@@ -353,15 +353,18 @@ def test_bottom_k_is_stable_under_appends(population: list[str], cut: int, k: in
 
 # --------------------------------------------------------------------------- Plan
 
-BOUND = re.compile(r"upper bound[^)]* \d{1,3}\.\d%")
+BOUND = re.compile(r"95% upper bound (\d+) of (\d+) records, (\d{1,3}\.\d)%")
 
 
 def test_plan_for_population() -> None:
+    # Large files keep the binomial plan; the exact n for small files is hand-checked in
+    # tests/test_spot_statistics.py (N=41 -> 36).
     assert Plan.for_population(10_000) == Plan(0.05, 0.95, 1, 93, 10_000)
     assert Plan.for_population(10_000, acceptance=0).n == 59
     assert Plan.for_population(10_000, 0.10, 0.95, 0).n == 29
-    small = Plan.for_population(40)
-    assert small.n == 40 and small.is_census
+    assert Plan.for_population(41).n == 36
+    small = Plan.for_population(20)  # no sample of 20 records can pass with 1 flag: a census
+    assert small.n == 20 and small.is_census
     assert Plan.for_population(1000, override_n=20).n == 20
     assert Plan.for_population(15, override_n=20).n == 15
     assert Plan.for_population(0).n == 0
@@ -387,7 +390,7 @@ def test_plan_validates(kwargs: dict[str, float], message: str) -> None:
 
 def test_plan_constructor_validates() -> None:
     with pytest.raises(ValueError, match="confidence"):
-        Plan(0.05, 0.0, 1, 93)
+        Plan(0.05, 0.95 * 0, 1, 93)
     with pytest.raises(ValueError, match="cannot exceed the population"):
         Plan(0.05, 0.95, 1, 93, population=40)
 
@@ -410,22 +413,23 @@ def test_plan_verdicts_and_early_stop() -> None:
 
 def test_claim_pass() -> None:
     plan = Plan.for_population(10_000)
-    assert plan.claim(0, 93) == (
-        "verifier-flagged rate < 5% at 95% confidence "
-        "(n=93, 1 flag allowed; 0 flagged, 95% upper bound 3.2%)"
+    assert plan.claim(0, 93).startswith(
+        "verifier-flagged rate < 5% at 95% confidence (exact test, n=93 of N=10000, 1 flag "
+        "allowed; 0 flagged, 95% upper bound 315 of 10000 records, 3.2%). This covers the "
+        "10000 records of this exact content as this verifier judges them"
     )
     strict = Plan.for_population(10_000, 0.10, 0.99, 2)
-    assert strict.claim(2, 81).startswith(
-        "verifier-flagged rate < 10% at 99% confidence (n=81, 2 flags allowed; 2 flagged"
+    assert strict.claim(2, strict.n).startswith(
+        f"verifier-flagged rate < 10% at 99% confidence (exact test, n={strict.n} of N=10000, "
+        "2 flags allowed; 2 flagged"
     )
 
 
 def test_claim_fail() -> None:
     plan = Plan.for_population(10_000)
-    assert plan.claim(3, 40) == (
-        "3 of 40 sampled records flagged, more than the 1 allowed: "
-        "the verifier-flagged rate may exceed 5% (95% upper bound 18.3%)"
-    )
+    assert plan.claim(3, 40).startswith(
+        "3 of 40 sampled records flagged: too many to show a verifier-flagged rate < 5% "
+        "(95% upper bound")
 
 
 def test_claim_inconclusive_names_the_missing_verdicts() -> None:
@@ -436,36 +440,35 @@ def test_claim_inconclusive_names_the_missing_verdicts() -> None:
 
 
 def test_claim_all_records_is_honest() -> None:
-    plan = Plan.for_population(40)
-    claim = plan.claim(0, 40)
-    assert plan.verdict(0, 40) == "PASS"
-    assert claim.startswith("all 40 records checked; 0 flagged (1 flag allowed); ")
-    assert "fewer than the 93 needed" in claim
-    assert not claim.startswith("verifier-flagged rate <")
-    assert plan.claim(2, 40).startswith("2 of all 40 records flagged, more than the 1 allowed")
-    # A file big enough for the full plan gets the full statement even if it is all sampled.
-    assert Plan.for_population(93).claim(0, 93).startswith("verifier-flagged rate < 5% at 95%")
+    plan = Plan.for_population(20)
+    claim = plan.claim(0, 20)
+    assert plan.verdict(0, 20) == "PASS"
+    assert claim.startswith("all 20 records checked, 0 flagged: fewer than 5% of them, exactly")
+    assert plan.verdict(1, 20) == "FAIL"  # 1 of 20 is 5%, not below it
+    assert plan.claim(1, 20).startswith("1 of all 20 records flagged: too many")
     assert Plan.for_population(0).claim(0, 0) == "no records to check: nothing was verified"
 
 
 def test_claim_for_an_undersized_override() -> None:
     claim = Plan.for_population(10_000, override_n=20).claim(0, 20)
-    assert claim.startswith("0 of 20 sampled records flagged (1 flag allowed); 20 is fewer than")
+    assert claim.startswith("0 of 20 sampled records flagged; 20 is fewer than the 93 needed")
     assert not claim.startswith("verifier-flagged rate <")
+    assert Plan.for_population(10_000, override_n=20).verdict(0, 20) == "INCONCLUSIVE"
 
 
 @pytest.mark.parametrize(
-    ("population", "flags", "verdicts"),
-    [(10_000, 0, 93), (10_000, 1, 93), (10_000, 3, 40), (10_000, 0, 50), (40, 0, 40), (40, 1, 39)],
+    ("population", "flags", "verdicts", "most"),
+    # The largest number of flagged records the data allows at 95%, worked out by hand:
+    # a census knows it exactly; 0 of 93 from 10,000 allows 315 (P(X=0 | 10000, 315, 93) =
+    # 0.0503 > 0.05, with 316 it is 0.0498).
+    [(20, 0, 20, 0), (40, 3, 40, 3), (10_000, 0, 93, 315)],
 )
-def test_every_claim_carries_the_exact_bound(population: int, flags: int, verdicts: int) -> None:
-    plan = Plan.for_population(population)
-    claim = plan.claim(flags, verdicts)
-    match = BOUND.search(claim)
-    assert match, claim
-    shown = float(match.group(0).rsplit(" ", 1)[1].rstrip("%")) / 100
-    exact = clopper_pearson_upper(flags, verdicts, 0.95)
-    assert exact <= shown + 1e-12 < exact + 0.001  # one decimal, never understated
+def test_every_claim_carries_the_finite_population_bound(population: int, flags: int,
+                                                          verdicts: int, most: int) -> None:
+    plan = Plan(0.05, 0.95, 1, verdicts, population)
+    match = BOUND.search(plan.claim(flags, verdicts))
+    assert match, plan.claim(flags, verdicts)
+    assert int(match.group(1)) == most and int(match.group(2)) == population
 
 
 def test_bound_display_rounds_up() -> None:

@@ -54,7 +54,7 @@ from provenance.spot.verifiers import JUDGE_PROMPT_VERSION, JUDGE_SYSTEM_PROMPT
 
 DATA = "data/qa.jsonl"
 SIDECAR = f"{DATA}.provenance.yaml"
-CACHE = ".qa-provenance-cache/verdicts.jsonl"
+CACHE = ".git/qa-provenance/verdicts.jsonl"
 TOKEN = "sk-live-QA9f8e7d6c5b4a39281706f5e4d3c2b1a0"
 REMOTE = "http://192.0.2.1:8080/v1"  # TEST-NET-1: a string only, never contacted
 ALLOWED_FIELDS = ["answer", "context", "id", "question", "source"]
@@ -162,7 +162,7 @@ def test_local_pass_on_a_small_file_checks_every_record(repo: Repo, run: Runner)
     setup(repo, 3)
     result = run("spot-check")
     assert result.code == 0, result.out + result.err
-    assert f"{DATA}: PASS all 3 records checked; 0 flagged" in result.out
+    assert f"{DATA}: PASS all 3 records checked, 0 flagged: fewer than 5% of them" in result.out
     assert f"verifier {VERIFIER_ID} [local]" in result.out
     assert result.out.rstrip().endswith("[local])")
 
@@ -182,11 +182,12 @@ def test_local_fail_lists_each_flag_with_line_verdict_score_and_rationale(
 @pytest.mark.network
 def test_reference_server_pass(repo: Repo, run: Runner,
                                reference_server: VerifierServer) -> None:
-    setup(repo, 120, verifier=http(reference_server.url))
+    setup(repo, 6000, verifier=http(reference_server.url))
     result = run("spot-check")
     assert result.code == 0, result.out + result.err
-    assert (f"{DATA}: PASS verifier-flagged rate < 5% at 95% confidence (n=93, 1 flag allowed; "
-            "0 flagged, 95% upper bound 3.2%)") in result.out
+    assert (f"{DATA}: PASS verifier-flagged rate < 5% at 95% confidence (exact test, n=93 of "
+            "N=6000, 1 flag allowed; 0 flagged, 95% upper bound 188 of 6000 records, 3.2%)"
+            ) in result.out
     # GET /info, then 93 records in batches of 8 (the default batch_size)
     assert f"verifier {VERIFIER_ID} [http], 13 requests, 0 retries)" in result.out
 
@@ -197,7 +198,7 @@ def test_reference_server_fail(repo: Repo, run: Runner,
     setup(repo, 10, wrong=[2, 3, 7], verifier=http(reference_server.url))
     result = run("spot-check")
     assert result.code == 1
-    assert f"{DATA}: FAIL 3 of all 10 records flagged, more than the 1 allowed" in result.out
+    assert f"{DATA}: FAIL 3 of all 10 records flagged: too many to show" in result.out
     assert {f"{DATA}:{n}" for n in (3, 4, 8)} <= set(re.findall(rf"{DATA}:\d+", result.out))
 
 
@@ -209,8 +210,9 @@ def test_openai_pass_and_fail(repo: Repo, run: Runner, stub: StubServer) -> None
     repo.sidecar(DATA)
     result = run("spot-check")
     assert result.code == 1
-    assert f"{DATA}:1: unsupported (score 0.10): the context says otherwise" in result.out
-    assert f"{DATA}:4: unsupported (score 0.10)" in result.out
+    # In a census of 4 records one flag already decides (1 of 4 is not below 5%).
+    assert re.search(rf"{DATA}:[14]: unsupported \(score 0.10\): the context says otherwise",
+                     result.out), result.out
 
 
 @pytest.mark.network
@@ -222,7 +224,8 @@ def test_early_stop_openai(repo: Repo, run: Runner, stub: StubServer,
     assert loopback_only == [("127.0.0.1", stub.port)]  # the guard sees connects; one, reused
     assert len(stub.posts()) == 2  # c = 1: the second flag decides, nothing more is sent
     assert f"{DATA}: FAIL 2 of 2 sampled records flagged" in result.out
-    assert "(91 sampled records not judged: sending stops once the flags exceed 1)" in result.out
+    # 100 records: the exact plan samples 65 (the binomial 93 is for large files)
+    assert "(63 sampled records not judged: sending stops once the flags exceed 1)" in result.out
     assert "verdicts missing" not in result.out
 
 
@@ -233,7 +236,7 @@ def test_early_stop_http_batches(repo: Repo, run: Runner, stub: StubServer) -> N
     result = run("spot-check")
     assert result.code == 1
     assert len(sent_items(stub)) == 4  # the first batch already exceeds c = 0
-    assert "FAIL 4 of 4 sampled records flagged, more than the 0 allowed" in result.out
+    assert "FAIL 4 of 4 sampled records flagged: too many to show" in result.out
 
 
 @pytest.mark.network
@@ -674,7 +677,8 @@ def test_budget_counts_retries(repo: Repo, run: Runner, stub: StubServer) -> Non
 @pytest.mark.network
 def test_a_rerun_sends_nothing_for_cached_verdicts(repo: Repo, run: Runner,
                                                    stub: StubServer) -> None:
-    setup(repo, 4, wrong=[2], verifier=openai(stub))
+    # 1 flag of 4 passes only a plan for a rate below 50%: a census then needs k < 2
+    setup(repo, 4, wrong=[2], verifier=openai(stub), sampling={"max_flag_rate": 0.5})
     assert run("spot-check").code == 0
     assert len(stub.posts()) == 4
     rows_ = cache_rows(repo)
@@ -687,16 +691,18 @@ def test_a_rerun_sends_nothing_for_cached_verdicts(repo: Repo, run: Runner,
     assert len(stub.posts()) == 4
     assert "(4 from cache)" in again.out
     assert f"{DATA}:3: unsupported (score 0.10)" in again.out  # a cached flag is still reported
-    assert repo.read(".qa-provenance-cache/.gitignore").splitlines()[-1] == "*"
+    assert not repo.exists(".qa-provenance-cache")  # nothing in the work tree
 
 
-def test_the_cache_folder_is_git_ignored_even_when_it_already_exists(
+def test_a_cache_folder_in_the_work_tree_is_neither_read_nor_written(
         repo: Repo, run: Runner) -> None:
     repo.write(".qa-provenance-cache/notes.txt", "made by someone else first\n")
     setup(repo, 3)
-    assert run("spot-check").code == 0
-    assert repo.read(".qa-provenance-cache/.gitignore").splitlines()[-1] == "*"
-    assert len(cache_rows(repo)) == 3
+    result = run("spot-check")
+    assert result.code == 0
+    assert (result.out + result.err).count(".qa-provenance-cache/ in the work tree is ignored") == 1
+    assert sorted(p.name for p in repo.path(".qa-provenance-cache").iterdir()) == ["notes.txt"]
+    assert len(cache_rows(repo)) == 3  # in .git/qa-provenance/
 
 
 @pytest.mark.network
@@ -715,13 +721,12 @@ def test_cache_can_be_moved_or_turned_off(repo: Repo, run: Runner, stub: StubSer
     assert run("spot-check").code == 0
     assert run("spot-check").code == 0
     assert len(stub.posts()) == 4
-    assert not repo.exists(".qa-provenance-cache")
-    configure(repo, openai(stub, cache="build/spot/verdicts.jsonl"))
+    assert not repo.exists(".qa-provenance-cache") and not repo.exists(CACHE)
+    configure(repo, openai(stub, cache=".git/spot/verdicts.jsonl"))
     assert run("spot-check").code == 0
     assert run("spot-check").code == 0
     assert len(stub.posts()) == 6
-    assert repo.exists("build/spot/verdicts.jsonl")
-    assert repo.read("build/spot/.gitignore").splitlines()[-1] == "*"
+    assert repo.exists(".git/spot/verdicts.jsonl")
 
 
 @pytest.mark.network
@@ -769,48 +774,59 @@ def test_changed_records_are_sent_again(repo: Repo, run: Runner, stub: StubServe
 
 @pytest.mark.network
 def test_default_sample_is_93_for_a_big_file(repo: Repo, run: Runner, stub: StubServer) -> None:
-    setup(repo, 500, verifier=http(stub.url, batch_size=64))
+    setup(repo, 5000, verifier=http(stub.url, batch_size=64))
     result = run("spot-check", "--record")
     assert result.code == 0, result.out
     items = sent_items(stub)
     assert len(items) == 93 and len({i["id"] for i in items}) == 93
-    assert "(n=93, 1 flag allowed; 0 flagged" in result.out
+    assert "(exact test, n=93 of N=5000, 1 flag allowed; 0 flagged" in result.out
     [entry] = verifications(repo)
-    assert (entry["n"], entry["population"], entry["acceptance"]) == (93, 500, 1)
+    assert (entry["n"], entry["population"], entry["acceptance"]) == (93, 5000, 1)
 
 
 @pytest.mark.network
 def test_acceptance_zero_needs_59(repo: Repo, run: Runner, stub: StubServer) -> None:
-    setup(repo, 500, verifier=http(stub.url, batch_size=64), sampling={"acceptance": 0})
+    setup(repo, 5000, verifier=http(stub.url, batch_size=64), sampling={"acceptance": 0})
     assert run("spot-check").code == 0
     assert len(sent_items(stub)) == 59
 
 
 @pytest.mark.network
-def test_a_small_file_is_checked_whole(repo: Repo, run: Runner, stub: StubServer) -> None:
-    setup(repo, 40, verifier=http(stub.url, batch_size=64))
+def test_a_file_of_500_needs_the_exact_87(repo: Repo, run: Runner, stub: StubServer) -> None:
+    """Finite population: P(X <= 1 | N=500, D=25, n=87) = 0.0486 <= 0.05, with n=86 0.0511."""
+    setup(repo, 500, verifier=http(stub.url, batch_size=64))
     result = run("spot-check")
     assert result.code == 0
-    assert len(sent_items(stub)) == 40
-    assert "all 40 records checked" in result.out
+    assert len(sent_items(stub)) == 87
+    assert "(exact test, n=87 of N=500, 1 flag allowed" in result.out
 
 
 @pytest.mark.network
-def test_duplicate_records_are_sent_once(repo: Repo, run: Runner, stub: StubServer) -> None:
+def test_a_small_file_is_checked_whole(repo: Repo, run: Runner, stub: StubServer) -> None:
+    setup(repo, 20, verifier=http(stub.url, batch_size=64))
+    result = run("spot-check")
+    assert result.code == 0
+    assert len(sent_items(stub)) == 20
+    assert "all 20 records checked" in result.out
+
+
+@pytest.mark.network
+def test_duplicate_records_are_sent_once_and_counted_twice(repo: Repo, run: Runner,
+                                                          stub: StubServer) -> None:
     setup(repo, records=rows(5) + rows(5), verifier=http(stub.url))
     result = run("spot-check")
     assert result.code == 0
     assert len(sent_items(stub)) == 5
-    assert "all 5 records checked" in result.out
+    assert "all 10 records checked" in result.out
 
 
 @pytest.mark.network
 def test_sample_flag_overrides_the_size(repo: Repo, run: Runner, stub: StubServer) -> None:
     setup(repo, 200, verifier=openai(stub, cache=False))
     result = run("spot-check", "--sample", "7")
-    assert result.code == 0
+    assert result.code == 3  # a short sample with no flag shows nothing: INCONCLUSIVE
     assert len(stub.posts()) == 7
-    assert "7 is fewer than the 93 needed" in result.out
+    assert "7 is fewer than the 78 needed" in result.out
     assert run("spot-check", "--sample", "0").code == 2
 
 
@@ -821,7 +837,7 @@ def test_sampling_is_deterministic_and_depends_on_the_seed(repo: Repo, run: Runn
 
     def picked(*args: str) -> list[str]:
         before = len(stub.posts())
-        assert run("spot-check", "--sample", "10", *args).code == 0
+        assert run("spot-check", "--sample", "10", *args).code == 3  # short: INCONCLUSIVE
         return sent_questions(stub)[before:]
 
     first = picked()
@@ -836,29 +852,39 @@ def test_sampling_is_deterministic_and_depends_on_the_seed(repo: Repo, run: Runn
 
 
 @pytest.mark.network
-def test_the_sample_is_stable_when_records_are_appended(repo: Repo, run: Runner,
-                                                        stub: StubServer) -> None:
+def test_any_edit_draws_a_new_sample(repo: Repo, run: Runner, stub: StubServer) -> None:
+    """The file's digest is part of every rank: appending records (or editing an id or a space)
+    reshuffles the whole file, so an author cannot keep a chosen sample while editing."""
     setup(repo, 100, verifier=openai(stub, cache=False))
-    assert run("spot-check", "--sample", "10").code == 0
+    assert run("spot-check", "--sample", "10").code == 3
     before = set(sent_questions(stub))
     repo.jsonl(DATA, rows(150))
     repo.sidecar(DATA)
-    assert run("spot-check", "--sample", "10").code == 0
+    assert run("spot-check", "--sample", "10").code == 3
     after = set(sent_questions(stub)[10:])
     old = {q for q in after if int(q.split()[4]) < 100}
-    assert old <= before  # an old record is only ever displaced, never newly picked
+    assert old and not old <= before  # old records newly picked: a new draw
 
 
 @pytest.mark.network
-def test_the_seed_is_sha256_of_seed_and_record_hash(repo: Repo, run: Runner,
-                                                    stub: StubServer) -> None:
-    """The ids sent are the records' content hashes; the pick is the k smallest ranks."""
+def test_the_rank_is_hmac_of_digest_position_and_record_hash(repo: Repo, run: Runner,
+                                                             stub: StubServer) -> None:
+    """The ids sent are the records' content hashes; the pick is the k smallest ranks,
+    HMAC-SHA256(seed or key, "qa-provenance-sample/1", file digest, position, record hash)."""
+    import hmac
+
     records = rows(30)
     setup(repo, records=records, verifier=http(stub.url, batch_size=64))
-    assert run("spot-check", "--sample", "5", "--seed", "s1").code == 0
+    assert run("spot-check", "--sample", "5", "--seed", "s1").code == 3
+    digest = repo.sha256(DATA)
     hashes = [hashlib.sha256(canonical_bytes(r)).hexdigest() for r in records]
-    ranked = sorted(hashes, key=lambda h: hashlib.sha256(b"s1\0" + h.encode()).digest())
-    assert [i["id"] for i in sent_items(stub)] == ranked[:5]
+
+    def rank(position: int) -> bytes:
+        message = f"qa-provenance-sample/1\0{digest}\0{position}\0{hashes[position]}"
+        return hmac.new(b"s1", message.encode(), hashlib.sha256).digest()
+
+    ranked = sorted(range(30), key=rank)
+    assert [i["id"] for i in sent_items(stub)] == [hashes[p] for p in ranked[:5]]
 
 
 # ------------------------------------------------------------------------------------------
@@ -932,10 +958,11 @@ def test_record_writes_a_schema_valid_entry_to_the_sidecar(repo: Repo, run: Runn
     assert entry["verifier"] == STUB_MODEL and entry["kind"] == "openai"
     assert entry["digest"] == {"sha256": repo.sha256(DATA)}
     assert (entry["result"], entry["seed"], entry["n"], entry["flags"], entry["missing"]) == \
-        ("PASS", "s-7", 3, 0, 0)
+        ("PASS", "public", 3, 0, 0)
+    assert (entry["seed_chosen_by"], entry["public_seed"]) == ("command line", "s-7")
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", entry["time"])
     assert entry["claim"].startswith("all 3 records checked")
-    assert 0 < entry["upper_bound"] < 1
+    assert entry["upper_bound"] == 0.0  # a census of 3 clean records knows there is no flag
     run("spot-check", "--record")
     assert len(verifications(repo)) == 2  # appended, not replaced
 
@@ -1085,7 +1112,8 @@ def test_record_without_provenance_says_so(repo: Repo, run: Runner, stub: StubSe
 
 @pytest.mark.network
 def test_check_requires_a_passing_verification_for_the_current_digest(
-        repo: Repo, run: Runner, stub: StubServer) -> None:
+        repo: Repo, run: Runner, stub: StubServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QA_PROVENANCE_SAMPLE_KEY", "ci-secret-for-the-test")
     setup(repo, 3, verifier=openai(stub),
           config={"require-verification": {"files": ["data/*.jsonl"], "max-age-days": 30}})
     missing = run("check")
@@ -1147,11 +1175,11 @@ def test_serve_verifier_subprocess_drives_spot_check_http(repo: Repo, run: Runne
         line = process.stdout.readline()
         found = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
         assert found, line
-        setup(repo, 20, wrong=[5])
+        setup(repo, 21, wrong=[5])  # 1 of 21 is below 5% (1 of 20 would not be)
         result = run("spot-check", "--verifier", "http", "--verifier-url", found.group(1),
                      "--record")
         assert result.code == 0, result.out + result.err
-        assert "PASS all 20 records checked; 1 flagged" in result.out
+        assert "PASS all 21 records checked, 1 flagged" in result.out
         assert f"{DATA}:6: " in result.out
         assert verifications(repo)[0]["verifier"] == VERIFIER_ID
         assert verifications(repo)[0]["kind"] == "http"

@@ -55,7 +55,7 @@ def verification(sha256: str, **fields: Any) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "verifier": "qa-provenance/local-grounding@1", "kind": "local",
         "time": "2026-11-25T11:40:53Z", "digest": {"sha256": sha256}, "result": "PASS",
-        "seed": "qa-provenance", "population": 3, "n": 3, "acceptance": 1, "flags": 0,
+        "seed": "keyed", "population": 3, "n": 3, "acceptance": 1, "flags": 0,
         "missing": 0, "max_flag_rate": 0.05, "confidence": 0.95, "upper_bound": 0.63,
         "claim": "all 3 records checked"}
     entry.update(fields)
@@ -186,7 +186,9 @@ def test_an_edit_after_the_spot_check_falls_back_to_declared(data: Repo) -> None
     assert result_for(data).trust == "declared"
 
 
-def test_spot_check_record_raises_the_level_end_to_end(data: Repo, run: Runner) -> None:
+def test_spot_check_record_raises_the_level_end_to_end(data: Repo, run: Runner,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QA_PROVENANCE_SAMPLE_KEY", "ci-secret-for-the-test")
     assert run("spot-check", "--record").code == 0
     assert result_for(data).trust == "recorded"
 
@@ -349,7 +351,8 @@ def test_minimum_recorded_fails_a_declared_file_with_qp031(data: Repo, run: Runn
     assert result.code == 1
     assert result.lines == [
         f"{SIDECAR}:1: QP031 trust level declared, below the minimum recorded required for "
-        "'data/train*': no spot check is recorded (run: qa-provenance spot-check --record); "
+        "'data/train*': no passing spot check is recorded for the current content (run: "
+        "qa-provenance spot-check --record); "
         "no in-toto attestation names the file's digest"]
     data.sidecar(DATA, verifications=[verification(data.sha256(DATA))])
     assert run("check").code == 0

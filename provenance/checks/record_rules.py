@@ -7,7 +7,7 @@ returns ``Problem`` values that the checker locates (file and line) and grades (
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from provenance import rules
@@ -16,6 +16,7 @@ from provenance.reading.datafile import DataFacts
 from provenance.record import Agent, Record
 
 if TYPE_CHECKING:
+    from provenance.checks.verification import VerificationPolicy
     from provenance.identity.independence import Judge
 
 # Words that say what kind of agent it is but not who: an identity must name someone.
@@ -216,39 +217,19 @@ def _listed(agent: Agent, declared: tuple[Agent, ...], judge: Judge) -> bool:
 
 
 def verification_problems(record: Record, content_sha256: str, max_age_days: float | None,
-                          now: datetime) -> list[Problem]:
-    """A passing spot check recorded for exactly this content, recent enough."""
-    entries = record.raw.get("verifications") or []
-    newest: datetime | None = None
-    for entry in entries if isinstance(entries, list) else []:
-        if not isinstance(entry, Mapping) or entry.get("result") != "PASS":
-            continue
-        digest = entry.get("digest")
-        if not isinstance(digest, Mapping) or digest.get("sha256") != content_sha256:
-            continue
-        when = _parse_time(entry.get("time"))
-        if when is not None and (newest is None or when > newest):
-            newest = when
-    if newest is None:
-        return [Problem(rules.VERIFICATION_MISSING,
-                        "no passing spot check is recorded for the current content (run: "
-                        "qa-provenance spot-check --record)", ("verifications",))]
-    if max_age_days is not None and (now - newest).total_seconds() > max_age_days * 86400:
-        age = (now - newest).days
-        return [Problem(rules.VERIFICATION_MISSING,
-                        f"the last passing spot check is {age} days old, more than "
-                        f"max-age-days {max_age_days:g}", ("verifications",))]
-    return []
+                          now: datetime, *, policy: VerificationPolicy | None = None,
+                          judge: Judge | None = None) -> list[Problem]:
+    """A passing spot check recorded for exactly this content whose numbers meet the plan,
+    recent enough (see ``checks.verification``)."""
+    from provenance.checks.verification import VerificationPolicy, verification_problem
 
-
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    if policy is None:
+        policy = VerificationPolicy(max_age_days=max_age_days)
+    message = verification_problem(record.raw.get("verifications"), (content_sha256,), policy,
+                                   now, record.generators, judge)
+    if message is None:
+        return []
+    return [Problem(rules.VERIFICATION_MISSING, message, ("verifications",))]
 
 
 def data_problems(facts: DataFacts) -> list[Problem]:

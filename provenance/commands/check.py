@@ -84,9 +84,10 @@ def _replay(args: argparse.Namespace, config: Config) -> _Replay | None:
         selection = select(config, Locator(config.root), args.paths)
         if not selection.data and not selection.orphans:
             return None
-    from provenance.speed.digest_cache import default_location
+    from provenance.speed.digest_cache import location
 
-    digests = default_location(config.root) if setting is True else config.root / str(setting)
+    digests = location(config.root, setting)
+    assert digests is not None
     return _Replay(args, config, digests.with_name("runs.json"))
 
 

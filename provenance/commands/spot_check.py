@@ -71,8 +71,10 @@ def _apply_arguments(settings: Any, args: argparse.Namespace) -> None:
         if args.sample < 1:
             raise ValueError("--sample must be at least 1")
         settings.sample = args.sample
-    if args.seed is not None:
+    if args.seed is not None:  # a seed named on the command line is public, and used as such
         settings.seed = args.seed
+        settings.key = None
+        settings.seed_chosen_by = "command line"
     if getattr(args, "token_env", None):
         settings.token_env = args.token_env
     if getattr(args, "no_cache", False):
@@ -117,7 +119,7 @@ def _record(config: Config, report: Any, settings: Any) -> dict[str, str]:
         if facts.content_sha256 != file_report.digest:
             done[file_report.path] = "not recorded: the file changed during the run"
             continue
-        entry = verification_entry(file_report, report.kind, report.verifier_id, settings.seed,
-                                   now)
+        entry = verification_entry(file_report, report.kind, report.verifier_id,
+                                   settings.seed_record(), now)
         done[file_report.path] = record(locator, file_report.path, facts.embedded, entry)
     return done

@@ -12,9 +12,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--verifier-url", metavar="URL", help="the verifier's base URL")
     parser.add_argument("--verifier-model", metavar="ID", help="the verifier's model id")
     parser.add_argument("--sample", type=int, metavar="N",
-                        help="records per file (overrides the computed sample size)")
-    parser.add_argument("--seed", help="sampling seed (default: the configuration's, else "
-                        "'qa-provenance')")
+                        help="records per file (overrides the computed sample size; a sample "
+                        "smaller than the plan's is INCONCLUSIVE unless the exact test holds)")
+    parser.add_argument("--seed", help="a public sampling seed, used instead of the secret key "
+                        "in $QA_PROVENANCE_SAMPLE_KEY (recorded as seed: public; default: the "
+                        "key, else the configuration's seed, else 'qa-provenance')")
     parser.add_argument("--token-env", metavar="NAME",
                         help="environment variable holding the verifier's API token (overrides "
                         "verifier.token_env)")

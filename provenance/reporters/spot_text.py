@@ -25,8 +25,9 @@ def report(result: Any, out: TextIO, err: TextIO, recorded: Mapping[str, str]) -
         extras = []
         if file_report.missing and file_report.result == "FAIL":
             # Decided: the rest of the sample was not needed, which is not a missing verdict.
+            allowed = file_report.plan.allowed(file_report.plan.n)
             extras.append(f"{file_report.missing} sampled records not judged: sending stops "
-                          f"once the flags exceed {file_report.plan.acceptance}")
+                          f"once the flags exceed {allowed}")
         elif file_report.missing:
             extras.append(f"{file_report.missing} verdicts missing")
         if file_report.cache_hits:

@@ -4,8 +4,8 @@ Keyed the way git's index is: by the file's (device, inode, size, mtime_ns, ctim
 to a file changes its ctime, which no user tool can set back, so a changed file never matches its
 old key. As in git, an entry is not trusted when the file was modified too close to the moment the
 entry was made ("racily clean"): a write in the same clock tick could keep the same stamps.
-The cache lives under ``.git/qa-provenance/`` when there is a ``.git`` folder, else in
-``.qa-provenance-cache/``.
+The cache lives in the git directory's ``qa-provenance/`` folder, or the user's cache folder outside
+a checkout (``provenance.fs.cache_dir``): never where it could be committed.
 """
 
 from __future__ import annotations
@@ -28,19 +28,26 @@ FIELDS = ("sha256", "size", "records", "problem", "problem_line", "embedded",
 
 
 def default_location(root: Path) -> Path:
-    git = root / ".git"
-    if git.is_dir():
-        return git / "qa-provenance" / "digests.json"
-    return root / ".qa-provenance-cache" / "digests.json"
+    from provenance.fs.cache_dir import cache_dir
+
+    return cache_dir(root) / "digests.json"
+
+
+def location(root: Path, setting: bool | str) -> Path | None:
+    """The digest cache file for the ``digest-cache`` setting (checked when the configuration
+    was loaded: a path inside the git directory), or None when it is off."""
+    if setting is False:
+        return None
+    if setting is True:
+        return default_location(root)
+    from provenance.fs.cache_dir import configured_path
+
+    return configured_path(root, str(setting))
 
 
 def make_cache_folder(folder: Path) -> None:
-    """Create the cache folder; outside ``.git``, with a ``.gitignore`` so it is never committed."""
+    """Create the cache folder (in the git directory or the user's cache folder)."""
     folder.mkdir(parents=True, exist_ok=True)
-    if folder.name == ".qa-provenance-cache":
-        ignore = folder / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# qa-provenance caches\n*\n")
 
 
 def write_cache(path: Path, text: str) -> None:

@@ -22,7 +22,7 @@ from provenance.checks.problem import Problem
 from provenance.config import Config, ConfigError
 from provenance.fs import confine
 from provenance.reading import datafile
-from provenance.speed.digest_cache import DigestCache, default_location
+from provenance.speed.digest_cache import DigestCache, location
 
 if TYPE_CHECKING:
     from provenance.checks.per_record import RecordScan
@@ -46,10 +46,7 @@ class Schedule:
         self.config = config
         self.root = config.root
         self.judge_for = judge_for
-        setting = config.digest_cache
-        location = None if setting is False else (
-            default_location(config.root) if setting is True else config.root / str(setting))
-        self.digests = DigestCache(location)
+        self.digests = DigestCache(location(config.root, config.digest_cache))
         self._reader: ReadAhead[datafile.DataFacts] | None = None
         self._ahead: set[str] = set()
         self._inspectors: InspectWorkers | None = None

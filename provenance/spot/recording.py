@@ -17,16 +17,19 @@ from provenance.reading.locate import Locator
 from provenance.stamping.write import write_provenance
 
 
-def verification_entry(report: Any, kind: str, verifier_id: str, seed: str, time: str
-                       ) -> dict[str, Any]:
+def verification_entry(report: Any, kind: str, verifier_id: str,
+                       seed: str | Mapping[str, str], time: str) -> dict[str, Any]:
+    """The entry ``--record`` appends. ``seed``: the seed's kind and, for a public seed, who chose
+    it and its value (``SpotSettings.seed_record``); the sample key is never written."""
     plan = report.plan
+    seeds = {"seed": seed} if isinstance(seed, str) else dict(seed)
     return {
         "verifier": verifier_id,
         "kind": kind,
         "time": time,
         "digest": {"sha256": report.digest},
         "result": report.result,
-        "seed": seed,
+        **seeds,
         "population": report.population,
         "n": plan.n,
         "acceptance": plan.acceptance,

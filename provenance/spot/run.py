@@ -13,6 +13,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from provenance.config import Config
@@ -20,11 +21,12 @@ from provenance.reading import datafile, readers
 from provenance.reading.embedded import canonical_bytes
 from provenance.record import Agent
 from provenance.spot.http_client import HttpError, HttpSettings, Session, Timeouts
-from provenance.spot.sampling import BottomK, Plan, sample_size
-from provenance.spot.verdict_cache import DEFAULT_PATH, VerdictCache
+from provenance.spot.sampling import BottomK, Plan, row_rank, sample_size
+from provenance.spot.verdict_cache import VerdictCache
 from provenance.spot.verifiers import Item, Outcome, Verifier
 
 DEFAULT_SEED = "qa-provenance"
+KEY_ENV = "QA_PROVENANCE_SAMPLE_KEY"  # the sample key: a CI secret the data's author does not hold
 MAX_FIELD_CHARS = 4000
 MAX_ERRORS_SHOWN = 3
 
@@ -46,7 +48,7 @@ class SpotSettings:
     max_attempts: int = 4
     timeouts: Timeouts = field(default_factory=Timeouts)
     max_field_chars: int = MAX_FIELD_CHARS
-    cache: str | None = DEFAULT_PATH
+    cache: Path | None = None
     enabled: bool = True
     require: bool = False
     on_inconclusive: str = "fail"
@@ -54,13 +56,34 @@ class SpotSettings:
     confidence: float = 0.95
     acceptance: int = 1
     seed: str = DEFAULT_SEED
+    seed_chosen_by: str = "default"  # who chose a public seed: default, configuration, command line
+    key: bytes | None = field(default=None, repr=False)  # never printed, never recorded
     sample: int | None = None
+
+    @property
+    def seed_kind(self) -> str:
+        """``keyed`` when the sample key (a secret) drew the sample, else ``public``."""
+        return "keyed" if self.key is not None else "public"
+
+    def sample_secret(self) -> bytes:
+        return self.key if self.key is not None else self.seed.encode("utf-8")
+
+    def seed_record(self) -> dict[str, str]:
+        """What a verification records about its sample: the seed's kind, never the key."""
+        if self.key is not None:
+            return {"seed": "keyed"}
+        return {"seed": "public", "seed_chosen_by": self.seed_chosen_by,
+                "public_seed": self.seed}
 
     @classmethod
     def from_config(cls, config: Config) -> SpotSettings:
+        import os
+
+        from provenance.spot.verdict_cache import location
+
         verifier = dict(config.verifier)
         sampling = dict(config.sampling)
-        cache = verifier.get("cache", DEFAULT_PATH)
+        key = os.environ.get(KEY_ENV, "")
         return cls(
             kind=verifier.get("kind", "local"),
             url=verifier.get("url"),
@@ -73,7 +96,7 @@ class SpotSettings:
             max_attempts=int(verifier.get("max_attempts", 4)),
             timeouts=Timeouts(**verifier.get("timeout", {})),
             max_field_chars=int(verifier.get("max_field_chars", MAX_FIELD_CHARS)),
-            cache=None if cache is False else (DEFAULT_PATH if cache is True else cache),
+            cache=location(config.root, verifier.get("cache", True)),
             enabled=bool(verifier.get("enabled", True)),
             require=bool(verifier.get("require", False)),
             on_inconclusive=verifier.get("on_inconclusive", "fail"),
@@ -81,6 +104,8 @@ class SpotSettings:
             confidence=float(sampling.get("confidence", 0.95)),
             acceptance=int(sampling.get("acceptance", 1)),
             seed=str(sampling.get("seed", DEFAULT_SEED)),
+            seed_chosen_by="configuration" if "seed" in sampling else "default",
+            key=key.encode("utf-8") if key else None,
         )
 
 
@@ -159,7 +184,8 @@ class SpotReport:
 
 def sample_file(config: Config, relpath: str, settings: SpotSettings, k: int,
                 facts: datafile.DataFacts) -> tuple[list[Sampled], int, str | None]:
-    """The bottom-k sample of a file's records, its population, and why it cannot be sampled."""
+    """The bottom-k sample of a file's rows (the k lowest keyed ranks, duplicates included, in
+    rank order), its population (every row), and why it cannot be sampled."""
     from provenance.reading import profiles
 
     fmt = datafile.format_of(relpath)
@@ -176,15 +202,18 @@ def sample_file(config: Config, relpath: str, settings: SpotSettings, k: int,
     if profile is None or profile.question is None or profile.answer is None:
         return [], 0, "no question/answer fields found (map them under `records:`)"
     chooser: BottomK[readers.Item] = BottomK(k, settings.seed)
-    for record in _chain(first, iterator):
-        chooser.offer(_record_hash(record.data), record)
+    secret, digest = settings.sample_secret(), facts.content_sha256
+    for position, record in enumerate(_chain(first, iterator)):
+        content = _record_hash(record.data)
+        chooser.offer_ranked(row_rank(secret, digest, position, content),
+                             f"{position}:{content}", record)
     sampled = []
-    for record_id, record in chooser.result():
-        sampled.append(_to_item(record_id, record, profile, relpath, settings.max_field_chars))
-    # Repeated records are sampled once: when the sample holds the whole file, its size is the
-    # number of distinct records, which is the population the plan must be drawn from.
-    population = len(sampled) if len(sampled) < k else chooser.seen()
-    return sampled, population, None
+    for row, record in chooser.result():
+        content = row.partition(":")[2]
+        sampled.append(_to_item(content, record, profile, relpath, settings.max_field_chars))
+    # Every row counts, identical ones included: the file is N rows, and a bad record copied
+    # 800 times is 800 bad rows.
+    return sampled, chooser.seen(), None
 
 
 def _chain(first: readers.Item, rest: Any) -> Any:
@@ -260,7 +289,12 @@ async def run(config: Config, settings: SpotSettings, relpaths: Sequence[str],
               independence: Callable[[list[str], Sequence[Agent], str], str | None],
               progress: Any = None) -> SpotReport:
     """Sample every file, check independence for all of them, then verify file by file."""
+    from provenance.fs.cache_dir import worktree_cache_note
+
     report = SpotReport(settings.kind)
+    note = worktree_cache_note(config.root)
+    if note:
+        report.notices.append(note)
     reason = skip_reason(settings)
     if reason is not None:
         if settings.require:
@@ -294,10 +328,19 @@ async def run(config: Config, settings: SpotSettings, relpaths: Sequence[str],
             continue
         plan = Plan.for_population(population, settings.max_flag_rate, settings.confidence,
                                    settings.acceptance, override_n=settings.sample)
+        if plan.n > len(sampled):  # never for the derived plan (its n is at most the binomial k)
+            plan = Plan(plan.max_flag_rate, plan.confidence, plan.acceptance, len(sampled),
+                        population)
+        sampled = sampled[:plan.n]  # the bottom-n of the ranks: the exact plan's sample
         generators = [*declared, *(g for s in sampled for g in s.generators)]
         prepared.append(Prepared(relpath, provenance_path, digest, population,
                                  plan, sampled, generators))
-    cache = VerdictCache(config.root / settings.cache if settings.cache else None)
+    if settings.key is None and prepared:
+        report.notices.append(
+            f"the sample is drawn with the public seed '{settings.seed}' (chosen by: "
+            f"{settings.seed_chosen_by}), which anyone can compute; set {KEY_ENV} (a CI "
+            "secret) for a sample the data's author cannot predict")
+    cache = VerdictCache(settings.cache)
     session = None
     if settings.kind != "local":
         assert settings.url is not None
@@ -360,18 +403,22 @@ async def _verify_file(verifier: Verifier, cache: VerdictCache, sampled: list[Sa
                        refusal: Callable[[], str | None] = lambda: None) -> None:
     plan = report.plan
     report.truncated = sum(1 for s in sampled if s.truncated)
-    by_id = {s.item.id: s for s in sampled}
+    # Identical rows are judged once and counted as often as they were drawn.
+    by_id: dict[str, list[Sampled]] = {}
+    for s in sampled:
+        by_id.setdefault(s.item.id, []).append(s)
     pending: list[Sampled] = []
     cache_id = _cache_identity(verifier)
-    for entry in sampled:
-        cached = cache.get(cache_id, _cache_key(entry, settings))
+    for rows in by_id.values():
+        cached = cache.get(cache_id, _cache_key(rows[0], settings))
         if cached is None:
-            pending.append(entry)
+            pending.append(rows[0])
             continue
-        report.cache_hits += 1
-        _count(report, entry, cached)
-        if progress is not None:
-            progress.update(1)
+        for entry in rows:
+            report.cache_hits += 1
+            _count(report, entry, cached)
+            if progress is not None:
+                progress.update(1)
     stop = asyncio.Event()
     if plan.stop_early(len(report.flags)):
         stop.set()
@@ -390,14 +437,15 @@ async def _verify_file(verifier: Verifier, cache: VerdictCache, sampled: list[Sa
             stop.set()
             return
         for outcome in outcomes:
-            entry = by_id.get(outcome.id)
-            if entry is None:
+            rows = by_id.pop(outcome.id, None)  # one outcome per record: a repeat is ignored
+            if not rows:
                 continue
             if outcome.error is None:
-                cache.put(cache_id, replace(outcome, id=_cache_key(entry, settings)))
-            _count(report, entry, outcome)
-            if progress is not None:
-                progress.update(1)
+                cache.put(cache_id, replace(outcome, id=_cache_key(rows[0], settings)))
+            for entry in rows:
+                _count(report, entry, outcome)
+                if progress is not None:
+                    progress.update(1)
         if plan.stop_early(len(report.flags)):
             stop.set()
 
@@ -416,10 +464,7 @@ async def _verify_file(verifier: Verifier, cache: VerdictCache, sampled: list[Sa
     report.missing = plan.n - report.verdicts
     report.result = plan.verdict(len(report.flags), report.verdicts)
     report.claim = plan.claim(len(report.flags), report.verdicts)
-    from provenance.spot.sampling import clopper_pearson_upper
-
-    report.upper_bound = clopper_pearson_upper(len(report.flags), max(report.verdicts, 1),
-                                               plan.confidence) if report.verdicts else 1.0
+    report.upper_bound = plan.upper_bound(len(report.flags), report.verdicts)
 
 
 def _cache_identity(verifier: Verifier) -> str:

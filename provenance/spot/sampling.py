@@ -1,25 +1,30 @@
 """Sampling and the pass rule for spot checks: how many records, which ones, and what we may claim.
 
-A spot check is an acceptance-sampling plan ``(n, c)``: verify ``n`` records, accept when at most
-``c`` are flagged. ``n`` is the smallest size for which accepting still shows, at the requested
-confidence, that the verifier-flagged rate is below ``max_flag_rate`` (exact binomial, no normal
-approximation). Accepting under that plan is the same as the one-sided Clopper-Pearson upper bound
-being below the target, so the report quotes that bound.
+A file is a finite population of N records (identical records are distinct rows). The claim
+"fewer than ``max_flag_rate`` of them would be flagged by this verifier" is decided by the exact
+hypergeometric test: with D* = ceil(p N) flagged records, seeing at most k flags among n drawn
+without replacement must be unlikely, P(X <= k | N, D*, n) <= 1 - confidence. A census (n = N)
+reduces to k < p N. The plan ``(n, c)`` is the smallest n for which c flags still pass; for large N
+that is the binomial n (93 for 5% at 95% with c = 1), for small files fewer. The test is computed
+in integers (``math.comb``), so a decision is never a rounding accident.
 
-Which records: each is ranked by ``sha256(seed || 0x00 || record hash)`` and the ``k`` smallest are
-kept (bottom-k). Unlike ``random`` or ``hash()``, that ranking is the same on every Python and
-machine, does not depend on the order records are read in, and appending records only displaces
-an earlier pick when the newcomer ranks lower.
+Which records: each row is ranked by HMAC-SHA256(key, file digest, position, record hash) and the
+``k`` smallest are kept (bottom-k). The key is a secret the data's author does not hold (CI's
+``QA_PROVENANCE_SAMPLE_KEY``) or, without one, a public seed, which the verification records as
+such. The same content always yields the same sample; any edit yields a new, unpredictable one.
 
 Everything here is pure and standard-library only, so the numbers can be checked by hand.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import heapq
+import hmac
 import math
 from dataclasses import dataclass
+from fractions import Fraction
 from statistics import NormalDist
 from typing import Generic, TypeVar
 
@@ -28,8 +33,13 @@ __all__ = [
     "Plan",
     "binom_cdf",
     "clopper_pearson_upper",
+    "exact_sample_size",
+    "finite_upper_bound",
+    "hypergeom_cdf",
+    "hypergeom_test",
     "rank_key",
     "record_hash",
+    "row_rank",
     "sample_size",
     "wilson_interval",
 ]
@@ -227,6 +237,141 @@ def wilson_interval(flags: int, n: int, confidence: float) -> tuple[float, float
     return (low, high)
 
 
+# --------------------------------------------------------------------------- finite population
+
+# Above this sample size the exact integers grow past a megabit (C(10^9, 10^5) has 1.5 million
+# bits, ~1 s); the test then sums the same terms in log space and passes only with a margin.
+EXACT_LIMIT = 50_000
+_FLOAT_MARGIN = 1e-6
+
+
+def as_fraction(value: float) -> Fraction:
+    """The decimal a user wrote (0.05, 0.95) as an exact fraction, not the nearest double."""
+    return Fraction(repr(float(value)))
+
+
+def defective_threshold(population: int, max_flag_rate: float) -> int:
+    """D* = ceil(p N): the fewest flagged records at which the rate is no longer below p."""
+    _check_count("population", population)
+    _check_unit_open("max_flag_rate", max_flag_rate)
+    return math.ceil(as_fraction(max_flag_rate) * population)
+
+
+def _check_hyper(population: int, defective: int, n: int) -> None:
+    _check_count("population", population)
+    _check_count("defective", defective)
+    _check_count("n", n)
+    if defective > population or n > population:
+        raise ValueError(f"defective ({defective}) and n ({n}) cannot exceed the population "
+                         f"({population})")
+
+
+def hypergeom_cdf(k: int, population: int, defective: int, n: int) -> Fraction:
+    """P(X <= k), X the flagged records among n drawn without replacement from ``population``
+    records of which ``defective`` are flagged: exact, as a fraction of integers."""
+    _check_hyper(population, defective, n)
+    lo, hi = max(0, n - (population - defective)), min(n, defective)
+    if k < lo:
+        return Fraction(0)
+    if k >= hi:
+        return Fraction(1)
+    good = population - defective
+    # term_i = C(D, i) C(N - D, n - i); each step is an exact integer division.
+    term = math.comb(defective, lo) * math.comb(good, n - lo)
+    total = term
+    for i in range(lo, k):
+        term = term * (defective - i) * (n - i) // ((i + 1) * (good - n + i + 1))
+        total += term
+    return Fraction(total, math.comb(population, n))
+
+
+def _log_comb(a: int, b: int) -> float:
+    return math.lgamma(a + 1.0) - math.lgamma(b + 1.0) - math.lgamma(a - b + 1.0)
+
+
+def _hypergeom_cdf_float(k: int, population: int, defective: int, n: int) -> float:
+    """The same sum in log space, for samples too large for exact integers."""
+    lo, hi = max(0, n - (population - defective)), min(n, defective)
+    if k < lo:
+        return 0.0
+    if k >= hi:
+        return 1.0
+    whole = _log_comb(population, n)
+    logs = [_log_comb(defective, i) + _log_comb(population - defective, n - i) - whole
+            for i in range(lo, k + 1)]
+    top = max(logs)
+    return min(1.0, math.exp(top) * math.fsum(math.exp(v - top) for v in logs))
+
+
+def hypergeom_test(flags: int, population: int, n: int, max_flag_rate: float,
+                   confidence: float) -> bool:
+    """Whether ``flags`` of ``n`` drawn from ``population`` show the flagged rate < p:
+    P(X <= flags | N, ceil(p N), n) <= 1 - confidence. A census is exact: flags < p N."""
+    _check_unit_open("confidence", confidence)
+    _check_flags(flags, n)
+    defective = defective_threshold(population, max_flag_rate)
+    _check_hyper(population, defective, n)
+    if n == 0:
+        return False  # nothing seen shows nothing
+    alpha = 1 - as_fraction(confidence)
+    if n > EXACT_LIMIT and n != population:
+        approx = _hypergeom_cdf_float(flags, population, defective, n)
+        return approx <= float(alpha) * (1.0 - _FLOAT_MARGIN)
+    return hypergeom_cdf(flags, population, defective, n) <= alpha
+
+
+@functools.lru_cache(maxsize=256)
+def exact_sample_size(population: int, max_flag_rate: float, confidence: float,
+                      acceptance: int = 1) -> int | None:
+    """Smallest n <= N at which ``acceptance`` flags still pass the exact test; None when even a
+    census would not pass with that many (a small file: then only a census can decide)."""
+    _check_count("acceptance", acceptance)
+    if acceptance >= population or not hypergeom_test(
+            acceptance, population, population, max_flag_rate, confidence):
+        return None
+    lo, hi = acceptance, population  # the test fails at lo (n <= c) and holds at hi
+    binomial = sample_size(max_flag_rate, confidence, acceptance)
+    if binomial < population and hypergeom_test(acceptance, population, binomial, max_flag_rate,
+                                                confidence):
+        hi = binomial  # the usual case: the exact n is at most the binomial one
+    while hi - lo > 1:  # P(X <= c) only falls as n grows
+        mid = (lo + hi) // 2
+        if hypergeom_test(acceptance, population, mid, max_flag_rate, confidence):
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def finite_upper_bound(flags: int, population: int, n: int, confidence: float) -> int:
+    """The most flagged records the file may hold at ``confidence``: the largest D with
+    P(X <= flags | N, D, n) > 1 - confidence. A census knows it exactly: D = flags.
+
+    The exact test passes exactly when this bound is below p N."""
+    _check_unit_open("confidence", confidence)
+    _check_flags(flags, n)
+    _check_hyper(population, 0, n)
+    if n == 0:
+        return population
+    alpha = 1 - as_fraction(confidence)
+
+    def above(defective: int) -> bool:
+        if n > EXACT_LIMIT and n != population:
+            return _hypergeom_cdf_float(flags, population, defective, n) > float(alpha)
+        return hypergeom_cdf(flags, population, defective, n) > alpha
+
+    lo, hi = flags, population - (n - flags)  # D below flags or above hi cannot give flags
+    if above(hi):
+        return hi
+    while hi - lo > 1:  # the cdf falls as D grows
+        mid = (lo + hi) // 2
+        if above(mid):
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
 # --------------------------------------------------------------------------- selection
 
 
@@ -242,6 +387,17 @@ def rank_key(seed: str, record_hash: str) -> bytes:
     process) or ``random`` (its algorithms may change between Python versions).
     """
     return hashlib.sha256(seed.encode("utf-8") + b"\0" + record_hash.encode("utf-8")).digest()
+
+
+def row_rank(key: bytes, file_digest: str, position: int, record_hash: str) -> bytes:
+    """A row's rank: HMAC-SHA256(key, file digest || position || record hash).
+
+    Keyed by a secret, the author cannot compute which rows are drawn; with the file's digest in
+    the message, any edit draws a new sample; with the position, identical records are distinct
+    rows, so a duplicated bad record is drawn as often as it occurs.
+    """
+    message = f"qa-provenance-sample/1\0{file_digest}\0{position}\0{record_hash}"
+    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).digest()
 
 
 class _Slot(Generic[T]):
@@ -279,7 +435,18 @@ class BottomK(Generic[T]):
         self._seen += 1
         if self._k == 0 or record_hash in self._kept:
             return
-        slot = _Slot(rank_key(self._seed, record_hash), record_hash, payload)
+        self._push(_Slot(rank_key(self._seed, record_hash), record_hash, payload))
+
+    def offer_ranked(self, key: bytes, row: str, payload: T) -> None:
+        """Consider one row under a rank computed by the caller (``row_rank``); rows are never
+        merged, so repeated content is kept as often as it ranks low enough."""
+        self._seen += 1
+        if self._k == 0:
+            return
+        self._push(_Slot(key, row, payload))
+
+    def _push(self, slot: _Slot[T]) -> None:
+        record_hash = slot.record_hash
         if len(self._heap) < self._k:
             heapq.heappush(self._heap, slot)
             self._kept.add(record_hash)
@@ -323,10 +490,11 @@ def _flags_word(count: int) -> str:
 
 @dataclass(frozen=True)
 class Plan:
-    """An acceptance-sampling plan (n, c) and the honest sentence for each outcome.
+    """An acceptance-sampling plan for one file, the exact pass rule, and the honest sentences.
 
-    ``population`` is the number of records the sample was drawn from, when known; with it the
-    claim can tell a census of a small file from a sample that reached the target size.
+    ``population`` is the number of records (rows, duplicates included) the sample was drawn
+    from. Without it (a stream of unknown length) the binomial test stands in, which is
+    conservative for any finite file.
     """
 
     max_flag_rate: float
@@ -354,24 +522,65 @@ class Plan:
         acceptance: int = 1,
         override_n: int | None = None,
     ) -> Plan:
-        """The plan for a file of ``population`` records: all of them when it has fewer than n."""
+        """The plan for a file of ``population`` records: the exact n for that size (the
+        binomial n for large files), a census when no smaller sample can pass with c flags."""
         _check_count("population", population)
         if override_n is not None:
             _check_count("override_n", override_n, minimum=1)
-            wanted = override_n
-        else:
-            wanted = sample_size(max_flag_rate, confidence, acceptance)
-        return cls(max_flag_rate, confidence, acceptance, min(population, wanted), population)
+            return cls(max_flag_rate, confidence, acceptance, min(population, override_n),
+                       population)
+        plan = cls(max_flag_rate, confidence, acceptance, 0, population)
+        return cls(max_flag_rate, confidence, acceptance, plan.required_n, population)
 
-    @property
-    def required_n(self) -> int:
-        """The sample size the statement "rate < max_flag_rate at confidence" needs."""
+    @functools.cached_property
+    def binomial_n(self) -> int:
+        """The sample size for an unbounded population: valid (conservative) for any file."""
         return sample_size(self.max_flag_rate, self.confidence, self.acceptance)
+
+    @functools.cached_property
+    def required_n(self) -> int:
+        """The sample size the exact test needs for this population (a census if none smaller)."""
+        if self.population is None:
+            return self.binomial_n
+        exact = exact_sample_size(self.population, self.max_flag_rate, self.confidence,
+                                  self.acceptance)
+        return self.population if exact is None else min(exact, self.binomial_n)
 
     @property
     def is_census(self) -> bool:
         """Every record of the population is in the sample."""
         return self.population is not None and self.n == self.population
+
+    def holds(self, flags: int, verdicts: int) -> bool:
+        """The exact test on ``flags`` among ``verdicts`` drawn from this population."""
+        if self.population is None:
+            return verdicts > 0 and binom_cdf(flags, verdicts, self.max_flag_rate) <= \
+                float(1 - as_fraction(self.confidence))
+        return hypergeom_test(flags, self.population, verdicts, self.max_flag_rate,
+                              self.confidence)
+
+    def allowed(self, verdicts: int) -> int:
+        """The most flags ``verdicts`` records may hold and still pass (-1: none can pass)."""
+        if not self.holds(0, verdicts):
+            return -1
+        lo, hi = 0, verdicts + 1  # holds at lo; at hi (more flags than records) it cannot
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if mid <= verdicts and self.holds(mid, verdicts):
+                lo = mid
+            else:
+                hi = mid
+        return lo
+
+    def upper_bound(self, flags: int, verdicts: int) -> float:
+        """The upper bound on the flagged rate at ``confidence``: finite-population when the
+        population is known (the largest D the data allows, over N), else Clopper-Pearson."""
+        if self.population is None:
+            return clopper_pearson_upper(flags, verdicts, self.confidence)
+        if self.population == 0:
+            return 1.0
+        bound = finite_upper_bound(flags, self.population, verdicts, self.confidence)
+        return bound / self.population
 
     def _check_counts(self, flags: int, verdicts: int) -> None:
         _check_count("verdicts", verdicts)
@@ -380,58 +589,60 @@ class Plan:
             raise ValueError(f"verdicts ({verdicts}) cannot exceed the plan's n ({self.n})")
 
     def stop_early(self, flags: int) -> bool:
-        """Once flags exceed c the outcome is FAIL whatever comes back, so stop sending."""
-        return flags > self.acceptance
+        """Once these flags cannot pass at this n the outcome is decided, so stop sending."""
+        return flags > 0 and not self.holds(flags, self.n)
 
     def verdict(self, flags: int, verdicts: int) -> str:
-        """FAIL as soon as flags exceed c; PASS only with all n verdicts in; else INCONCLUSIVE."""
+        """PASS: all n verdicts in and the exact test holds. FAIL: the flags are too many even for
+        the full plan's n (more verdicts cannot remove a flag). Anything else: INCONCLUSIVE."""
         self._check_counts(flags, verdicts)
-        if flags > self.acceptance:
-            return "FAIL"
-        if verdicts == self.n:
+        if verdicts == self.n and self.holds(flags, verdicts):
             return "PASS"
+        if flags > 0 and not self.holds(flags, max(self.n, self.required_n)):
+            return "FAIL"
         return "INCONCLUSIVE"
 
+    def _bound_text(self, flags: int, verdicts: int) -> str:
+        conf = _pct(self.confidence)
+        if self.population is None:
+            return f"{conf} upper bound {_bound_pct(self.upper_bound(flags, verdicts))}"
+        most = finite_upper_bound(flags, self.population, verdicts, self.confidence) \
+            if self.population else 0
+        rate = _bound_pct(most / self.population) if self.population else "0.0%"
+        return f"{conf} upper bound {most} of {self.population} records, {rate}"
+
+    def _covers(self) -> str:
+        records = "records" if self.population is None else f"{self.population} records"
+        return (f"This covers the {records} of this exact content as this verifier judges "
+                "them, not whether their answers are true.")
+
     def claim(self, flags: int, verdicts: int) -> str:
-        """The sentence the report prints: only what the verdicts actually support."""
+        """The sentences the report prints: only what the verdicts actually support."""
         outcome = self.verdict(flags, verdicts)
         rate, conf = _pct(self.max_flag_rate), _pct(self.confidence)
-        bound = _bound_pct(clopper_pearson_upper(flags, verdicts, self.confidence))
-        allowed = _flags_word(self.acceptance) + " allowed"
-        if outcome == "FAIL":
-            if self.is_census:
-                of = f"all {verdicts}" if verdicts == self.n else f"{verdicts} checked"
-            else:
-                of = f"{verdicts} sampled"
-            return (
-                f"{flags} of {of} records flagged, more than the {self.acceptance} "
-                f"allowed: the verifier-flagged rate may exceed {rate} ({conf} upper bound {bound})"
-            )
-        if outcome == "INCONCLUSIVE":
-            missing = self.n - verdicts
-            return (
-                f"{missing} of {self.n} verdicts missing: no claim about the {rate} "
-                f"verifier-flagged rate at {conf} confidence; {flags} flagged among the "
-                f"{verdicts} returned ({allowed}; {conf} upper bound over those {bound})"
-            )
-        required = self.required_n
-        if self.n >= required:
-            return (
-                f"verifier-flagged rate < {rate} at {conf} confidence "
-                f"(n={self.n}, {allowed}; {flags} flagged, {conf} upper bound {bound})"
-            )
-        if self.n == 0:
+        if self.population == 0 or self.n == 0:
             return "no records to check: nothing was verified"
-        short = (
-            f"fewer than the {required} needed to show a verifier-flagged rate < {rate} "
-            f"at {conf} confidence"
-        )
-        if self.is_census:
-            return (
-                f"all {self.n} records checked; {flags} flagged ({allowed}); {short}, so this "
-                f"covers these records only ({conf} upper bound {bound})"
-            )
-        return (
-            f"{flags} of {self.n} sampled records flagged ({allowed}); {self.n} is {short} "
-            f"({conf} upper bound {bound})"
-        )
+        bound = self._bound_text(flags, verdicts)
+        census = self.is_census and verdicts == self.n
+        of = f"all {verdicts}" if census else \
+            f"{verdicts} checked" if self.is_census else f"{verdicts} sampled"
+        if outcome == "PASS":
+            if census:
+                return (f"all {verdicts} records checked, {flags} flagged: fewer than {rate} of "
+                        f"them, exactly ({bound}). {self._covers()}")
+            allowed = _flags_word(self.allowed(verdicts)) + " allowed"
+            exact = "" if self.population is None else f" of N={self.population}"
+            return (f"verifier-flagged rate < {rate} at {conf} confidence (exact test, "
+                    f"n={verdicts}{exact}, {allowed}; {flags} flagged, {bound}). "
+                    f"{self._covers()}")
+        if outcome == "FAIL":
+            return (f"{flags} of {of} records flagged: too many to show a verifier-flagged "
+                    f"rate < {rate} ({bound})")
+        missing = self.n - verdicts
+        if missing:
+            return (f"{missing} of {self.n} verdicts missing: no claim about the {rate} "
+                    f"verifier-flagged rate at {conf} confidence; {flags} flagged among the "
+                    f"{verdicts} returned ({bound})")
+        return (f"{flags} of {verdicts} sampled records flagged; {verdicts} is fewer than the "
+                f"{self.required_n} needed to show a verifier-flagged rate < {rate} at {conf} "
+                f"confidence, so no claim ({bound})")

@@ -1,21 +1,33 @@
 """Verdicts already paid for: keyed by (verifier id, record content hash), kept across runs.
 
 An append-only JSONL file, so a run that is killed keeps every verdict it received and a re-run
-sends only what is missing. Errors are never cached: they are not verdicts. The folder gets its own
-``.gitignore`` so the cache is never committed by accident.
+sends only what is missing. Errors are never cached: they are not verdicts. The file lives in the
+git directory (or the user's cache folder outside a checkout), never in the work tree: a committed
+cache pre-filled with "supported" would pass a file nobody verified (``provenance.fs.cache_dir``).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import posixpath
 from pathlib import Path
 
 from provenance.spot.verifiers import VERDICTS, Outcome
 
-DEFAULT_PATH = ".qa-provenance-cache/verdicts.jsonl"
+FILE_NAME = "verdicts.jsonl"
 MAX_RATIONALE = 500
+
+
+def location(root: Path, setting: bool | str) -> Path | None:
+    """The verdict cache file for ``verifier.cache``: true (the default place), false, or a path
+    inside the git directory (checked when the configuration was loaded)."""
+    from provenance.fs.cache_dir import cache_dir, configured_path
+
+    if setting is False:
+        return None
+    if setting is True:
+        return cache_dir(root) / FILE_NAME
+    return configured_path(root, str(setting))
 
 
 class VerdictCache:
@@ -71,12 +83,4 @@ class VerdictCache:
 
     def _prepare(self) -> None:
         assert self.path is not None
-        folder = self.path.parent
-        created = not folder.is_dir()
-        if created:
-            folder.mkdir(parents=True, exist_ok=True)
-        ignore = folder / ".gitignore"
-        # A folder we made, or the dedicated default one (which another run or the digest cache
-        # may have made first), is ignored whole; a folder of the user's own is left alone.
-        if (created or folder.name == posixpath.dirname(DEFAULT_PATH)) and not ignore.exists():
-            ignore.write_text("# qa-provenance verdict cache\n*\n")
+        self.path.parent.mkdir(parents=True, exist_ok=True)

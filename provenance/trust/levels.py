@@ -7,8 +7,8 @@ computes a level per file, from evidence it can check, and never reads one from 
     The record alone.
 ``recorded``
     The record holds a ``verifications`` entry, as ``spot-check --record`` writes it, with result
-    PASS for the file's *current* content digest (and consistent numbers, and a verifier that is
-    not the same source as a generator).
+    PASS for the file's *current* content digest whose numbers meet the configured plan (see
+    ``checks.verification``: the same test as QP030). Unsigned, so still a claim.
 ``attested``
     An in-toto attestation (Statement v1, bare, in a DSSE envelope, or in a Sigstore bundle) names
     the file's digest among its subjects and is signed by an identity the configuration allows.
@@ -37,6 +37,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from provenance.checks.verification import VerificationPolicy
     from provenance.fs.globs import GlobSet
     from provenance.identity.independence import Judge
     from provenance.record import Agent
@@ -386,52 +389,21 @@ class Policy:
 
 
 def recorded_evidence(raw: Mapping[str, Any], digests: Iterable[str],
-                      generators: Sequence[Agent], judge: Judge | None) -> tuple[str | None, str]:
-    """A PASS verification entry for the current content: (what it is, or None; why not)."""
-    wanted = set(digests)
-    entries = raw.get("verifications")
-    if not isinstance(entries, list) or not entries:
-        return None, "no spot check is recorded (run: qa-provenance spot-check --record)"
-    reason = "no passing spot check is recorded for the current content (run: qa-provenance " \
-             "spot-check --record)"
-    for entry in reversed(entries):  # the newest first
-        if not isinstance(entry, Mapping) or entry.get("result") != "PASS":
-            continue
-        digest = entry.get("digest")
-        if not isinstance(digest, Mapping) or digest.get("sha256") not in wanted:
-            continue
-        problem = _inconsistent(entry)
-        if problem is None and judge is not None:
-            problem = _same_source(str(entry.get("verifier", "")), generators, judge)
-        if problem is not None:
-            reason = f"the passing spot check recorded for the current content {problem}"
-            continue
-        return f"spot check by {entry.get('verifier')} at {entry.get('time')}: PASS", ""
-    return None, reason
+                      generators: Sequence[Agent], judge: Judge | None,
+                      verification: VerificationPolicy | None = None,
+                      now: datetime | None = None) -> tuple[str | None, str]:
+    """An unsigned PASS for the current content whose numbers meet the plan (the same test as
+    QP030, ``checks.verification``): (what it is, or None; why not). Still only a claim."""
+    from datetime import datetime, timezone
 
+    from provenance.checks.verification import VerificationPolicy, newest_accepted
 
-def _inconsistent(entry: Mapping[str, Any]) -> str | None:
-    n, flags, acceptance = entry.get("n"), entry.get("flags"), entry.get("acceptance")
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (n, flags, acceptance)):
-        return "lacks n, flags or acceptance"
-    assert isinstance(n, int) and isinstance(flags, int) and isinstance(acceptance, int)
-    if n < 1 or flags > acceptance or entry.get("missing") not in (None, 0):
-        return (f"does not add up to a pass (n={n}, flags={flags}, acceptance={acceptance}, "
-                f"missing={entry.get('missing')})")
-    return None
-
-
-def _same_source(verifier: str, generators: Sequence[Agent], judge: Judge) -> str | None:
-    from provenance.record import Agent
-
-    if not verifier.strip():
-        return "names no verifier"
-    candidate = Agent("model", verifier)
-    for generator in generators:
-        if generator.type == "model" and judge.judge(candidate, generator).loop:
-            return f"was made by verifier '{verifier}', the same source as generator " \
-                   f"'{generator.id}'"
-    return None
+    accepted, reason = newest_accepted(
+        raw.get("verifications"), digests, verification or VerificationPolicy(),
+        now or datetime.now(timezone.utc), generators, judge)
+    if accepted is None:
+        return None, reason
+    return accepted.describe(), ""
 
 
 def attested_evidence(attestations: Sequence[Attestation], digests: Iterable[str],
@@ -468,13 +440,14 @@ def attested_evidence(attestations: Sequence[Attestation], digests: Iterable[str
 
 def assess(raw: Mapping[str, Any], digests: Iterable[str], generators: Sequence[Agent],
            attestations: Sequence[Attestation], policy: Policy,
-           judge: Judge | None = None) -> Assessment:
+           judge: Judge | None = None, *,
+           verification: VerificationPolicy | None = None) -> Assessment:
     """The file's trust level from its record, its current digests and the attestations found."""
     digest_set = {d for d in digests if d}
     attested, attest_reasons = attested_evidence(attestations, digest_set, policy)
     if attested is not None:
         return Assessment(ATTESTED, attested)
-    recorded, record_reason = recorded_evidence(raw, digest_set, generators, judge)
+    recorded, record_reason = recorded_evidence(raw, digest_set, generators, judge, verification)
     if recorded is not None:
         return Assessment(RECORDED, recorded, tuple(attest_reasons))
     return Assessment(DECLARED, None, (record_reason, *attest_reasons))
