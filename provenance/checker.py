@@ -8,28 +8,30 @@ severity from the configuration, per rule and per path.
 
 from __future__ import annotations
 
-import hashlib
-import posixpath
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from provenance.checks import claims, record_rules
+from provenance.checks.contamination import contamination_problems
 from provenance.checks.lineage_loops import loop_problems
 from provenance.checks.offences import offence_problems
 from provenance.checks.problem import Problem
 from provenance.checks.self_evaluation import self_evaluation_problems
-from provenance.checks.shares import FolderShares, file_share_problems
+from provenance.checks.shares import FolderShares, file_share_problems, in_folder
 from provenance.checks.trust_minimum import trust_problems
 from provenance.config import Config
+from provenance.contamination.pairs import pairs
+from provenance.contamination.run import Scanner
+from provenance.discovery import shard_of
 from provenance.findings import FileResult, Finding, RunResult
-from provenance.lineage.build import leaves_root
+from provenance.lineage.build import external_references
 from provenance.lineage.graph import LineageGraph
 from provenance.lineage.inputs import LineageInputs
 from provenance.reading.datafile import DataFacts
 from provenance.reading.locate import Claim
-from provenance.record import Agent, Record
+from provenance.record import Record, any_named
 from provenance.rules import Severity
 from provenance.session import Session
 from provenance.speed.schedule import Schedule
@@ -37,7 +39,6 @@ from provenance.trust import levels as trust
 
 if TYPE_CHECKING:
     from provenance.checks.per_record import RecordScan
-    from provenance.checks.verification import VerificationPolicy
 
 
 @dataclass
@@ -60,6 +61,7 @@ class Checker:
         self.schedule = Schedule(self.config, self.session.judge_for)
         self.lineage = LineageInputs(self.session)
         self.shares = FolderShares()
+        self.notices: list[str] = []  # of the rules across files
 
     def run(self, paths: Iterable[str] | None = None, *, shard: tuple[int, int] | None = None
             ) -> RunResult:
@@ -83,33 +85,17 @@ class Checker:
             self._emit(result.extra, [claims.broken_manifest_problem(manifest)], manifest.relpath)
         self.schedule.save()
         for folder, problem in self.shares.problems(
-                lambda folder: self.config.generator_share(_in_folder(folder))):
-            self._emit(result.extra, [problem], _in_folder(folder))
+                lambda folder: self.config.generator_share(in_folder(folder))):
+            self._emit(result.extra, [problem], in_folder(folder))
         if selection.data:
-            full = paths is None and shard is None
-            graph = self.lineage.graph()
-            checked = set(selection.data)
-            for dataset, problem in (
-                    *loop_problems(graph, self.lineage.all, checked, full=full),
-                    *self_evaluation_problems(graph, self.lineage.all, checked, full=full,
-                                              related=self.session.policy_relation)):
-                self._emit(result.extra, [problem], dataset)
-        result.notices.extend(self.session.trust_notices)
-        result.notices.extend(self._cache_notes())
+            for governed, problem in self._across_lineage(
+                    set(selection.data), full=paths is None and shard is None,
+                    sharded=shard is not None):
+                self._emit(result.extra, [problem], governed)
+            self.schedule.save()  # digests of evaluation and training sets read for the above
+        result.notices.extend([*self.notices, *self.session.trust_notices,
+                               *self.session.cache_notes()])
         return result
-
-    def _cache_notes(self) -> list[str]:
-        """A cache folder in the work tree is never read; the run says so once."""
-        from provenance.fs.cache_dir import worktree_cache_note
-
-        note = worktree_cache_note(self.config.root)
-        return [note] if note else []
-
-    def _verification_policy(self) -> VerificationPolicy:
-        """What a recorded verification must meet to count (QP030 and the `recorded` level)."""
-        from provenance.checks.verification import VerificationPolicy
-
-        return VerificationPolicy.from_config(self.config)
 
     def check_file(self, relpath: str) -> FileResult:
         state = _FileState(relpath)
@@ -134,6 +120,21 @@ class Checker:
         self._remember(state)
         return self._result(state)
 
+    def _across_lineage(self, checked: set[str], *, full: bool, sharded: bool
+                        ) -> Iterator[tuple[str, Problem]]:
+        """Loops, self-evaluation and contamination: rules over the whole lineage graph. In a
+        shard, a training file is compared by the shard it falls in, so no pair is read twice."""
+        graph = self.lineage.graph()
+        yield from loop_problems(graph, self.lineage.all, checked, full=full)
+        yield from self_evaluation_problems(graph, self.lineage.all, checked, full=full,
+                                            related=self.session.policy_relation)
+        chosen = [p for p in pairs(graph) if full or p.training in checked
+                  or (not sharded and p.evaluation in checked)]
+        if chosen:
+            scanner = Scanner(self.config, self.schedule.digest, self.schedule.cache_folder)
+            yield from contamination_problems(scanner.hits(chosen), scanner.shown)
+            self.notices.extend(scanner.notes)
+
     def lineage_graph(self) -> LineageGraph:
         """The lineage graph of this run's datasets and every other record in the repository."""
         return self.lineage.graph()
@@ -149,8 +150,8 @@ class Checker:
         scan = state.scan
         invalid = self.schedule.schema_problems(raw) + record_rules.missing_agent_problems(
             raw,
-            records_name_generators=bool(scan and _named(scan.generators.values())),
-            records_name_validators=bool(scan and _named(scan.validators.values())),
+            records_name_generators=bool(scan and any_named(scan.generators.values())),
+            records_name_validators=bool(scan and any_named(scan.validators.values())),
         )
         self._emit(state.findings, invalid, relpath, claim)
         if invalid:
@@ -176,14 +177,10 @@ class Checker:
         if self.config.require_verification.matches(state.relpath) and facts.problem is None:
             problems += record_rules.verification_problems(
                 record, facts.content_sha256, self.config.verification_max_age_days,
-                datetime.now(timezone.utc), policy=self._verification_policy(), judge=judge)
+                datetime.now(timezone.utc), policy=self.session.verification_policy(), judge=judge)
         self._emit(state.findings, problems, state.relpath, state.claim)
-        base_dir = posixpath.dirname(state.claim.source)
-        for ref in record.derived_from:  # never opened; the lineage graph cannot follow it
-            if leaves_root(self.config.root, base_dir, ref):
-                state.notices += (f"derived_from '{ref}' in {state.claim.source} lies outside "
-                                  "the repository: an external reference, not read or "
-                                  "followed",)
+        state.notices += external_references(self.config.root, state.claim.source,
+                                             record.derived_from)
 
     def _trust(self, state: _FileState, facts: DataFacts) -> None:
         """The trust level (computed, never read from the record), and the configured minimum."""
@@ -196,7 +193,7 @@ class Checker:
         digests = {facts.content_sha256, facts.sha256} if facts.problem is None else set()
         assessment = trust.assess(state.record.raw, digests, generators, attestations,
                                   context.policy, self.session.judge_for(state.relpath),
-                                  verification=self._verification_policy())
+                                  verification=self.session.verification_policy())
         state.trust = assessment.level
         if facts.problem is None:
             minimum = self.config.trust_minimum(state.relpath)
@@ -248,17 +245,3 @@ class Checker:
                 path = claim.source
                 line = problem.line if problem.line is not None else claim.line_of(problem.field)
             out.append(Finding(path, problem.rule, problem.message, severity, line))
-
-
-def _in_folder(folder: str) -> str:
-    """A path inside ``folder``: the configuration's globs decide a folder's settings by it."""
-    return posixpath.join(folder, "x") if folder else "x"
-
-
-def _named(agents: Iterable[Agent]) -> bool:
-    """Whether any agent has an identity ("human" alone, as LlamaIndex writes it, has none)."""
-    return any(agent.id.strip() for agent in agents)
-
-
-def shard_of(relpath: str, shards: int) -> int:
-    return int.from_bytes(hashlib.sha256(relpath.encode("utf-8")).digest()[:8], "big") % shards

@@ -88,6 +88,7 @@ class Config:
     verification_seeds: tuple[str, ...] = ("keyed",)  # seed kinds QP030 accepts
     trust: tuple[TrustMinimum, ...] = ()
     attestations: Mapping[str, Any] = field(default_factory=dict)
+    contamination: Mapping[str, Any] = field(default_factory=dict)
 
     def is_dataset(self, relpath: str) -> bool:
         if relpath.endswith(_AUXILIARY_SUFFIXES):
@@ -217,6 +218,7 @@ def _load(root: Path, explicit: Path | None, *, remembered: bool) -> Config:
                 "seed") or ("keyed",)),
             trust=trust,
             attestations=attestations,
+            contamination=raw.get("contamination") or {},
         )
     except GlobError as exc:
         raise ConfigError(f"{path}: {exc}") from None

@@ -7,6 +7,7 @@ never slip past the hook; passing the configuration file checks everything.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import posixpath
 from collections.abc import Iterable, Iterator
@@ -144,3 +145,9 @@ def _covered_by_manifest(root: Path, locator: Locator, relpath: str) -> list[str
         if not (data_path_of_sidecar(candidate) or is_manifest(candidate))
         and manifest.matches(candidate)
     ]
+
+
+def shard_of(relpath: str, shards: int) -> int:
+    """A path's shard of ``shards``: stable across runs and machines, so every shard of a CI
+    matrix gets the same share."""
+    return int.from_bytes(hashlib.sha256(relpath.encode("utf-8")).digest()[:8], "big") % shards

@@ -6,7 +6,7 @@ the rules work on once a document has passed it, so rules never touch raw mappin
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,6 +74,11 @@ class Record:
     @property
     def held_out(self) -> bool:
         return self.raw.get("held_out") is True
+
+
+def any_named(agents: Iterable[Agent]) -> bool:
+    """Whether any agent has an identity ("human" alone, as LlamaIndex writes it, has none)."""
+    return any(agent.id.strip() for agent in agents)
 
 
 def _agents(value: Any) -> tuple[Agent, ...]:

@@ -124,6 +124,13 @@ SELF_EVALUATION = Rule(
     "`held_out` by any model in the evaluated model's lineage.",
     checks=("self_evaluation:self_evaluation_problems",),
 )
+CONTAMINATION = Rule(
+    "QP041", "contamination",
+    "Records of an evaluation set appear (exactly after normalisation, through a shared 13-gram, "
+    "or as near duplicates of short questions) in a dataset that trains the model it evaluates, "
+    "or a model that model derives from.",
+    checks=("contamination:contamination_problems",),
+)
 UNREADABLE = Rule(
     "QP020", "unreadable-data",
     "The data file is empty, unreadable, or not valid in its format.",
@@ -134,6 +141,7 @@ ALL_RULES: tuple[Rule, ...] = (
     MISSING, INVALID, DIGEST, RECORD_COUNT, CONFLICT, ORPHAN,
     IDENTICAL_SOURCE, SELF_TRAINING, SELF_ANSWERED, SAME_FAMILY, CONTRADICTION, GENERATOR_SHARE,
     LINEAGE_LOOP, VERIFICATION_MISSING, TRUST_BELOW_MINIMUM, UNREADABLE, SELF_EVALUATION,
+    CONTAMINATION,
 )
 BY_KEY: dict[str, Rule] = {
     **{rule.code: rule for rule in ALL_RULES},

@@ -16,6 +16,7 @@ from provenance.discovery import Selection, select, walk
 from provenance.reading.locate import Locator
 
 if TYPE_CHECKING:
+    from provenance.checks.verification import VerificationPolicy
     from provenance.identity.independence import Judge
     from provenance.identity.registry import Registry
     from provenance.trust.levels import TrustContext
@@ -31,6 +32,7 @@ class Session:
         self._registry: Registry | None = None
         self._judges: dict[str, Judge] = {}
         self._trust: TrustContext | None = None
+        self._verification: VerificationPolicy | None = None
 
     def select(self, paths: Iterable[str] | None) -> Selection:
         """The data files (and orphaned sidecars) that ``paths`` stand for; None: all of them."""
@@ -77,6 +79,14 @@ class Session:
         verdict = self.judge_for(relpath).judge(Agent("model", a), Agent("model", b))
         return verdict.why if verdict.loop else None
 
+    def verification_policy(self) -> VerificationPolicy:
+        """What a recorded verification must meet to count (QP030 and the `recorded` level)."""
+        if self._verification is None:
+            from provenance.checks.verification import VerificationPolicy
+
+            self._verification = VerificationPolicy.from_config(self.config)
+        return self._verification
+
     def trust_context(self) -> TrustContext:
         """The attestations the configuration lists and the identities it allows."""
         if self._trust is None:
@@ -85,6 +95,13 @@ class Session:
             self._trust = TrustContext.from_config(self.config.root, self.config.attestations,
                                                    self.all_files)
         return self._trust
+
+    def cache_notes(self) -> list[str]:
+        """A cache folder in the work tree is never read; the run says so once."""
+        from provenance.fs.cache_dir import worktree_cache_note
+
+        note = worktree_cache_note(self.config.root)
+        return [note] if note else []
 
     @property
     def trust_notices(self) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from provenance.checker import shard_of
+from provenance.discovery import shard_of
 
 
 def _git(root: Path, *args: str) -> None:

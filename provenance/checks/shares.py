@@ -77,3 +77,8 @@ class FolderShares:
                     f"generator '{name}' produced {count:.0f} of {total:.0f} records in this "
                     f"folder ({count / total:.0%}), more than max-generator-share {share:.0%}",
                     path=folder or ".")
+
+
+def in_folder(folder: str) -> str:
+    """A path inside ``folder``: the configuration's globs decide a folder's settings by it."""
+    return posixpath.join(folder, "x") if folder else "x"

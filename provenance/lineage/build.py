@@ -77,6 +77,15 @@ def leaves_root(root: Path, base_dir: str, ref: str) -> bool:
     return real is not None and not inside(root, real)
 
 
+def external_references(root: Path, source: str, refs: Iterable[str]) -> tuple[str, ...]:
+    """Notes for the ``derived_from`` references of ``source`` that leave the repository: never
+    opened, and the lineage graph cannot follow them."""
+    base_dir = posixpath.dirname(source)
+    return tuple(f"derived_from '{ref}' in {source} lies outside the repository: an external "
+                 "reference, not read or followed"
+                 for ref in refs if leaves_root(root, base_dir, ref))
+
+
 def is_absolute_path(ref: str) -> bool:
     """A file system path that names a place on one machine (POSIX, Windows, or home-relative)."""
     return posixpath.isabs(ref) or ntpath.isabs(ref) or ref.startswith("~") \

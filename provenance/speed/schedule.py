@@ -21,6 +21,7 @@ from provenance.checks import record_rules
 from provenance.checks.problem import Problem
 from provenance.config import Config, ConfigError
 from provenance.fs import confine
+from provenance.fs.cache_dir import cache_dir
 from provenance.reading import datafile
 from provenance.speed.digest_cache import DigestCache, location
 
@@ -47,6 +48,9 @@ class Schedule:
         self.root = config.root
         self.judge_for = judge_for
         self.digests = DigestCache(location(config.root, config.digest_cache))
+        # What the slower rules across files keep (contamination fingerprints and scans).
+        self.cache_folder = None if config.digest_cache is False else \
+            cache_dir(config.root) / "contamination"
         self._reader: ReadAhead[datafile.DataFacts] | None = None
         self._ahead: set[str] = set()
         self._inspectors: InspectWorkers | None = None
@@ -67,6 +71,12 @@ class Schedule:
             self._reader = self._inspectors = None
             self._ahead = set()
             inspectors.close()
+
+    def digest(self, relpath: str) -> str | None:
+        """A data file's content sha256 (from the digest cache when its stamp is unchanged), or
+        None when it cannot be read."""
+        facts = self._read(relpath)
+        return facts.content_sha256 if facts.problem is None else None
 
     def save(self) -> None:
         self.digests.save()

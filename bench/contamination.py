@@ -1,0 +1,152 @@
+"""Contamination scan speed and memory: one training JSONL against 10,000 evaluation records.
+
+Run by hand: ``python bench/contamination.py [--gib 1] [--eval 10000]``. Generates seeded
+question/answer/context records (words drawn from a Zipf-like vocabulary) and evaluation
+questions, plants a few hundred of them in the training file (verbatim, upper-cased, lightly
+edited), then measures in child processes, each timed alone:
+
+- the peer: an orjson parse loop over the same file (``for line in f: orjson.loads(line)``);
+- ours: ``Scanner`` reading the same file against the evaluation set's fingerprints (one pass,
+  profile extraction, exact/13-gram/near matching), with the peak resident memory.
+
+Targets (issue 16): at most 2x the parse loop; peak memory under 300 MB. Also prints what the
+near-duplicate search would cost with MinHash signatures (rensa, if installed) per question.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+GIB = 1 << 30
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
+    words = [f"w{n}" for n in range(50_000)]
+    weights = list(itertools.accumulate(1 / (n + 1) for n in range(50_000)))
+    return words, weights
+
+
+def generate(folder: Path, size: int, evaluation: int, seed: int = 11) -> tuple[int, int]:
+    rng = random.Random(seed)
+    words, weights = vocabulary(rng)
+
+    def text(low: int, high: int) -> str:
+        return " ".join(rng.choices(words, cum_weights=weights, k=rng.randint(low, high)))
+
+    questions = [text(6, 24) + "?" for _ in range(evaluation)]
+    with open(folder / "eval.jsonl", "w", encoding="utf-8") as handle:
+        for question in questions:
+            handle.write(json.dumps({"question": question, "answer": text(1, 4)}) + "\n")
+    passages = [text(80, 140) for _ in range(2_000)]
+    planted = 0
+    records = 0
+    written = 0
+    with open(folder / "train.jsonl", "w", encoding="utf-8") as handle:
+        while written < size:
+            question = text(6, 20) + "?"
+            if records % 2_000 == 7:
+                source = rng.choice(questions)
+                question = rng.choice([source, source.upper(), source + " exactly"])
+                planted += 1
+            record = {"question": question, "answer": text(1, 15),
+                      "context": rng.choice(passages), "generator": "gpt-4o-mini"}
+            line = json.dumps(record) + "\n"
+            handle.write(line)
+            written += len(line)
+            records += 1
+    return records, planted
+
+
+PEER = """
+import sys, time, orjson
+t = time.perf_counter()
+with open(sys.argv[1], "rb") as handle:
+    for line in handle:
+        orjson.loads(line)
+print(time.perf_counter() - t)
+"""
+
+OURS = """
+import resource, sys, time
+from pathlib import Path
+from provenance.config import Config
+from provenance.contamination.fingerprints import build
+from provenance.contamination.run import Scanner
+root = Path(sys.argv[1])
+scanner = Scanner(Config(root=root), lambda p: "x", None)
+prints = build(scanner._items("eval.jsonl", None), scanner.settings)
+t = time.perf_counter()
+hits = sum(1 for _ in scanner._scan("train.jsonl", prints))
+elapsed = time.perf_counter() - t
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(elapsed, peak, hits)
+"""
+
+MINHASH = """
+import sys, time, orjson
+from provenance.contamination.normalize import words
+import rensa
+qs = []
+with open(sys.argv[1], "rb") as handle:
+    for n, line in enumerate(handle):
+        if n == 20000: break
+        qs.append(words(orjson.loads(line)["question"]))
+t = time.perf_counter()
+for q in qs:
+    m = rensa.RMinHash(num_perm=64, seed=1); m.update(q); m.digest()
+print((time.perf_counter() - t) / len(qs) * 1e6)
+"""
+
+
+def child(script: str, *args: str) -> list[str]:
+    done = subprocess.run([sys.executable, "-c", script, *args], capture_output=True,
+                          text=True, check=False, cwd=PROJECT)
+    if done.returncode != 0:
+        raise SystemExit(done.stderr)
+    return done.stdout.split()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--gib", type=float, default=1.0, help="training file size in GiB")
+    parser.add_argument("--eval", type=int, default=10_000, help="evaluation records")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each, median reported")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as temp:
+        folder = Path(temp)
+        started = time.perf_counter()
+        records, planted = generate(folder, int(args.gib * GIB), args.eval)
+        print(f"generated {records} training records ({args.gib} GiB, {planted} planted) and "
+              f"{args.eval} evaluation records in {time.perf_counter() - started:.0f} s")
+        train = str(folder / "train.jsonl")
+        peers = sorted(float(child(PEER, train)[0]) for _ in range(args.runs))
+        ours_runs = [child(OURS, temp) for _ in range(args.runs)]
+        ours = sorted(float(run[0]) for run in ours_runs)
+        peak = max(float(run[1]) for run in ours_runs)
+        hits = int(ours_runs[0][2])
+        peer, mine = peers[len(peers) // 2], ours[len(ours) // 2]
+        print("\n| case | ours | orjson parse loop | ratio | target |\n|---|---|---|---|---|")
+        print(f"| scan {args.gib} GiB vs {args.eval} evaluation records | {mine:.2f} s | "
+              f"{peer:.2f} s | {mine / peer:.2f} | <= 2.0 |")
+        print(f"| peak memory | {peak:.0f} MB | | | < 300 MB |")
+        print(f"\nmatches found: {hits} (planted: {planted})")
+        try:
+            per = float(child(MINHASH, train)[0])
+            print(f"MinHash (rensa, 64 permutations) per training question: {per:.1f} us; "
+                  f"for {records} records {per * records / 1e6:.1f} s")
+        except SystemExit:
+            print("rensa not installed: MinHash comparison skipped")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,150 @@
+"""Finding contamination in a repository: the I/O around the pure matchers.
+
+For each training set that meets evaluation sets (``pairs``), the evaluation sets' fingerprints
+are loaded (from the cache when their digest is known) and the training set is read once, record
+by record, against all of them. What a training set was found to hold is cached by the digests
+of both sides and the settings, so a commit that changes one training file scans only that file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from provenance.config import Config
+from provenance.contamination.fingerprints import (
+    EvalItem,
+    Fingerprints,
+    Settings,
+    build,
+    from_plain,
+    item_of,
+    to_plain,
+)
+from provenance.contamination.match import matches
+from provenance.contamination.pairs import Pair
+from provenance.reading import datafile, profiles, readers
+from provenance.reading.profiles import extract
+
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class Hit:
+    pair: Pair
+    item: EvalItem
+    location: str  # of the training record
+    line: int | None
+    kind: str
+    overlap: str
+
+
+class Scanner:
+    """``digest_of(relpath)``: the file's sha256, or None when it cannot be read (from the run's
+    digest cache); ``cache``: the folder for fingerprints and scan results, or None."""
+
+    def __init__(self, config: Config, digest_of: Callable[[str], str | None],
+                 cache: Path | None) -> None:
+        self.config = config
+        self.settings = Settings.from_config(config.contamination)
+        self.shown = int(config.contamination.get("max-records-shown", 20))
+        self.digest_of = digest_of
+        self.cache = cache
+        self.notes: list[str] = []
+
+    def hits(self, chosen: Iterable[Pair]) -> list[Hit]:
+        by_training: dict[str, list[Pair]] = {}
+        for pair in chosen:
+            by_training.setdefault(pair.training, []).append(pair)
+        out: list[Hit] = []
+        for training, its_pairs in sorted(by_training.items()):
+            out += self._training_hits(training, its_pairs)
+        return out
+
+    def _training_hits(self, training: str, its_pairs: list[Pair]) -> list[Hit]:
+        evaluations = sorted({pair.evaluation for pair in its_pairs})
+        digests = {path: self.digest_of(path) for path in [training, *evaluations]}
+        if any(digest is None for digest in digests.values()):
+            return []  # an unreadable file: its own finding (QP020) says so
+        key = _key(self.settings, digests)
+        rows = self._cached(f"scan-{key}.json")
+        if rows is None:
+            items = [item for path in evaluations for item in self._items(path, digests[path])]
+            rows = list(self._scan(training, build(items, self.settings)))
+            self._store(f"scan-{key}.json", rows)
+        first = {pair.evaluation: pair for pair in its_pairs}
+        return [Hit(first[row[0]], EvalItem(row[0], row[1], row[2], [], []), row[3], row[4],
+                    row[5], row[6]) for row in rows if row[0] in first]
+
+    def _items(self, path: str, digest: str | None) -> list[EvalItem]:
+        name = f"eval-{_key(self.settings, {path: digest})}.json"
+        rows = self._cached(name)
+        if rows is not None:
+            return from_plain(path, rows)
+        items = [item_of(path, location, line, question, answer)
+                 for location, line, question, answer in self._records(path)]
+        self._store(name, to_plain(items))
+        return items
+
+    def _scan(self, training: str, prints: Fingerprints) -> Iterator[list[Any]]:
+        for location, line, question, answer in self._records(training):
+            for match in matches(prints, question, answer):
+                item = prints.items[match.item]
+                yield [item.source, item.location, item.line, location, line, match.kind,
+                       match.overlap]
+
+    def _records(self, relpath: str) -> Iterator[tuple[str, int | None, str, str]]:
+        """(location, line, question, answer) of each record, by the file's profile."""
+        path = self.config.root / relpath
+        fmt = datafile.format_of(relpath)
+        if fmt is None:
+            return
+        keys = self.config.record_keys or readers.DEFAULT_RECORD_KEYS
+        try:
+            records = readers.read_data(path, fmt, record_keys=keys)
+            first = next(records, None)
+            if first is None:
+                return
+            profile = profiles.choose(self.config.record_mapping(relpath), first[0])
+            if profile is None or profile.question is None:
+                self.notes.append(f"{relpath}: no question field found, not compared for "
+                                  "contamination (map it under `records:`)")
+                return
+            for data, where in itertools.chain((first,), records):
+                question = readers.text_of(extract(data, profile.question))
+                answer = readers.text_of(extract(data, profile.answer))
+                if isinstance(where, int):
+                    yield f"line {where}", where, question, answer
+                else:
+                    yield where.location, where.line, question, answer
+        except (readers.ReadError, profiles.ProfileError):
+            return  # the file's own check reports why it cannot be read
+
+    def _cached(self, name: str) -> list[list[Any]] | None:
+        if self.cache is None:
+            return None
+        try:
+            document = json.loads((self.cache / name).read_text("utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(document, dict) or document.get("version") != VERSION:
+            return None
+        rows = document.get("rows")
+        return rows if isinstance(rows, list) else None
+
+    def _store(self, name: str, rows: list[list[Any]]) -> None:
+        if self.cache is None:
+            return
+        from provenance.speed.digest_cache import write_cache
+
+        write_cache(self.cache / name, json.dumps({"version": VERSION, "rows": rows}))
+
+
+def _key(settings: Settings, digests: dict[str, str | None]) -> str:
+    text = json.dumps([VERSION, settings.__dict__, sorted(digests.items())])
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:32]
