@@ -78,7 +78,8 @@ def in_band(verdict: Verdict) -> bool:
 
 def test_verbatim_span_is_supported_with_its_passage_named() -> None:
     verdict = verify("Who wrote Dune?", "Frank Herbert", ["Unrelated text.", DUNE])
-    assert verdict == Verdict("supported", 1.0, "answer span found verbatim in context 2")
+    assert verdict == Verdict("supported", 1.0, "answer found as a span in context 2; the "
+                                                "question's term is near it")
 
 
 @pytest.mark.parametrize(
@@ -99,7 +100,7 @@ def test_verbatim_span_is_supported_with_its_passage_named() -> None:
 def test_normalised_span_is_supported(answer: str, context: str) -> None:
     verdict = verify("question?", answer, [context])
     assert verdict.verdict == "supported"
-    assert verdict.score == 1.0
+    assert verdict.score >= 0.9
     assert "found" in verdict.rationale
 
 
@@ -115,7 +116,7 @@ def test_near_match_is_supported(answer: str) -> None:
     verdict = verify("question?", answer, [DUNE])
     assert verdict.verdict == "supported"
     assert verdict.score >= 0.9
-    assert "nearly matches context 1" in verdict.rationale
+    assert "in context 1" in verdict.rationale
 
 
 def test_near_match_does_not_accept_a_different_word() -> None:
@@ -163,7 +164,7 @@ def test_number_words_and_digits_meet() -> None:
         ("1972", "number 1972"),
         ("Dune is a 1967 epic science fiction novel by American author Frank Herbert", "1967"),
         ("about 21,000 copies", "21000"),
-        ("It sold 3.5 million copies", "3.5"),
+        ("It sold 3.5 million copies", "3500000"),  # number words are read as digits
     ],
 )
 def test_a_missing_number_is_unsupported_whatever_the_overlap(answer: str, missing: str) -> None:
@@ -215,10 +216,23 @@ def test_no_context_is_unsure(context: list[str]) -> None:
         "unsure", 0.5, "no context to check the answer against")
 
 
-@pytest.mark.parametrize("answer", ["Yes.", "No", "yes", " NO! "])
-def test_yes_no_answers_are_unsure(answer: str) -> None:
-    assert verify("Is Dune a novel?", answer, [DUNE]) == Verdict(
-        "unsure", 0.5, "yes/no answers cannot be grounded by matching")
+@pytest.mark.parametrize(("answer", "verdict"), [("Yes.", "supported"), ("yes", "supported"),
+                                                 ("No", "unsure"), (" NO! ", "unsure")])
+def test_yes_no_answers_are_judged_by_the_evidence_sentence(answer: str, verdict: str) -> None:
+    result = verify("Is Dune a novel?", answer, [DUNE])
+    assert result.verdict == verdict
+    assert in_band(result)
+
+
+def test_a_yes_no_answer_to_an_open_question_is_unsupported() -> None:
+    verdict = verify("Who wrote Dune?", "Yes", [DUNE])
+    assert verdict.verdict == "unsupported"
+    assert "not a yes/no question" in verdict.rationale
+
+
+def test_no_is_supported_when_no_sentence_holds_the_question() -> None:
+    assert verify("Is Dune a play?", "no", [DUNE]).verdict == "supported"
+    assert verify("Is Dune a play?", "yes", [DUNE]).verdict == "unsure"
 
 
 def test_a_yes_followed_by_a_span_is_judged_by_the_span() -> None:
@@ -241,16 +255,21 @@ def test_a_missing_name_caps_the_verdict_at_unsure() -> None:
     assert verdict.rationale.startswith("'Brian Herbert' not in the context")
 
 
-def test_a_misspelt_name_nearly_matches_but_stays_unsure() -> None:
+def test_a_one_letter_respelling_of_a_name_is_supported() -> None:
     verdict = verify("Who wrote Dune?", "Frank Herbart", [DUNE])
-    assert verdict.verdict == "unsure"
-    assert "'Frank Herbart' not in the context" in verdict.rationale
+    assert verdict.verdict == "supported"
+    assert "respelt (herbart/herbert)" in verdict.rationale
 
 
-def test_a_missing_number_word_caps_the_verdict_at_unsure() -> None:
+def test_a_two_letter_change_of_a_name_is_not_a_respelling() -> None:
+    verdict = verify("Who wrote Dune?", "Frank Hubart", [DUNE])
+    assert verdict.verdict != "supported"
+
+
+def test_a_missing_number_word_is_a_missing_number() -> None:
     verdict = verify("q", "originally published as three separate serials", [DUNE])
-    assert verdict.verdict == "unsure"
-    assert verdict.rationale.startswith("'three' not in the context")
+    assert verdict.verdict == "unsupported"
+    assert verdict.rationale == "number 3 not in the context"
 
 
 def test_names_are_found_case_insensitively_and_sentence_starts_are_not_names() -> None:
@@ -512,7 +531,7 @@ def test_fuzzy_matching_is_bounded_per_record(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_identity() -> None:
-    assert VERIFIER_ID == "qa-provenance/local-grounding@1"
+    assert VERIFIER_ID == "qa-provenance/local-grounding@2"
     verdict = verify("q", "Frank Herbert", [DUNE])
     with pytest.raises(AttributeError):
         verdict.score = 0.0  # type: ignore[misc]
