@@ -122,7 +122,7 @@ def table(rows: list[Row]) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sets", type=Path, default=SETS)
     parser.add_argument("--half", choices=("build", "held", "all"), default="all")
     args = parser.parse_args()

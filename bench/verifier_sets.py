@@ -31,6 +31,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -181,7 +182,9 @@ def other_value(answer: str, context: str, question: str, where: str, at: int,
                        and context[m.start() - 2:m.start()] not in (". ", '."'))
         choices = [name for _, name in ranked]
     else:
-        choices = [re.sub(r"^The ", "", name) for name in pool if _fold(name) not in _fold(context)
+        folded_context = _fold(context)
+        choices = [re.sub(r"^The ", "", name) for name in pool
+                   if _fold(name) not in folded_context
                    and name.split()[0].lower() not in _SENTENCE_STARTS]
     choices = [o for o in dict.fromkeys(choices) if len(o) > 2 and not _overlaps(_fold(o), folded)
                and _fold(o) not in _fold(question) and not _overlaps(_fold(o), _fold(target))]
@@ -212,6 +215,7 @@ def _suffix(n: int) -> str:
     return {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
 
 
+@lru_cache(maxsize=4096)
 def _fold(text: str) -> str:
     plain = "".join(c for c in unicodedata.normalize("NFD", text)
                     if unicodedata.category(c) != "Mn")
@@ -310,8 +314,18 @@ def build(source: Path) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]
     return contexts, sets
 
 
+def render(contexts: dict[str, Any], sets: dict[str, list[dict[str, Any]]]) -> dict[str, str]:
+    """The files to write: name -> text (LF line ends, sorted keys: byte-stable)."""
+    files = {"contexts.json": json.dumps(contexts, ensure_ascii=False, indent=0,
+                                         sort_keys=True) + "\n"}
+    for name, items in sets.items():
+        files[f"{name}.jsonl"] = "".join(json.dumps(item, ensure_ascii=False, sort_keys=True)
+                                         + "\n" for item in items)
+    return files
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--source", type=Path, default=None,
                         help="folder holding the real samples (default: /work/shared/datasets/"
                              "real, else tests/fixtures/real)")
@@ -320,12 +334,9 @@ def main() -> int:
     source = args.source or next(p for p in SOURCES if (p / SQUAD).is_file())
     contexts, sets = build(source)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "contexts.json").write_text(
-        json.dumps(contexts, ensure_ascii=False, indent=0, sort_keys=True) + "\n", "utf-8")
+    for name, text in render(contexts, sets).items():
+        (args.out / name).write_bytes(text.encode("utf-8"))
     for name, items in sets.items():
-        with open(args.out / f"{name}.jsonl", "w", encoding="utf-8", newline="\n") as handle:
-            for item in items:
-                handle.write(json.dumps(item, ensure_ascii=False, sort_keys=True) + "\n")
         halves = sum(item["half"] == "build" for item in items)
         print(f"{name:17} {len(items):4} items ({halves} build, {len(items) - halves} held)")
     return 0

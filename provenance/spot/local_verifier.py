@@ -501,6 +501,10 @@ class _Passage:
     starts: tuple[int, ...]  # the token each sentence starts at
     title: int  # tokens of a "Title: body" heading (HotpotQA passages), else 0
     capitals: tuple[frozenset[str], ...]  # per sentence, tokens of its capitalised words
+    roots: frozenset[str]  # the stems of its words ("founded" -> "found")
+
+
+_NONE: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=PASSAGE_CACHE_SIZE)
@@ -516,8 +520,8 @@ def _prepare(text: str) -> _Passage:
         if piece_tokens:
             starts.append(len(tokens))
             tokens.extend(piece_tokens)
-            capitals.append(frozenset(_plural(t) for word in _NAME_WORD.findall(piece)[1:]
-                                      if word[0].isupper() for t in _tokens(word)))
+            names = " ".join(w for w in _NAME_WORD.findall(piece)[1:] if w[0].isupper())
+            capitals.append(frozenset(map(_plural, _tokens(names))) if names else _NONE)
         if heading and not title:
             title = len(tokens)
     vocab = frozenset(tokens)
@@ -525,7 +529,8 @@ def _prepare(text: str) -> _Passage:
     stems = vocab.union([_plural(t) for t in vocab if t[-1] == "s"])
     folded = [_plural(t) if t[-1] == "s" else t for t in tokens]
     return _Passage(tuple(tokens), f" {' '.join(tokens)} ", vocab, stems,
-                    f" {' '.join(folded)} ", tuple(starts), title, tuple(capitals))
+                    f" {' '.join(folded)} ", tuple(starts), title, tuple(capitals),
+                    frozenset(root(t) for t in stems))
 
 
 def _plural(token: str) -> str:
@@ -550,7 +555,7 @@ class _Context:
 
     @cached_property
     def roots(self) -> frozenset[str]:
-        return frozenset(root(t) for t in self.stems)
+        return frozenset().union(*(p.roots for p in self.passages))
 
     @cached_property
     def capitalised(self) -> frozenset[str]:
@@ -740,7 +745,7 @@ def _type_mismatch(kind: str, tokens: Sequence[str]) -> str | None:
     """Why the answer is not the kind of thing the question asks for, or None."""
     present = set(tokens)
     numbers = any(t[0].isdigit() for t in tokens)
-    content = [t for t in tokens if t not in _ARTICLES]
+    content = [t for t in tokens if t not in _STOPWORDS or t in _DATE_WORDS]
     if kind == DATE_KIND and not numbers and present.isdisjoint(_DATE_WORDS):
         return "a 'when' question answered without a date or period"
     if kind == NUMBER_KIND and not numbers and present.isdisjoint(_QUANTITY_WORDS):
@@ -977,15 +982,17 @@ def _against_question(asked: Asked, span: Sequence[str], hits: Sequence[_Hit], h
         term = next(t for t in missing if t.kind != "word")
         elsewhere = ctx.mentions(term.token)
         verdict = UNSUPPORTED if elsewhere else UNSURE
-        place = "is elsewhere in the context" if elsewhere else "is not in the context"
+        place = ("is elsewhere in the context, not near the answer" if elsewhere
+                 else "is not in the context")
         return _banded(verdict, 0.3 if elsewhere else 0.6,
                        f"the answer is in {where}, but the question's {term.kind} "
-                       f"'{term.token}' {place}, not in the answer's sentence")
+                       f"'{term.token}' {place}")
     if words and len(word_missing) >= MIN_WORDS_MISSING and \
             len(word_missing) > WORDS_MISSING_SHARE * len(words):
         shown = "', '".join(t.token for t in word_missing[:MAX_NAMED])
+        verb = "is" if len(word_missing) == 1 else "are"
         return _banded(UNSURE, 0.6, f"the answer is in {where}, but the question's '{shown}' "
-                                    "are elsewhere in the context, not in its sentence")
+                                    f"{verb} elsewhere in the context, not near the answer")
     checked = ("" if not terms else "; the question's term is near it" if len(terms) == 1
                else f"; the question's {len(terms)} terms are near it")
     return _banded(SUPPORTED, 1.0 if how == "as a span" else 0.9,

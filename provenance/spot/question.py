@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = ["ASKING", "Asked", "Term", "read_question", "root"]
 
@@ -49,8 +50,9 @@ _NUMBER_ASK = re.compile(r"\bhow (?:many|much|long|old|far|large|big|tall|high|o
                          r"population|size)\b")
 _PERSON_ASK = re.compile(r"^(?:who|whom|whose)\b|^(?:by |to |with |for )?whom\b")
 _PLACE_ASK = re.compile(r"^(?:(?:to |from |in )?where|(?:in |to |from )?(?:what|which) "
-                        r"(?:country|city|town|region|place|continent|state|province|island|"
-                        r"river|county|village|area|location|nation|kingdom)\b)")
+                        r"(?:countr(?:y|ies)|city|cities|towns?|regions?|places?|continents?|"
+                        r"states?|provinces?|islands?|rivers?|count(?:y|ies)|villages?|areas?|"
+                        r"locations?|nations?|kingdoms?)\b)")
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class Asked:
     options: tuple[str, ...]  # "A or B?": the two options as written; () when none
 
 
+@lru_cache(maxsize=1 << 16)
 def root(token: str) -> str:
     """A crude English stem, so "founded" meets "foundation" and "centuries" "century"."""
     if not token.isascii() or not token.isalpha() or len(token) <= 4:
