@@ -742,3 +742,13 @@ def test_context_lookups_do_not_loop_over_passages(monkeypatch: pytest.MonkeyPat
     verdict = verify("Which numbers?", answer, passages)
     assert built == [2000]  # the context is prepared once
     assert "not in the context" not in verdict.rationale
+
+
+def test_an_opposite_near_the_answer_shows_another_question() -> None:
+    context = ["Before 1066 the Normans built castles in wood. They used timber. It burned. "
+               "Much later, after the conquest, the Normans built churches in stone."]
+    question = "What did the Normans build after the conquest?"
+    assert verify(question, "churches", context).verdict == "supported"
+    verdict = verify(question, "castles", context)
+    assert verdict.verdict == "unsupported"
+    assert verdict.rationale.startswith("the question asks 'after', but the answer's sentence")

@@ -31,12 +31,12 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 from provenance.spot.question import ASKING as _ASKING_WORDS
+from provenance.spot.question import CONTRASTS, Asked, Term, read_question, root
 from provenance.spot.question import DATE as DATE_KIND
 from provenance.spot.question import NUMBER as NUMBER_KIND
 from provenance.spot.question import PERSON as PERSON_KIND
 from provenance.spot.question import PLACE as PLACE_KIND
 from provenance.spot.question import YES_NO as YES_NO_KIND
-from provenance.spot.question import Asked, Term, read_question, root
 
 __all__ = [
     "NEAR_MATCH_RATIO",
@@ -962,13 +962,17 @@ def _against_question(asked: Asked, span: Sequence[str], hits: Sequence[_Hit], h
     if clash:
         return _banded(UNSUPPORTED, 0.2, clash)
     answer = {_plural(t) for t in span} | {root(t) for t in span}
+    contrasts = [t for t in asked.terms if t.kind == "contrast"]
     terms = [t for t in asked.terms if t.token not in answer and root(t.token) not in answer
+             and t.kind != "contrast"
              and (t.kind in ABSENT_TERMS_COUNT or ctx.mentions(t.token))]
     best: tuple[int, int, list[Term], _Hit] | None = None
     for hit in hits:
         scope = set(_scope(hit, ctx, [_plural(t) for t in span]))
         roots = {root(t) for t in scope}
         missing = [t for t in terms if not _has_term(t.token, scope, roots)]
+        # "after" asked, only "before" near the answer: the question is about something else
+        missing += [t for t in contrasts if t.token not in scope and CONTRASTS[t.token] & scope]
         strong = sum(t.kind != "word" for t in missing)
         key = (strong, len(missing), missing, hit)
         if best is None or key[:2] < best[:2]:
@@ -980,6 +984,10 @@ def _against_question(asked: Asked, span: Sequence[str], hits: Sequence[_Hit], h
     word_missing = [t for t in missing if t.kind == "word"]
     if strong:
         term = next(t for t in missing if t.kind != "word")
+        if term.kind == "contrast":
+            opposite = "', '".join(sorted(CONTRASTS[term.token]))
+            return _banded(UNSUPPORTED, 0.3, f"the question asks '{term.token}', but the "
+                                             f"answer's sentence in {where} says '{opposite}'")
         elsewhere = ctx.mentions(term.token)
         verdict = UNSUPPORTED if elsewhere else UNSURE
         place = ("is elsewhere in the context, not near the answer" if elsewhere

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["ASKING", "Asked", "Term", "read_question", "root"]
+__all__ = ["ASKING", "CONTRASTS", "Asked", "Term", "read_question", "root"]
 
 DATE = "date"
 NUMBER = "number"
@@ -42,6 +42,19 @@ _STOP = _wordset("""a an the of in on at to for from by with and or but as than 
     will shall may might must about over under into onto out up down such very just only other
     another each any all some both more most if because while after before during since per via
     so what which who whom whose when where why how""")
+# Words whose opposite in the answer's sentence shows the question asks about something else
+# ("after" for "before", "modern" for "medieval"): SQuAD v2 builds unanswerable questions so.
+# Only pairs whose words are rarely mere emphasis ("a major role" is not about "minor").
+_PAIRS = (("before", "after"), ("first", "last"), ("earliest", "latest"), ("early", "late"),
+          ("modern", "medieval"), ("modern", "ancient"), ("north", "south"), ("east", "west"),
+          ("northern", "southern"), ("eastern", "western"), ("older", "younger"),
+          ("oldest", "youngest"), ("larger", "smaller"), ("largest", "smallest"),
+          ("increase", "decrease"), ("won", "lost"), ("win", "lose"), ("upper", "lower"),
+          ("above", "below"), ("inner", "outer"), ("began", "ended"), ("started", "ended"))
+CONTRASTS: dict[str, frozenset[str]] = {}
+for _left, _right in _PAIRS:
+    CONTRASTS[_left] = CONTRASTS.get(_left, frozenset()) | {_right}
+    CONTRASTS[_right] = CONTRASTS.get(_right, frozenset()) | {_left}
 _DATE_ASK = re.compile(r"^(?:when\b|(?:in |by |during |until |since )?(?:what|which) "
                        r"(?:year|years|century|centuries|decade|date|day|month|era|period|time|"
                        r"season)\b)")
@@ -57,7 +70,7 @@ _PLACE_ASK = re.compile(r"^(?:(?:to |from |in )?where|(?:in |to |from )?(?:what|
 
 @dataclass(frozen=True)
 class Term:
-    """One token the answer's evidence must contain: ``kind`` is number, name, negation or word."""
+    """One token of the question: ``kind`` is number, name, negation, contrast or word."""
 
     token: str
     kind: str
@@ -96,6 +109,8 @@ def read_question(text: str, tokens: list[str], name_tokens: frozenset[str]) -> 
     for token in dict.fromkeys(tokens):
         if token[0].isdigit():
             terms.append(Term(token, NUMBER))
+        elif token in CONTRASTS:
+            terms.append(Term(token, "contrast"))
         elif token in _NEGATIONS:
             terms.append(Term(token, "negation"))
         elif token in _STOP or token in ASKING or len(token) < 2:
