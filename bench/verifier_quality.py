@@ -56,14 +56,16 @@ TARGETS = {
     "swap": Target("wrong", flag_min=0.40),
     "distractor": Target("wrong", flag_min=0.40),
     "in-context wrong": Target("wrong", flag_min=0.40),
+    "changed facts": Target("wrong", flag_min=0.85),
     "changed_in": Target("wrong", flag_min=0.85),
     "changed_out": Target("wrong", flag_min=0.85),
     "changed_near": Target("wrong"),
     "answerable_empty": Target("wrong"),
     "missing_evidence": Target("wrong"),
 }
-#: The three in-context wrong sets, also pooled (the issue's target is on the pool).
-IN_CONTEXT = ("plausible", "swap", "distractor")
+#: Sets also reported pooled (the issue states its targets on these pools).
+POOLS = {"in-context wrong": ("plausible", "swap", "distractor"),
+         "changed facts": ("changed_in", "changed_out")}
 
 
 @dataclass(frozen=True)
@@ -95,19 +97,17 @@ def judge(item: dict[str, Any], contexts: dict[str, list[str]]) -> str:
 
 
 def measure(root: Path = SETS) -> list[Row]:
-    """One row per set and half ("build", "held"), plus the pooled in-context wrong answers."""
+    """One row per set and half ("build", "held"), plus the pooled rows of POOLS."""
     contexts, sets = load(root)
     rows = []
     for half in ("build", "held"):
-        pooled = [0, 0]
         for name, items in sets.items():
             chosen = [i for i in items if i["half"] == half]
             flagged = sum(judge(i, contexts) != "supported" for i in chosen)
             rows.append(Row(name, half, len(chosen), flagged))
-            if name in IN_CONTEXT:
-                pooled[0] += len(chosen)
-                pooled[1] += flagged
-        rows.append(Row("in-context wrong", half, pooled[0], pooled[1]))
+        for pool, members in POOLS.items():
+            parts = [r for r in rows if r.half == half and r.name in members]
+            rows.append(Row(pool, half, sum(r.n for r in parts), sum(r.flagged for r in parts)))
     return rows
 
 

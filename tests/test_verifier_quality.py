@@ -62,7 +62,8 @@ def test_wrong_answers_are_caught(held: dict[str, float], name: str, least: floa
     # Below the targets (40% and 85%): a lexical check cannot see most of these (see
     # docs/verifier-quality.md). Floors a little under today's held-out rates guard against
     # regressions only.
-    ("plausible", 0.15), ("changed_in", 0.20), ("missing_evidence", 0.80),
+    ("plausible", 0.15), ("changed_in", 0.20), ("changed facts", 0.60),
+    ("missing_evidence", 0.80),
 ])
 def test_what_the_local_check_catches_only_in_part(held: dict[str, float], name: str,
                                                    floor: float) -> None:
