@@ -614,6 +614,12 @@ def test_the_answer_must_be_of_the_type_asked(question: str, answer: str, reason
     assert verdict.rationale.startswith(reason)
 
 
+def test_one_answers_how_many() -> None:
+    context = ["Each value has an owner, and there can only be one owner at a time."]
+    assert verify("How many owners can a value have at a time?", "Only one owner at a time.",
+                  context).verdict == "supported"
+
+
 def test_a_person_asked_for_and_a_place_given() -> None:
     verdict = verify("Who welcomed Emma?", "Normandy", [NORMANS])
     assert verdict.verdict == "unsupported"

@@ -190,8 +190,9 @@ _PLACE_WORDS = _wordset("""kingdom coast city town village region county duchy p
     islands capital east west north south southeast southwest northeast
     northwest part parts border borders shore shores""")
 # Words that make an answer a quantity without a digit.
-_QUANTITY_WORDS = _wordset("""several few many dozen dozens hundreds thousands millions billions
-    none all half most some no numerous countless couple majority minority""")
+_QUANTITY_WORDS = _wordset("""one single once twice several few many dozen dozens hundreds
+    thousands millions billions none all half most some no numerous countless couple majority
+    minority""")
 # Number words and ordinals read as digits (see _canon).
 _NUMBER_VALUES = dict(zip(
     _words("""zero one two three four five six seven eight nine ten eleven twelve
