@@ -758,3 +758,9 @@ def test_an_opposite_near_the_answer_shows_another_question() -> None:
     verdict = verify(question, "castles", context)
     assert verdict.verdict == "unsupported"
     assert verdict.rationale.startswith("the question asks 'after', but the answer's sentence")
+
+
+def test_a_parenthetical_gloss_is_not_part_of_the_span() -> None:
+    context = ["开学典礼将于9月5日举行。"]
+    verdict = verify("What is the date of the opening ceremony?", "9月5日 (September 5th)", context)
+    assert verdict.verdict == "supported"

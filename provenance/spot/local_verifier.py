@@ -158,6 +158,8 @@ def _wordset(words: str) -> frozenset[str]:
 # Sentence ends: . ! ? (closing quotes allowed) before a capital, a digit or a quote; or a newline.
 _SENTENCE_END = re.compile("(?<=[.!?\u3002])[\"'\u201d\u2019)\\]]*\\s+"
                            "(?=[\"'\u201c\u2018(\\[]?[^\\W_a-z])|\\n\\s*")
+# A parenthetical aside in an answer: a gloss or a translation, not part of the span.
+_ASIDE = re.compile(r"\s*[(\[\uff08][^()\[\]\uff08\uff09]*[)\]\uff09]")
 # "Title: body", the shape context_passages gives HotpotQA passages.
 _TITLE = re.compile(r"^([^:\n.]{1,150}):\s")
 # Answers that say there is none.
@@ -645,6 +647,9 @@ def verify(question: str, answer: str, context: list[str], *,
         own = [t for t in span if t not in question_tokens and t not in _STOPWORDS]
         if not hits and own and len(own) < len(span):
             hits, how = _locate(own, ctx)  # "Frank Herbert's novel Dune": Dune is the answer
+        bare = _span(_tokens(_ASIDE.sub(" ", text)))
+        if not hits and bare and len(bare) < len(span):
+            hits, how = _locate(bare, ctx)  # "9月5日 (September 5th)": the aside is a gloss
         if hits:
             if asked.options:
                 return _banded(SUPPORTED, SUPPORTED_OVERLAP,
