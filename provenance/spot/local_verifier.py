@@ -501,6 +501,7 @@ class _Passage:
     vocab: frozenset[str]
     stems: frozenset[str]
     folded: str  # joined, plurals folded ("centuries" -> "century"): where answers are located
+    words: tuple[str, ...]  # the folded tokens
     starts: tuple[int, ...]  # the token each sentence starts at
     title: int  # tokens of a "Title: body" heading (HotpotQA passages), else 0
     capitals: tuple[frozenset[str], ...]  # per sentence, tokens of its capitalised words
@@ -532,7 +533,7 @@ def _prepare(text: str) -> _Passage:
     stems = vocab.union([_plural(t) for t in vocab if t[-1] == "s"])
     folded = [_plural(t) if t[-1] == "s" else t for t in tokens]
     return _Passage(tuple(tokens), f" {' '.join(tokens)} ", vocab, stems,
-                    f" {' '.join(folded)} ", tuple(starts), title, tuple(capitals),
+                    f" {' '.join(folded)} ", tuple(folded), tuple(starts), title, tuple(capitals),
                     frozenset(root(t) for t in stems))
 
 
@@ -837,7 +838,7 @@ def _reordered(content: set[str], ctx: _Context) -> list[_Hit]:
     for index, passage in enumerate(ctx.passages):
         if not content <= passage.stems:
             continue
-        words = passage.folded.split()
+        words = passage.words
         bounds = [*passage.starts, len(words)]
         for number in range(len(passage.starts)):
             start, end = bounds[number], bounds[number + 1]
@@ -887,12 +888,12 @@ def _scope(hit: _Hit, ctx: _Context, bridge: Sequence[str]) -> list[str]:
     one before (a pronoun's antecedent), the passage's title, and in other passages the
     sentences that name this passage's title or the answer (the bridge of a two-hop question)."""
     passage = ctx.passages[hit.passage]
-    words = passage.folded.split()
+    words = passage.words
     bounds = [*passage.starts, len(words)]
     first = max(hit.sentence - SCOPE_BEFORE, 0)
     last = hit.sentence + max(SCOPE_AFTER, 1 if hit.start < passage.title else 0)
     last = min(last, len(passage.starts) - 1)
-    tokens = words[bounds[first]:bounds[last + 1]] + words[:passage.title]
+    tokens = [*words[bounds[first]:bounds[last + 1]], *words[:passage.title]]
     if len(ctx.passages) > 1:
         needles = [f" {' '.join(b)} " for b in ([words[:passage.title]] if passage.title else [])]
         needles += [f" {' '.join(bridge)} "] if bridge else []
@@ -903,7 +904,7 @@ def _scope(hit: _Hit, ctx: _Context, bridge: Sequence[str]) -> list[str]:
                 at = other.folded.find(needle)
                 if at < 0:
                     continue
-                other_words = other.folded.split()
+                other_words = other.words
                 other_bounds = [*other.starts, len(other_words)]
                 number = bisect_right(other.starts, other.folded.count(" ", 0, at + 1) - 1) - 1
                 tokens += other_words[other_bounds[max(number, 0)]:other_bounds[number + 1]]
@@ -933,7 +934,7 @@ def _kind_clash(kind: str, span: Sequence[str], hits: Sequence[_Hit],
     if span[0] in _TITLE_WORDS:
         person += 1
     for hit in hits:
-        words = ctx.passages[hit.passage].folded.split()
+        words = ctx.passages[hit.passage].words
         before = words[max(hit.start - 2, 0):hit.start]
         one = before[-1] if before else ""
         two = before[-2] if len(before) > 1 else ""
@@ -1013,10 +1014,10 @@ def _against_question(asked: Asked, span: Sequence[str], hits: Sequence[_Hit], h
                    f"answer found {how} in {where}{checked}")
 
 
-def _windows(ctx: _Context, before: int) -> Iterable[tuple[int, list[str]]]:
+def _windows(ctx: _Context, before: int) -> Iterable[tuple[int, tuple[str, ...]]]:
     """(passage, tokens of a sentence with ``before`` sentences before it and the title)."""
     for index, passage in enumerate(ctx.passages):
-        words = passage.folded.split()
+        words = passage.words
         bounds = [*passage.starts, len(words)]
         title = words[:passage.title]
         for number in range(len(passage.starts)):
