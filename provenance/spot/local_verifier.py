@@ -1,18 +1,23 @@
-"""The embedded ``local`` verifier: is an answer grounded in its record's context, without a model?
+"""The embedded ``local`` verifier: does an answer answer *this question* by its context?
 
 Deterministic and standard-library only, so the quick start and ``examples/`` work offline and a
 verdict never changes between runs, machines or Python versions (it feeds a verdict cache keyed by
-``VERIFIER_ID``). The check, strongest evidence first:
+``VERIFIER_ID``). A short answer must be:
 
-1. the answer span appears in a passage after normalisation (case, accents, punctuation,
-   whitespace, ``1,000`` == ``1000``), or nearly does (a fuzzy window match);
-2. every number in the answer appears in the context (a missing one is never "supported");
-3. multi-word capitalised names and number words ("three") in the answer appear in the context
-   (a missing one caps the verdict at unsure);
-4. otherwise, the share of the answer's content words that the context contains.
+1. found in the context: as a span after normalisation (case, accents, punctuation, ``1,000`` ==
+   ``1000``, number words and ordinals as digits, "in the year 911" == 911), respelt by one
+   letter ("Alexios"/"Alexius"), or with its words reordered in one sentence;
+2. of the type asked (a date for "when", a number for "how many", not a place for "who"...);
+3. near the question's numbers, names and negations, and near its words the context holds.
 
-It judges lexical grounding, not truth: a paraphrase scores lower than a copied span, and a
-negation or a wrong relation between correct words is not detected.
+A long answer is judged by grounding: a near span, every number and name in the context, or
+most of its content words. An empty answer to a question the record marks unanswerable is
+supported unless a sentence restates the question. Each step is linear in the record's size,
+and a record past ``MAX_ITEM_CHARS`` is unsure at once.
+
+It is lexical, not a reader: a wrong value sitting where the question points, a reversed
+relation, or an unanswerable question written to look answerable pass it (see
+docs/verifier-quality.md for what it catches, measured).
 """
 
 from __future__ import annotations
