@@ -18,6 +18,7 @@ from conftest import QA_ROWS, VALIDATOR, Repo, Runner, dump_yaml, sha256_bytes
 
 from provenance.reading import schema
 from provenance.reading.embedded import canonical_sha256
+from provenance.spot.local_verifier import VERIFIER_ID
 
 DATA = "data/train.jsonl"
 OTHER = "data/eval.jsonl"
@@ -169,7 +170,7 @@ def test_croissant_spot_checks_for_the_current_content(data: Repo, run: Runner,
     checks = [a for a in doc["prov:wasGeneratedBy"] if "#spot-check-" in a["@id"]]
     assert len(checks) == 1
     [verifier] = checks[0]["prov:wasAssociatedWith"]
-    assert verifier["prov:label"] == "qa-provenance/local-grounding@1"
+    assert verifier["prov:label"] == VERIFIER_ID
     assert checks[0]["prov:label"] == f"spot check of {DATA}: PASS"
     assert "trust level recorded" in doc["distribution"][0]["description"]
 

@@ -78,7 +78,8 @@ def in_band(verdict: Verdict) -> bool:
 
 def test_verbatim_span_is_supported_with_its_passage_named() -> None:
     verdict = verify("Who wrote Dune?", "Frank Herbert", ["Unrelated text.", DUNE])
-    assert verdict == Verdict("supported", 1.0, "answer span found verbatim in context 2")
+    assert verdict == Verdict("supported", 1.0, "answer found as a span in context 2; the "
+                                                "question's term is near it")
 
 
 @pytest.mark.parametrize(
@@ -99,7 +100,7 @@ def test_verbatim_span_is_supported_with_its_passage_named() -> None:
 def test_normalised_span_is_supported(answer: str, context: str) -> None:
     verdict = verify("question?", answer, [context])
     assert verdict.verdict == "supported"
-    assert verdict.score == 1.0
+    assert verdict.score >= 0.9
     assert "found" in verdict.rationale
 
 
@@ -115,7 +116,7 @@ def test_near_match_is_supported(answer: str) -> None:
     verdict = verify("question?", answer, [DUNE])
     assert verdict.verdict == "supported"
     assert verdict.score >= 0.9
-    assert "nearly matches context 1" in verdict.rationale
+    assert "in context 1" in verdict.rationale
 
 
 def test_near_match_does_not_accept_a_different_word() -> None:
@@ -163,7 +164,7 @@ def test_number_words_and_digits_meet() -> None:
         ("1972", "number 1972"),
         ("Dune is a 1967 epic science fiction novel by American author Frank Herbert", "1967"),
         ("about 21,000 copies", "21000"),
-        ("It sold 3.5 million copies", "3.5"),
+        ("It sold 3.5 million copies", "3500000"),  # number words are read as digits
     ],
 )
 def test_a_missing_number_is_unsupported_whatever_the_overlap(answer: str, missing: str) -> None:
@@ -215,10 +216,23 @@ def test_no_context_is_unsure(context: list[str]) -> None:
         "unsure", 0.5, "no context to check the answer against")
 
 
-@pytest.mark.parametrize("answer", ["Yes.", "No", "yes", " NO! "])
-def test_yes_no_answers_are_unsure(answer: str) -> None:
-    assert verify("Is Dune a novel?", answer, [DUNE]) == Verdict(
-        "unsure", 0.5, "yes/no answers cannot be grounded by matching")
+@pytest.mark.parametrize(("answer", "verdict"), [("Yes.", "supported"), ("yes", "supported"),
+                                                 ("No", "unsure"), (" NO! ", "unsure")])
+def test_yes_no_answers_are_judged_by_the_evidence_sentence(answer: str, verdict: str) -> None:
+    result = verify("Is Dune a novel?", answer, [DUNE])
+    assert result.verdict == verdict
+    assert in_band(result)
+
+
+def test_a_yes_no_answer_to_an_open_question_is_unsupported() -> None:
+    verdict = verify("Who wrote Dune?", "Yes", [DUNE])
+    assert verdict.verdict == "unsupported"
+    assert "not a yes/no question" in verdict.rationale
+
+
+def test_no_is_supported_when_no_sentence_holds_the_question() -> None:
+    assert verify("Is Dune a play?", "no", [DUNE]).verdict == "supported"
+    assert verify("Is Dune a play?", "yes", [DUNE]).verdict == "unsure"
 
 
 def test_a_yes_followed_by_a_span_is_judged_by_the_span() -> None:
@@ -241,16 +255,21 @@ def test_a_missing_name_caps_the_verdict_at_unsure() -> None:
     assert verdict.rationale.startswith("'Brian Herbert' not in the context")
 
 
-def test_a_misspelt_name_nearly_matches_but_stays_unsure() -> None:
+def test_a_one_letter_respelling_of_a_name_is_supported() -> None:
     verdict = verify("Who wrote Dune?", "Frank Herbart", [DUNE])
-    assert verdict.verdict == "unsure"
-    assert "'Frank Herbart' not in the context" in verdict.rationale
+    assert verdict.verdict == "supported"
+    assert "respelt (herbart/herbert)" in verdict.rationale
 
 
-def test_a_missing_number_word_caps_the_verdict_at_unsure() -> None:
+def test_a_two_letter_change_of_a_name_is_not_a_respelling() -> None:
+    verdict = verify("Who wrote Dune?", "Frank Hubart", [DUNE])
+    assert verdict.verdict != "supported"
+
+
+def test_a_missing_number_word_is_a_missing_number() -> None:
     verdict = verify("q", "originally published as three separate serials", [DUNE])
-    assert verdict.verdict == "unsure"
-    assert verdict.rationale.startswith("'three' not in the context")
+    assert verdict.verdict == "unsupported"
+    assert verdict.rationale == "number 3 not in the context"
 
 
 def test_names_are_found_case_insensitively_and_sentence_starts_are_not_names() -> None:
@@ -512,7 +531,236 @@ def test_fuzzy_matching_is_bounded_per_record(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_identity() -> None:
-    assert VERIFIER_ID == "qa-provenance/local-grounding@1"
+    assert VERIFIER_ID == "qa-provenance/local-grounding@2"
     verdict = verify("q", "Frank Herbert", [DUNE])
     with pytest.raises(AttributeError):
         verdict.score = 0.0  # type: ignore[misc]
+
+
+# ------------------------------------------------------------------------------------------
+# judging the answer to this question (issue 12)
+
+NORMANS = (
+    "The Normans were the people who in the 10th and 11th centuries gave their name to "
+    "Normandy, a region in France. They were descended from Norse raiders under their leader "
+    "Rollo. In the year 911 Rollo signed a treaty with the Frankish king, King Charles III of "
+    "West Francia. "
+    "Robert Guiscard led an army of 30,000 men against Dyrrachium in 1081. The city was "
+    "defended by the emperor Alexius Komnenos. Emma stayed in Normandy, where her brother Duke "
+    "Richard II of Normandy welcomed her. Later the monks of Jumièges did not rebuild it."
+)
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("When were the Normans in Normandy?", "the tenth and eleventh centuries"),
+    ("When were the Normans in Normandy?", "10th and 11th centuries"),
+    ("How many men were in Robert's army?", "thirty thousand"),
+    ("How many men were in Robert's army?", "30000"),
+    ("When did Rollo sign the treaty?", "in the year 911"),
+    ("When did Rollo sign the treaty?", "911"),
+])
+def test_number_words_ordinals_and_years_are_the_same_value(question: str, answer: str) -> None:
+    verdict = verify(question, answer, [NORMANS])
+    assert verdict.verdict == "supported", verdict
+
+
+def test_number_words_are_read_as_digits() -> None:
+    tokens = verify_local._tokens
+    assert tokens("the tenth century") == ["the", "10", "century"]
+    assert tokens("thirty thousand") == tokens("30,000") == ["30000"]
+    assert tokens("nine hundred and eleven") == ["911"]
+    assert tokens("twenty-first") == ["21"]
+    assert tokens("1.5 million") == ["1500000"]
+    assert tokens("one of them came second") == ["one", "of", "them", "came", "second"]
+    assert tokens("the first century") == ["the", "1", "century"]
+
+
+@pytest.mark.parametrize("answer", ["Richard II, Duke of Normandy", "Charles III, King of West "
+                                    "Francia"])
+def test_reordered_titled_names_are_found(answer: str) -> None:
+    verdict = verify("Who is meant?", answer, [NORMANS])
+    assert verdict.verdict == "supported"
+    assert "reordered" in verdict.rationale
+
+
+@pytest.mark.parametrize(("answer", "how"), [
+    ("Alexios Komnenos", "respelt (alexios/alexius)"),
+    ("Alexius Komnenus", "respelt (komnenus/komnenos)"),
+    ("Jumieges", "as a span"),  # accents off
+])
+def test_respellings_and_diacritics(answer: str, how: str) -> None:
+    verdict = verify("Who defended the city?" if "Alex" in answer else
+                     "Which monks did not rebuild it?", answer, [NORMANS])
+    assert verdict.verdict == "supported"
+    assert how in verdict.rationale
+
+
+def test_a_respelling_must_be_of_a_long_word() -> None:
+    # "Emme" is one letter from "Emma" but too short to be taken for a respelling of it.
+    assert verify("Who stayed in Normandy?", "Emme", [NORMANS]).verdict != "supported"
+    assert verify("Who stayed in Normandy?", "Emma", [NORMANS]).verdict == "supported"
+
+
+@pytest.mark.parametrize(("question", "answer", "reason"), [
+    ("When did Rollo sign the treaty?", "Rollo", "a 'when' question answered without a date"),
+    ("How many men were in Robert's army?", "Dyrrachium",
+     "a 'how many/much' question answered without a number"),
+    ("Who led the army against Dyrrachium?", "1081", "a 'who' question answered with a date"),
+    ("Where did Emma stay?", "911", "a 'where' question answered with a date"),
+])
+def test_the_answer_must_be_of_the_type_asked(question: str, answer: str, reason: str) -> None:
+    verdict = verify(question, answer, [NORMANS])
+    assert verdict.verdict == "unsupported"
+    assert verdict.rationale.startswith(reason)
+
+
+def test_one_answers_how_many() -> None:
+    context = ["Each value has an owner, and there can only be one owner at a time."]
+    assert verify("How many owners can a value have at a time?", "Only one owner at a time.",
+                  context).verdict == "supported"
+
+
+def test_a_person_asked_for_and_a_place_given() -> None:
+    verdict = verify("Who welcomed Emma?", "Normandy", [NORMANS])
+    assert verdict.verdict == "unsupported"
+    assert "reads as a place" in verdict.rationale
+    assert verify("Who welcomed Emma?", "Duke Richard II", [NORMANS]).verdict == "supported"
+
+
+def test_a_place_asked_for_and_a_people_given() -> None:
+    verdict = verify("In what country is Normandy?", "Frankish", [NORMANS])
+    assert verdict.verdict == "unsupported"
+    assert "a people or a language" in verdict.rationale
+
+
+def test_the_questions_number_must_be_near_the_answer() -> None:
+    context = [
+        "In 1066 the Normans conquered England. Many years passed. Nothing happened. "
+        "Much later, in 1169, the Normans invaded Ireland."
+    ]
+    assert verify("Which country did the Normans invade in 1169?", "Ireland",
+                  context).verdict == "supported"
+    verdict = verify("Which country did the Normans invade in 1169?", "England", context)
+    assert verdict.verdict == "unsupported"
+    assert "'1169' is elsewhere in the context, not near the answer" in verdict.rationale
+
+
+def test_the_questions_words_must_be_near_the_answer() -> None:
+    context = ["Tancred took Jerusalem. Many years passed. Nothing happened. Bohemond later "
+               "had a nephew who was a famous crusader."]
+    verdict = verify("Who was Bohemond's nephew?", "Tancred", context)
+    assert verdict.verdict != "supported"
+    assert "near the answer" in verdict.rationale
+
+
+def test_words_the_context_lacks_are_rewording_not_evidence() -> None:
+    # "originate" and "countries" are nowhere in the context: the asker's own words.
+    verdict = verify("From which countries did the Norse originate?", "Norse raiders", [NORMANS])
+    assert verdict.verdict == "supported"
+
+
+def test_an_answer_that_is_neither_option_of_the_question() -> None:
+    context = ["Mahbub ul Haq: born 1934.", "Ibn Arabi: born 1165.", "Akbariyya: a school."]
+    verdict = verify("Who was born first, Mahbub ul Haq or Ibn Arabi?", "Akbariyya", context)
+    assert verdict.verdict == "unsupported"
+    assert "offers 'Mahbub ul Haq' or 'Ibn Arabi'" in verdict.rationale
+    option = verify("Who was born first, Mahbub ul Haq or Ibn Arabi?", "Ibn Arabi", context)
+    assert option.verdict == "supported"
+    assert "which one is right is not checked" in option.rationale
+
+
+def test_a_distractor_title_without_the_questions_terms() -> None:
+    context = context_passages([
+        ["Monster Force", ["Monster Force is an animated series about monsters."]],
+        ["BraveStarr", ["BraveStarr is an American space Western animated series."]],
+        ["Celebrity Home Entertainment", ["Celebrity released BraveStarr on video."]],
+    ])
+    question = "Which American space Western animated series did Celebrity release?"
+    assert verify(question, "BraveStarr", context).verdict == "supported"
+    assert verify(question, "Monster Force", context).verdict != "supported"
+
+
+# ------------------------------------------------------------------------------------------
+# unanswerable questions
+
+
+@pytest.mark.parametrize("answer", ["", "  ", "N/A", "unanswerable", "No answer"])
+def test_no_answer_to_an_unanswerable_question_is_supported(answer: str) -> None:
+    verdict = verify("What did the Normans build in Spain?", answer, [NORMANS],
+                     unanswerable=True)
+    assert verdict.verdict == "supported"
+    assert verdict.rationale.startswith("marked unanswerable")
+
+
+def test_an_unanswerable_mark_on_a_question_the_context_restates() -> None:
+    verdict = verify("Who signed a treaty with the Frankish king?", "", [NORMANS],
+                     unanswerable=True)
+    assert verdict.verdict == "unsure"
+    assert "restates the question" in verdict.rationale
+
+
+def test_an_answer_to_a_question_marked_unanswerable_is_unsupported() -> None:
+    verdict = verify("What did the Normans build in Spain?", "castles", [NORMANS],
+                     unanswerable=True)
+    assert verdict.verdict == "unsupported"
+
+
+def test_without_the_mark_an_empty_answer_stays_unsupported() -> None:
+    for mark in (None, False):
+        assert verify("What did the Normans build?", "", [NORMANS],
+                      unanswerable=mark) == Verdict("unsupported", 0.0, "empty answer")
+
+
+def test_real_squad_v2_unanswerable_questions_with_empty_answers() -> None:
+    data = json.loads((REAL / "squad_v2.0_dev_normans_subset.json").read_text("utf-8"))
+    verdicts = [verify(qa["question"], "", [paragraph["context"]], unanswerable=True).verdict
+                for article in data["data"] for paragraph in article["paragraphs"]
+                for qa in paragraph["qas"] if qa["is_impossible"]]
+    assert len(verdicts) == 112
+    assert verdicts.count("supported") >= 0.95 * len(verdicts)
+
+
+# ------------------------------------------------------------------------------------------
+# budget
+
+
+def test_past_the_budget_the_item_is_unsure_with_the_reason(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(verify_local, "MAX_ITEM_CHARS", 1000)
+    verdict = verify("q", "Rollo", ["x" * 600, "y" * 600])
+    assert verdict.verdict == "unsure"
+    assert verdict.rationale == "too large to check locally (1,206 characters, budget 1,000)"
+
+
+def test_context_lookups_do_not_loop_over_passages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Numbers and words are looked up in the union vocabulary: one probe each, however many
+    passages (a loop over passages per number made 790 numbers x 400,000 passages take 90 s)."""
+    passages = [f"passage {i} says {i * 7}" for i in range(2000)]
+    answer = " ".join(str(i * 7) for i in range(0, 1580, 2))  # 790 numbers, all present
+    built: list[int] = []
+    real = verify_local._context
+
+    def counting(texts: Any) -> Any:
+        built.append(len(texts))
+        return real(texts)
+
+    monkeypatch.setattr(verify_local, "_context", counting)
+    verdict = verify("Which numbers?", answer, passages)
+    assert built == [2000]  # the context is prepared once
+    assert "not in the context" not in verdict.rationale
+
+
+def test_an_opposite_near_the_answer_shows_another_question() -> None:
+    context = ["Before 1066 the Normans built castles in wood. They used timber. It burned. "
+               "Much later, after the conquest, the Normans built churches in stone."]
+    question = "What did the Normans build after the conquest?"
+    assert verify(question, "churches", context).verdict == "supported"
+    verdict = verify(question, "castles", context)
+    assert verdict.verdict == "unsupported"
+    assert verdict.rationale.startswith("the question asks 'after', but the answer's sentence")
+
+
+def test_a_parenthetical_gloss_is_not_part_of_the_span() -> None:
+    context = ["开学典礼将于9月5日举行。"]
+    verdict = verify("What is the date of the opening ceremony?", "9月5日 (September 5th)", context)
+    assert verdict.verdict == "supported"

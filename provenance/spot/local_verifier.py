@@ -1,18 +1,23 @@
-"""The embedded ``local`` verifier: is an answer grounded in its record's context, without a model?
+"""The embedded ``local`` verifier: does an answer answer *this question* by its context?
 
 Deterministic and standard-library only, so the quick start and ``examples/`` work offline and a
 verdict never changes between runs, machines or Python versions (it feeds a verdict cache keyed by
-``VERIFIER_ID``). The check, strongest evidence first:
+``VERIFIER_ID``). A short answer must be:
 
-1. the answer span appears in a passage after normalisation (case, accents, punctuation,
-   whitespace, ``1,000`` == ``1000``), or nearly does (a fuzzy window match);
-2. every number in the answer appears in the context (a missing one is never "supported");
-3. multi-word capitalised names and number words ("three") in the answer appear in the context
-   (a missing one caps the verdict at unsure);
-4. otherwise, the share of the answer's content words that the context contains.
+1. found in the context: as a span after normalisation (case, accents, punctuation, ``1,000`` ==
+   ``1000``, number words and ordinals as digits, "in the year 911" == 911), respelt by one
+   letter ("Alexios"/"Alexius"), or with its words reordered in one sentence;
+2. of the type asked (a date for "when", a number for "how many", not a place for "who"...);
+3. near the question's numbers, names and negations, and near its words the context holds.
 
-It judges lexical grounding, not truth: a paraphrase scores lower than a copied span, and a
-negation or a wrong relation between correct words is not detected.
+A long answer is judged by grounding: a near span, every number and name in the context, or
+most of its content words. An empty answer to a question the record marks unanswerable is
+supported unless a sentence restates the question. Each step is linear in the record's size,
+and a record past ``MAX_ITEM_CHARS`` is unsure at once.
+
+It is lexical, not a reader: a wrong value sitting where the question points, a reversed
+relation, or an unanswerable question written to look answerable pass it (see
+docs/verifier-quality.md for what it catches, measured).
 """
 
 from __future__ import annotations
@@ -23,11 +28,20 @@ import json
 import re
 import tokenize
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher, get_close_matches
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
+
+from provenance.spot.question import ASKING as _ASKING_WORDS
+from provenance.spot.question import CONTRASTS, Asked, Term, read_question, root
+from provenance.spot.question import DATE as DATE_KIND
+from provenance.spot.question import NUMBER as NUMBER_KIND
+from provenance.spot.question import PERSON as PERSON_KIND
+from provenance.spot.question import PLACE as PLACE_KIND
+from provenance.spot.question import YES_NO as YES_NO_KIND
 
 __all__ = [
     "NEAR_MATCH_RATIO",
@@ -40,7 +54,7 @@ __all__ = [
 ]
 
 #: Versioned: change the suffix whenever a verdict could change, since it keys the verdict cache.
-VERIFIER_ID = "qa-provenance/local-grounding@1"
+VERIFIER_ID = "qa-provenance/local-grounding@2"
 
 SUPPORTED = "supported"
 UNSUPPORTED = "unsupported"
@@ -69,6 +83,10 @@ PASSAGE_CACHE_SIZE = 256
 #: Multi-line answers up to this many tokens are also tried line by line (SQuAD keeps several
 #: gold spans per question; a reader joins them with newlines).
 MULTI_ANSWER_MAX_TOKENS = 120
+#: Answers of 2 to this many distinct lines, at most MULTI_ANSWER_MAX_CHARS long, are judged
+#: line by line, each against the question (longer ones are prose, judged whole).
+MAX_ANSWER_LINES = 8
+MULTI_ANSWER_MAX_CHARS = 400
 #: Missing numbers named in a rationale, at most.
 MAX_NAMED = 3
 #: Text with more than one non-ASCII character in about this many (judged by its UTF-8 length) is
@@ -78,6 +96,35 @@ DENSE_NON_ASCII = 20
 MAX_LITERAL_CHARS = 4_000_000
 #: Nesting depth followed when flattening a context value.
 MAX_CONTEXT_DEPTH = 8
+#: A record whose question, answer and context hold more characters than this is not judged
+#: (unsure, with the reason): every step is linear, but one record must not hold up a run.
+MAX_ITEM_CHARS = 4_000_000
+#: Answers of at most this many tokens (after "in the year" and the like) are spans: located in
+#: the context and judged against the question. Longer ones are judged by grounding only.
+SPAN_MAX_TOKENS = 12
+#: A span of at most this many content words that is not found together in the context is
+#: never supported, however many of its words the context has ("Byzantine Greece mercenary").
+SHORT_ANSWER_WORDS = 5
+#: Places an answer is found at, at most, per record.
+MAX_HITS = 16
+#: Unknown answer words tried as respellings, at most (each costs one pass over the vocabulary).
+MAX_RESPELT = 3
+#: Words shorter than this are never respellings ("Rome" is not "Rose").
+RESPELLING_MIN_LETTERS = 5
+#: Question words at least this long also match a word one letter away ("assimilted").
+FUZZY_TERM_LETTERS = 6
+#: The answer's sentence may lack some of the question's plain words (crowdworkers reword);
+#: it is flagged when it lacks at least this many and more than this share of them.
+MIN_WORDS_MISSING = 1
+WORDS_MISSING_SHARE = 0.5
+#: Whether a number, name or negation of the question that the context lacks altogether still
+#: counts against an answer (it may be a rewording, or the sign of an unanswerable question).
+ABSENT_TERMS_COUNT = frozenset({"number", "negation"})
+#: Sentences before and after the answer's own that may hold the question's terms.
+SCOPE_BEFORE = 2
+SCOPE_AFTER = 1
+#: Names of an answer searched as phrases in the context, at most (each search is one pass).
+MAX_NAME_SEARCHES = 32
 
 # Han, kana, Hangul syllables and CJK compatibility/extension blocks: each character is a token,
 # since these scripts do not separate words with spaces.
@@ -111,6 +158,68 @@ def _words(words: str) -> list[str]:
 
 def _wordset(words: str) -> frozenset[str]:
     return frozenset(words.split())
+
+
+# Sentence ends: . ! ? (closing quotes allowed) before a capital, a digit or a quote; or a newline.
+_SENTENCE_END = re.compile("(?<=[.!?\u3002])[\"'\u201d\u2019)\\]]*\\s+"
+                           "(?=[\"'\u201c\u2018(\\[]?[^\\W_a-z])|\\n\\s*")
+# A parenthetical aside in an answer: a gloss or a translation, not part of the span.
+_ASIDE = re.compile(r"\s*[(\[\uff08][^()\[\]\uff08\uff09]*[)\]\uff09]")
+# "Title: body", the shape context_passages gives HotpotQA passages.
+_TITLE = re.compile(r"^([^:\n.]{1,150}):\s")
+# Answers that say there is none.
+_NO_ANSWER = re.compile(r"(?:no answer|unanswerable|none|n a|not answerable|cannot be answered"
+                        r"|not in (?:the )?(?:context|passage|text))")
+# Leading words that are not part of the span ("in the year 911", "about 30,000").
+_FILLERS = _wordset("""in on at the a an year about around approximately roughly nearly almost
+    circa c by some over""")
+# Words that make an answer a date or period without a digit ("the early Middle Ages").
+_DATE_WORDS = _wordset("""century centuries decade decades year years month months week weeks day
+    days era age ages period reign dynasty war wars time times january
+    february march april may june july august september october november
+    december spring summer autumn fall winter monday tuesday wednesday
+    thursday friday saturday sunday morning evening night noon midnight ago
+    later earlier before after during until since when while early late mid
+    middle medieval ancient modern today now bc ad bce ce afterward
+    afterwards then""")
+# Words before a name that make it a person: titles and relations ("sister of").
+_TITLE_WORDS = _wordset("""king queen duke duchess count countess emperor empress pope saint st
+    bishop archbishop abbot lord lady sir prince princess earl baron mr mrs
+    ms dr general captain president professor father""")
+_RELATION_WORDS = _wordset("""son daughter brother sister wife husband mother father uncle aunt
+    nephew niece cousin fiancee fiance widow heir successor leader despot ruler
+    student teacher friend""")
+# Endings of words for peoples and languages, not places ("Irish", "Japanese", "Albanians").
+_PEOPLE_SUFFIXES = ("ish", "ese", "ians")
+# Words before a name that make it a place: "in England", "the coast of Africa".
+_LOCATIVE_WORDS = _wordset("""in at into throughout within near across""")
+_PLACE_WORDS = _wordset("""kingdom coast city town village region county duchy province island
+    islands capital east west north south southeast southwest northeast
+    northwest part parts border borders shore shores""")
+# Words that make an answer a quantity without a digit.
+_QUANTITY_WORDS = _wordset("""one single once twice several few many dozen dozens hundreds
+    thousands millions billions none all half most some no numerous countless couple majority
+    minority""")
+# Number words and ordinals read as digits (see _canon).
+_NUMBER_VALUES = dict(zip(
+    _words("""zero one two three four five six seven eight nine ten eleven twelve
+    thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty
+    thirty forty fifty sixty seventy eighty ninety"""),
+    [*range(20), 20, 30, 40, 50, 60, 70, 80, 90],
+))
+_ORDINAL_VALUES = dict(zip(
+    _words("""first second third fourth fifth sixth seventh eighth ninth tenth
+    eleventh twelfth thirteenth fourteenth fifteenth sixteenth seventeenth
+    eighteenth nineteenth twentieth thirtieth fortieth fiftieth sixtieth
+    seventieth eightieth ninetieth hundredth"""),
+    [*range(1, 21), 30, 40, 50, 60, 70, 80, 90, 100],
+))
+_SCALES = {"hundred": 100.0, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+_ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
+_LONE_WORDS = frozenset({"one", "first", "second"})
+_PERIOD_WORDS = _wordset("""century centuries millennium millennia decade decades half quarter""")
+_NUMBERISH = (frozenset(_NUMBER_VALUES) | frozenset(_ORDINAL_VALUES) | _ORDINAL_SUFFIXES
+              | frozenset(_SCALES))
 
 
 _STOPWORDS = _wordset(
@@ -295,7 +404,67 @@ def _tokens(text: str) -> list[str]:
     folded = text.lower()
     if "," in folded:
         folded = _THOUSANDS.sub("", folded)
-    return (_ASCII_TOKEN if folded.isascii() else _TOKEN).findall(folded)
+    tokens = (_ASCII_TOKEN if folded.isascii() else _TOKEN).findall(folded)
+    if _NUMBERISH.isdisjoint(tokens):
+        return tokens
+    return _canon(tokens)
+
+
+def _canon(tokens: list[str]) -> list[str]:
+    """Number words and ordinals as digits: "thirty thousand" is 30000, "tenth" and "10th" are
+    10, "nine hundred and eleven" is 911. A lone "one", "first" or "second" stays a word (a
+    pronoun or an adverb as often as a number) unless a century or the like follows."""
+    out: list[str] = []
+    index, size = 0, len(tokens)
+    while index < size:
+        token = tokens[index]
+        if token in _ORDINAL_SUFFIXES and out and out[-1][0].isdigit() and index > 0 \
+                and tokens[index - 1][0].isdigit():
+            index += 1  # "10th": the suffix goes, the number stays
+            continue
+        if token[0].isdigit() and index + 1 < size and tokens[index + 1] in _SCALES:
+            value = float(token) * _SCALES[tokens[index + 1]]
+            out.append(str(int(value)) if value == int(value) else str(value))
+            index += 2
+            continue
+        if token not in _NUMBER_VALUES and token not in _ORDINAL_VALUES:
+            out.append(token)
+            index += 1
+            continue
+        end, value = _number_run(tokens, index)
+        if (end == index + 1 and token in _LONE_WORDS
+                and not (end < size and tokens[end] in _PERIOD_WORDS)):
+            out.append(token)
+        else:
+            out.append(str(value))
+        index = end
+    return out
+
+
+def _number_run(tokens: list[str], start: int) -> tuple[int, int]:
+    """Where a run of number words starting at ``start`` ends, and its value."""
+    total = current = 0
+    index = start
+    while index < len(tokens):
+        token = tokens[index]
+        if token in _NUMBER_VALUES:
+            current += _NUMBER_VALUES[token]
+        elif token in _ORDINAL_VALUES:
+            current += _ORDINAL_VALUES[token]
+            index += 1
+            break  # an ordinal ends the number
+        elif token == "hundred" and index > start:
+            current = max(current, 1) * 100
+        elif token in _SCALES and index > start:
+            total += max(current, 1) * int(_SCALES[token])
+            current = 0
+        elif (token == "and" and index > start and index + 1 < len(tokens)
+              and tokens[index + 1] in _NUMBER_VALUES):
+            pass
+        else:
+            break
+        index += 1
+    return index, total + current
 
 
 def _fold_match(match: re.Match[str]) -> str:
@@ -336,50 +505,203 @@ class _Passage:
     joined: str  # " tok tok tok ": token-boundary substring search
     vocab: frozenset[str]
     stems: frozenset[str]
+    folded: str  # joined, plurals folded ("centuries" -> "century"): where answers are located
+    words: tuple[str, ...]  # the folded tokens
+    starts: tuple[int, ...]  # the token each sentence starts at
+    title: int  # tokens of a "Title: body" heading (HotpotQA passages), else 0
+    capitals: tuple[frozenset[str], ...]  # per sentence, tokens of its capitalised words
+    roots: frozenset[str]  # the stems of its words ("founded" -> "found")
+
+
+_NONE: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=PASSAGE_CACHE_SIZE)
 def _prepare(text: str) -> _Passage:
-    tokens = tuple(_tokens(text))
+    tokens: list[str] = []
+    starts: list[int] = []
+    capitals: list[frozenset[str]] = []
+    title = 0
+    heading = _TITLE.match(text)
+    pieces = _SENTENCE_END.split(text[heading.end():] if heading else text)
+    for piece in [heading.group(1), *pieces] if heading else pieces:
+        piece_tokens = _tokens(piece)
+        if piece_tokens:
+            starts.append(len(tokens))
+            tokens.extend(piece_tokens)
+            names = " ".join(w for w in _NAME_WORD.findall(piece)[1:] if w[0].isupper())
+            capitals.append(frozenset(map(_plural, _tokens(names))) if names else _NONE)
+        if heading and not title:
+            title = len(tokens)
     vocab = frozenset(tokens)
     # Every token and its singular: a superset of the stems, built without a call per token.
-    stems = vocab.union([_stem(t) for t in vocab if t[-1] == "s"])
-    return _Passage(tokens, f" {' '.join(tokens)} ", vocab, stems)
+    stems = vocab.union([_plural(t) for t in vocab if t[-1] == "s"])
+    folded = [_plural(t) if t[-1] == "s" else t for t in tokens]
+    return _Passage(tuple(tokens), f" {' '.join(tokens)} ", vocab, stems,
+                    f" {' '.join(folded)} ", tuple(folded), tuple(starts), title, tuple(capitals),
+                    frozenset(root(t) for t in stems))
+
+
+def _plural(token: str) -> str:
+    """A plural folded: "centuries" -> "century", "castles" -> "castle"."""
+    if len(token) > 4 and token.endswith("ies") and token.isascii():
+        return token[:-3] + "y"
+    return _stem(token)
+
+
+@dataclass(frozen=True)
+class _Context:
+    """The passages of one record, with their union vocabulary: each lookup is one set probe,
+    whatever the number of passages (a per-passage loop made 790 numbers against 400,000
+    passages take 90 s)."""
+
+    passages: tuple[_Passage, ...]
+    vocab: frozenset[str]
+    stems: frozenset[str]
+
+    def has(self, token: str, other: str | None = None) -> bool:
+        return token in self.vocab or (other is not None and other in self.vocab)
+
+    @cached_property
+    def roots(self) -> frozenset[str]:
+        return frozenset().union(*(p.roots for p in self.passages))
+
+    @cached_property
+    def capitalised(self) -> frozenset[str]:
+        return frozenset().union(*(c for p in self.passages for c in p.capitals))
+
+    def mentions(self, token: str) -> bool:
+        """Whether the context has the word, its singular or its stem anywhere."""
+        return token in self.stems or _plural(token) in self.stems or root(token) in self.roots
+
+
+def _context(texts: Sequence[str]) -> _Context:
+    passages = tuple(_prepare(p) for p in texts)  # in order: rationales cite context numbers
+    vocab: set[str] = set()
+    stems: set[str] = set()
+    for passage in passages:
+        vocab |= passage.vocab
+        stems |= passage.stems
+    return _Context(passages, frozenset(vocab), frozenset(stems))
+
+
+@dataclass(frozen=True)
+class _Hit:
+    """Where the answer is: passage, sentence, and its token span."""
+
+    passage: int
+    sentence: int
+    start: int
+    end: int
 
 
 # ------------------------------------------------------------------------------------------
 # the check
 
 
-def verify(question: str, answer: str, context: list[str]) -> Verdict:
-    """Judge whether ``answer`` is grounded in ``context``; ``question`` only excuses restatements.
+def verify(question: str, answer: str, context: list[str], *,
+           unanswerable: bool | None = None) -> Verdict:
+    """Judge whether ``answer`` answers ``question`` according to ``context``.
+
+    A short answer must be found in the context (exactly, respelt, or with its words reordered
+    within a sentence), be of the type the question asks for, and sit in a sentence that holds
+    the question's numbers, names and negations; a longer one is judged by grounding (its
+    numbers, names and words in the context). ``unanswerable`` is the record's own claim that the
+    context does not answer the question (SQuAD v2 ``is_impossible``): an empty answer is then
+    supported unless a sentence restates the question. A bare yes or no is judged by whether a
+    sentence holds all the question's terms. Past ``MAX_ITEM_CHARS`` the verdict is unsure, so
+    one record can never make a run slow.
+    """
+    size = len(question) + len(answer) + sum(len(c) for c in context)
+    if size > MAX_ITEM_CHARS:
+        return Verdict(UNSURE, NEUTRAL_SCORE, f"too large to check locally ({size:,} characters, "
+                                              f"budget {MAX_ITEM_CHARS:,})")
+    text = _LIST_MARKER.sub("", answer.strip())
+    lines = list(dict.fromkeys(line.strip() for line in text.splitlines() if line.strip()))
+    if 1 < len(lines) <= MAX_ANSWER_LINES and sum(map(len, lines)) <= MULTI_ANSWER_MAX_CHARS:
+        return _lines(question, lines, context, unanswerable)
+    tokens = _tokens(text)
+    if unanswerable and (not tokens or _NO_ANSWER.fullmatch(" ".join(tokens))):
+        return _unanswerable(question, _context(context))
+    if not tokens:
+        return Verdict(UNSUPPORTED, 0.0, "empty answer" if not answer.strip()
+                       else "the answer has no words or numbers to check")
+    if unanswerable:
+        return Verdict(UNSUPPORTED, 0.0, "the record marks the question unanswerable, yet it "
+                                         "gives an answer")
+    ctx = _context(context)
+    if not any(p.tokens for p in ctx.passages):
+        return Verdict(UNSURE, NEUTRAL_SCORE, "no context to check the answer against")
+    question_tokens = _tokens(question)
+    asked = read_question(question, question_tokens, _question_names(question))
+    if len(tokens) == 1 and tokens[0] in _YES_NO:
+        return _yes_no(asked, tokens[0], ctx)
+    if len(tokens) > 1 and tokens[0] in _YES_NO:
+        tokens = tokens[1:]  # "Yes, the Normans ..." is grounded by what follows
+    mismatch = _type_mismatch(asked.kind, tokens)
+    if mismatch:
+        return Verdict(UNSUPPORTED, 0.1, mismatch)
+    span = _span(tokens)
+    if len(span) <= SPAN_MAX_TOKENS:
+        if asked.options:
+            chosen = _option(asked.options, span)
+            if chosen is None:
+                shown = "' or '".join(asked.options)
+                return Verdict(UNSUPPORTED, 0.1, f"the question offers '{shown}'; the answer is "
+                                                 "neither")
+        hits, how = _locate(span, ctx)
+        own = [t for t in span if t not in question_tokens and t not in _STOPWORDS]
+        if not hits and own and len(own) < len(span):
+            hits, how = _locate(own, ctx)  # "Frank Herbert's novel Dune": Dune is the answer
+        bare = _span(_tokens(_ASIDE.sub(" ", text)))
+        if not hits and bare and len(bare) < len(span):
+            hits, how = _locate(bare, ctx)  # "9月5日 (September 5th)": the aside is a gloss
+        if hits:
+            if asked.options:
+                return _banded(SUPPORTED, SUPPORTED_OVERLAP,
+                               f"one of the two options the question offers, found {how} in "
+                               f"context {hits[0].passage + 1} (which one is right is not "
+                               "checked)")
+            return _against_question(asked, span, hits, how, ctx)
+    grounded = _grounding(text, tokens, question_tokens, ctx, context)
+    if grounded.verdict == SUPPORTED and len(set(span) - _STOPWORDS) <= SHORT_ANSWER_WORDS \
+            and not grounded.rationale.startswith("answer nearly matches"):
+        return _banded(UNSURE, grounded.score,
+                       f"the answer's words are in the context but not together "
+                       f"({grounded.rationale})")
+    return grounded
+
+
+def _lines(question: str, lines: Sequence[str], context: list[str],
+           unanswerable: bool | None) -> Verdict:
+    """A multi-line answer (SQuAD keeps several gold spans per question; a reader joins them
+    with newlines): supported when every line is, else the first line that is not."""
+    for number, line in enumerate(lines, 1):
+        verdict = verify(question, line, context, unanswerable=unanswerable)
+        if verdict.verdict != SUPPORTED:
+            return Verdict(verdict.verdict, verdict.score,
+                           f"line {number} of the answer: {verdict.rationale}")
+    return Verdict(SUPPORTED, verdict.score, f"each of the {len(lines)} answer lines: "
+                                             f"{verdict.rationale}")
+
+
+def _grounding(text: str, tokens: list[str], question_tokens: list[str], ctx: _Context,
+               raw: Sequence[str]) -> Verdict:
+    """Lexical grounding: a span, its numbers and names, or most of its words in the context.
 
     Words, numbers and names the answer takes from the question are not held against it, and
     do not count as evidence either, unless the answer has nothing else.
     """
-    text = _LIST_MARKER.sub("", answer.strip())
-    tokens = _tokens(text)
-    if not tokens:
-        return Verdict(UNSUPPORTED, 0.0, "empty answer" if not answer.strip()
-                       else "the answer has no words or numbers to check")
-    passages = [_prepare(p) for p in context]  # kept in order: rationales cite context numbers
-    if not any(p.tokens for p in passages):
-        return Verdict(UNSURE, NEUTRAL_SCORE, "no context to check the answer against")
-    if len(tokens) == 1 and tokens[0] in _YES_NO:
-        return Verdict(UNSURE, NEUTRAL_SCORE, "yes/no answers cannot be grounded by matching")
-    if len(tokens) > 1 and tokens[0] in _YES_NO:
-        tokens = tokens[1:]  # "Yes, the Normans ..." is grounded by what follows
-
-    exact = _exact(text, tokens, passages, context)
+    passages = ctx.passages
+    exact = _exact(text, tokens, passages, raw)
     if exact is not None:
         return exact
 
-    question_tokens = _tokens(question)
     asked = frozenset(question_tokens)
-    share = _overlap(tokens, asked, passages)
+    share = _overlap(tokens, asked, ctx)
 
     numbers = [n for n in dict.fromkeys([t for t in tokens if t[0].isdigit()])
-               if n not in asked and not _in_vocab(n, _DIGIT_WORDS.get(n, n), passages)]
+               if n not in asked and not ctx.has(n, _DIGIT_WORDS.get(n))]
     if numbers:
         shown = ", ".join(numbers[:MAX_NAMED])
         more = f" and {len(numbers) - MAX_NAMED} more" if len(numbers) > MAX_NAMED else ""
@@ -387,10 +709,10 @@ def verify(question: str, answer: str, context: list[str]) -> Verdict:
         return _banded(UNSUPPORTED, share, f"{label} {shown}{more} not in the context")
 
     asked_joined = f" {' '.join(question_tokens)} "
-    absent = [name for name, needle in _names(text)
-              if needle not in asked_joined and not any(needle in p.joined for p in passages)]
+    absent = [name for name, needle in _names(text)[:MAX_NAME_SEARCHES]
+              if needle not in asked_joined and not _phrase_in(needle, ctx)]
     absent += [word for word in dict.fromkeys([t for t in tokens if t in _NUMBER_WORDS])
-               if word not in asked and not _in_vocab(word, _NUMBER_WORDS[word], passages)]
+               if word not in asked and not ctx.has(word, _NUMBER_WORDS[word])]
     missing = f"'{absent[0]}' not in the context" if absent else ""
 
     ratio, where = _near_match(tokens, passages)
@@ -408,6 +730,366 @@ def verify(question: str, answer: str, context: list[str]) -> Verdict:
     if share >= SUPPORTED_OVERLAP:
         return _banded(SUPPORTED, share, percent)
     return _banded(UNSURE, share, f"only {percent}")
+
+
+def _phrase_in(needle: str, ctx: _Context) -> bool:
+    """Whether " tok tok " is a phrase of some passage (its words are checked first, cheaply)."""
+    if not all(t in ctx.vocab for t in needle.split()):
+        return False
+    return any(needle in p.joined for p in ctx.passages)
+
+
+# ------------------------------------------------------------------------------------------
+# reading the question
+
+
+def _question_names(question: str) -> frozenset[str]:
+    """Tokens of the question's capitalised words after its first: names ("Rollo", "Duchy")."""
+    words = re.findall(r"[^\W_][^\s]*", unicodedata.normalize("NFKC", question))
+    out: set[str] = set()
+    for word in words[1:]:
+        if word[0].isupper() or word[0].isdigit():
+            out.update(_tokens(word))
+    return frozenset(out)
+
+
+def _type_mismatch(kind: str, tokens: Sequence[str]) -> str | None:
+    """Why the answer is not the kind of thing the question asks for, or None."""
+    present = set(tokens)
+    numbers = any(t[0].isdigit() for t in tokens)
+    content = [t for t in tokens if t not in _STOPWORDS or t in _DATE_WORDS]
+    if kind == DATE_KIND and not numbers and present.isdisjoint(_DATE_WORDS):
+        return "a 'when' question answered without a date or period"
+    if kind == NUMBER_KIND and not numbers and present.isdisjoint(_QUANTITY_WORDS):
+        return "a 'how many/much' question answered without a number"
+    if kind in (PERSON_KIND, PLACE_KIND) and content and all(
+            t[0].isdigit() or t in _DATE_WORDS for t in content):
+        asked = "who" if kind == PERSON_KIND else "where"
+        return f"a '{asked}' question answered with a date or number"
+    return None
+
+
+def _option(options: Sequence[str], span: Sequence[str]) -> int | None:
+    """Which of the question's "A or B" options the answer names, if any."""
+    answer = {_plural(t) for t in span if t not in _STOPWORDS}
+    best, where = 0.0, None
+    for index, option in enumerate(options):
+        words = {_plural(t) for t in _tokens(option) if t not in _STOPWORDS}
+        if not words or not answer:
+            continue
+        shared = len(words & answer) / min(len(words), len(answer))
+        if shared > best:
+            best, where = shared, index
+    return where if best >= 0.5 else None
+
+
+# ------------------------------------------------------------------------------------------
+# locating the answer
+
+
+def _span(tokens: Sequence[str]) -> list[str]:
+    """The answer without leading fillers: "in the year 911" is 911, "the Normans" Normans."""
+    start = 0
+    while start < len(tokens) - 1 and tokens[start] in _FILLERS:
+        start += 1
+    if start and tokens[start - 1] == "year" and not tokens[start][0].isdigit():
+        start -= 1  # "the year of the flood": keep "year"
+    return list(tokens[start:])
+
+
+def _locate(span: Sequence[str], ctx: _Context) -> tuple[list[_Hit], str]:
+    """Where the answer is: as a span (plurals folded), after respelling its unknown words
+    by one letter, or as its words reordered within one sentence. At most MAX_HITS places."""
+    how = "as a span"
+    unknown = [t for t in dict.fromkeys(span) if _plural(t) not in ctx.stems]
+    if unknown:
+        if len(unknown) > MAX_RESPELT:
+            return [], ""
+        fixes = {t: _respelt(t, ctx) for t in unknown}
+        if not all(fixes.values()):
+            return [], ""
+        span = [fixes.get(t) or t for t in span]
+        how = "respelt (" + ", ".join(f"{t}/{v}" for t, v in fixes.items()) + ")"
+    folded = [_plural(t) for t in span]
+    hits = _find(folded, ctx)
+    if hits:
+        return hits, how
+    content = {t for t in folded if t not in _STOPWORDS}
+    if len(content) < 2:
+        return [], ""
+    hits = _reordered(content, ctx)
+    return hits, ("with its words reordered" if how == "as a span" else f"{how}, reordered")
+
+
+def _find(folded: Sequence[str], ctx: _Context) -> list[_Hit]:
+    needle = f" {' '.join(folded)} "
+    hits: list[_Hit] = []
+    for index, passage in enumerate(ctx.passages):
+        at = passage.folded.find(needle)
+        while at >= 0 and len(hits) < MAX_HITS:
+            start = passage.folded.count(" ", 0, at + 1) - 1
+            hits.append(_Hit(index, bisect_right(passage.starts, start) - 1, start,
+                             start + len(folded)))
+            at = passage.folded.find(needle, at + 1)
+        if len(hits) >= MAX_HITS:
+            break
+    return hits
+
+
+def _reordered(content: set[str], ctx: _Context) -> list[_Hit]:
+    """Sentences that hold every content word of the answer ("Richard II, Duke of Normandy"
+    for "Duke Richard II of Normandy")."""
+    hits: list[_Hit] = []
+    for index, passage in enumerate(ctx.passages):
+        if not content <= passage.stems:
+            continue
+        words = passage.words
+        bounds = [*passage.starts, len(words)]
+        for number in range(len(passage.starts)):
+            start, end = bounds[number], bounds[number + 1]
+            if content <= set(words[start:end]):
+                hits.append(_Hit(index, number, start, end))
+                if len(hits) >= MAX_HITS:
+                    return hits
+    return hits
+
+
+def _respelt(token: str, ctx: _Context) -> str | None:
+    """A context word one letter away from ``token`` ("alexius" for "alexios"), or None.
+
+    One pass over the vocabulary (words of a near length sharing the first or last letter),
+    so the cost is linear in the context whatever it holds."""
+    if len(token) < RESPELLING_MIN_LETTERS or not token.isalpha():
+        return None
+    found = sorted(word for word in ctx.vocab
+                   if abs(len(word) - len(token)) <= 1 and (word[0] == token[0]
+                                                            or word[-1] == token[-1])
+                   and _one_edit(token, word))
+    return found[0] if found else None
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether a and b differ by one substitution, insertion, deletion or adjacent swap."""
+    if a == b:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    if len(a) > len(b):
+        a, b = b, a
+    for i in range(len(a)):
+        if a[i] != b[i]:
+            return a[i:] == b[i + 1:]
+    return True
+
+
+# ------------------------------------------------------------------------------------------
+# judging against the question
+
+
+def _scope(hit: _Hit, ctx: _Context, bridge: Sequence[str]) -> list[str]:
+    """The tokens that may hold the question's terms for this hit: the answer's sentence, the
+    one before (a pronoun's antecedent), the passage's title, and in other passages the
+    sentences that name this passage's title or the answer (the bridge of a two-hop question)."""
+    passage = ctx.passages[hit.passage]
+    words = passage.words
+    bounds = [*passage.starts, len(words)]
+    first = max(hit.sentence - SCOPE_BEFORE, 0)
+    last = hit.sentence + max(SCOPE_AFTER, 1 if hit.start < passage.title else 0)
+    last = min(last, len(passage.starts) - 1)
+    tokens = [*words[bounds[first]:bounds[last + 1]], *words[:passage.title]]
+    if len(ctx.passages) > 1:
+        needles = [f" {' '.join(b)} " for b in ([words[:passage.title]] if passage.title else [])]
+        needles += [f" {' '.join(bridge)} "] if bridge else []
+        for index, other in enumerate(ctx.passages):
+            if index == hit.passage:
+                continue
+            for needle in needles:
+                at = other.folded.find(needle)
+                if at < 0:
+                    continue
+                other_words = other.words
+                other_bounds = [*other.starts, len(other_words)]
+                number = bisect_right(other.starts, other.folded.count(" ", 0, at + 1) - 1) - 1
+                tokens += other_words[other_bounds[max(number, 0)]:other_bounds[number + 1]]
+                tokens += other_words[:other.title]
+    return tokens
+
+
+def _has_term(token: str, scope: set[str], roots: set[str]) -> bool:
+    if token in scope or _plural(token) in scope or root(token) in roots:
+        return True
+    return len(token) >= FUZZY_TERM_LETTERS and any(
+        abs(len(word) - len(token)) <= 1 and _one_edit(token, word) for word in scope)
+
+
+def _kind_clash(kind: str, span: Sequence[str], hits: Sequence[_Hit],
+                ctx: _Context) -> str | None:
+    """Why the context reads the answer as a place when a person is asked for, or the reverse.
+
+    Judged by the words just before the answer where the context has it: "in", "at",
+    "throughout" or "the coast of" make a place; "by", a title ("Duke", "King") or a relation
+    ("sister of") a person. Only an answer with one reading and none of the other is flagged.
+    """
+    if kind not in (PERSON_KIND, PLACE_KIND) or not hits:
+        return None
+    person = place = 0
+    cue = ""
+    if span[0] in _TITLE_WORDS:
+        person += 1
+    for hit in hits:
+        words = ctx.passages[hit.passage].words
+        before = words[max(hit.start - 2, 0):hit.start]
+        one = before[-1] if before else ""
+        two = before[-2] if len(before) > 1 else ""
+        if one in _TITLE_WORDS or one in _RELATION_WORDS or one == "by" or (
+                one == "of" and two in _RELATION_WORDS):
+            person += 1
+            cue = cue or " ".join(before)
+        elif one in _LOCATIVE_WORDS or (one == "of" and (two in _PLACE_WORDS
+                                                          or two in _TITLE_WORDS)):
+            place += 1
+            cue = cue or " ".join(before)
+    shown = " ".join(span)
+    content = [t for t in span if t not in _STOPWORDS]
+    if kind == PLACE_KIND and content and all(t.endswith(_PEOPLE_SUFFIXES) for t in content):
+        return f"'{shown}' names a people or a language, not a place"
+    if kind == PERSON_KIND and place and not person:
+        return f"'{shown}' reads as a place in the context ('{cue} ...'), not a person or group"
+    if kind == PLACE_KIND and person and not place:
+        return f"'{shown}' reads as a person in the context ('{cue} ...'), not a place"
+    return None
+
+
+def _against_question(asked: Asked, span: Sequence[str], hits: Sequence[_Hit], how: str,
+                      ctx: _Context) -> Verdict:
+    """Supported unless the question's terms that the context holds are away from the answer.
+
+    A term the context lacks altogether is the asker's rewording and proves nothing; one the
+    context holds, but not near any place that holds the answer, shows the answer was taken
+    from the wrong place: a number, name or negation is enough, plain words must be several.
+    """
+    clash = _kind_clash(asked.kind, span, hits, ctx)
+    if clash:
+        return _banded(UNSUPPORTED, 0.2, clash)
+    answer = {_plural(t) for t in span} | {root(t) for t in span}
+    contrasts = [t for t in asked.terms if t.kind == "contrast"]
+    terms = [t for t in asked.terms if t.token not in answer and root(t.token) not in answer
+             and t.kind != "contrast"
+             and (t.kind in ABSENT_TERMS_COUNT or ctx.mentions(t.token))]
+    best: tuple[int, int, list[Term], _Hit] | None = None
+    for hit in hits:
+        scope = set(_scope(hit, ctx, [_plural(t) for t in span]))
+        roots = {root(t) for t in scope}
+        missing = [t for t in terms if not _has_term(t.token, scope, roots)]
+        # "after" asked, only "before" near the answer: the question is about something else
+        missing += [t for t in contrasts if t.token not in scope and CONTRASTS[t.token] & scope]
+        strong = sum(t.kind != "word" for t in missing)
+        key = (strong, len(missing), missing, hit)
+        if best is None or key[:2] < best[:2]:
+            best = key
+    assert best is not None
+    strong, _, missing, hit = best
+    where = f"context {hit.passage + 1}"
+    words = [t for t in terms if t.kind == "word"]
+    word_missing = [t for t in missing if t.kind == "word"]
+    if strong:
+        term = next(t for t in missing if t.kind != "word")
+        if term.kind == "contrast":
+            opposite = "', '".join(sorted(CONTRASTS[term.token]))
+            return _banded(UNSUPPORTED, 0.3, f"the question asks '{term.token}', but the "
+                                             f"answer's sentence in {where} says '{opposite}'")
+        elsewhere = ctx.mentions(term.token)
+        verdict = UNSUPPORTED if elsewhere else UNSURE
+        place = ("is elsewhere in the context, not near the answer" if elsewhere
+                 else "is not in the context")
+        return _banded(verdict, 0.3 if elsewhere else 0.6,
+                       f"the answer is in {where}, but the question's {term.kind} "
+                       f"'{term.token}' {place}")
+    if words and len(word_missing) >= MIN_WORDS_MISSING and \
+            len(word_missing) > WORDS_MISSING_SHARE * len(words):
+        shown = "', '".join(t.token for t in word_missing[:MAX_NAMED])
+        verb = "is" if len(word_missing) == 1 else "are"
+        return _banded(UNSURE, 0.6, f"the answer is in {where}, but the question's '{shown}' "
+                                    f"{verb} elsewhere in the context, not near the answer")
+    checked = ("" if not terms else "; the question's term is near it" if len(terms) == 1
+               else f"; the question's {len(terms)} terms are near it")
+    return _banded(SUPPORTED, 1.0 if how == "as a span" else 0.9,
+                   f"answer found {how} in {where}{checked}")
+
+
+def _windows(ctx: _Context, before: int) -> Iterable[tuple[int, tuple[str, ...]]]:
+    """(passage, tokens of a sentence with ``before`` sentences before it and the title)."""
+    for index, passage in enumerate(ctx.passages):
+        words = passage.words
+        bounds = [*passage.starts, len(words)]
+        title = words[:passage.title]
+        for number in range(len(passage.starts)):
+            yield index, title + words[bounds[max(number - before, 0)]:bounds[number + 1]]
+
+
+def _best_window(asked: Asked, ctx: _Context, before: int) -> tuple[list[Term], int]:
+    """The question's terms missing from the sentence window that holds the most of them."""
+    best: list[Term] = list(asked.terms)
+    where = -1
+    if not asked.terms:
+        return best, where
+    for index, window in _windows(ctx, before):
+        present = set(window)
+        roots = {root(t) for t in present}
+        missing = [t for t in asked.terms if not _has_term(t.token, present, roots)]
+        if len(missing) < len(best):
+            best, where = missing, index
+            if not missing:
+                break
+    return best, where
+
+
+def _unanswerable(question: str, ctx: _Context) -> Verdict:
+    """An empty answer to a question the record marks unanswerable: supported unless one
+    sentence of the context restates the question (all its terms, its content words adjacent as
+    in the question), so that the context very likely answers it.
+
+    SQuAD v2's unanswerable questions were written to look answerable (the relation reversed, a
+    word swapped for one of the paragraph's), so a lexical check cannot demand more: it flags
+    only a near restatement, and it misses most answerable questions marked unanswerable.
+    """
+    if not any(p.tokens for p in ctx.passages):
+        return Verdict(SUPPORTED, SUPPORTED_OVERLAP, "marked unanswerable, and there is no context")
+    tokens = _tokens(question)
+    asked = read_question(question, tokens, _question_names(question))
+    content = [_plural(t) for t in tokens if t not in _STOPWORDS and t not in _ASKING_WORDS]
+    wanted = set(zip(content, content[1:]))
+    for index, window in _windows(ctx, 0):
+        present = set(window)
+        roots = {root(t) for t in present}
+        if not asked.terms or not all(_has_term(t.token, present, roots) for t in asked.terms):
+            continue
+        words = [w for w in window if w not in _STOPWORDS]
+        pairs = set(zip(words, words[1:]))
+        if wanted <= pairs:
+            return _banded(UNSURE, 0.6, f"marked unanswerable, but a sentence of context "
+                                        f"{index + 1} restates the question: it may answer it")
+    return _banded(SUPPORTED, SUPPORTED_OVERLAP,
+                   "marked unanswerable, and no sentence of the context restates the question")
+
+
+def _yes_no(asked: Asked, answer: str, ctx: _Context) -> Verdict:
+    """A bare yes or no: judged by whether one sentence window holds all the question's terms
+    (yes) or not (no), negations included."""
+    if asked.kind != YES_NO_KIND:
+        return Verdict(UNSUPPORTED, 0.1, f"'{answer}' answers a question that is not a yes/no "
+                                         "question")
+    missing, where = _best_window(asked, ctx, SCOPE_BEFORE)
+    expected = "no" if missing else "yes"
+    if answer == expected:
+        because = (f"'{missing[0].token}' is in no sentence with the rest of the question"
+                   if missing else f"context {where + 1} has a sentence with all its terms")
+        return _banded(SUPPORTED, SUPPORTED_OVERLAP, f"'{answer}': {because}")
+    because = (f"context {where + 1} has a sentence with all the question's terms" if not missing
+               else f"'{missing[0].token}' is in no sentence with the rest of the question")
+    return _banded(UNSURE, NEUTRAL_SCORE, f"'{answer}' is doubtful: {because}")
 
 
 def _exact(text: str, tokens: list[str], passages: Sequence[_Passage],
@@ -431,25 +1113,14 @@ def _exact(text: str, tokens: list[str], passages: Sequence[_Passage],
     return None
 
 
-def _overlap(tokens: Sequence[str], asked: frozenset[str],
-             passages: Sequence[_Passage]) -> float:
+def _overlap(tokens: Sequence[str], asked: frozenset[str], ctx: _Context) -> float:
     """Share of the answer's own content words (plural-folded) that the context contains."""
     unique = set(tokens)
     content = {_stem(t) for t in unique - _STOPWORDS} or {_stem(t) for t in unique}
     own = content - {_stem(t) for t in asked} or content
-    missing = set(own)
-    for passage in passages:
-        missing -= passage.stems
-        if not missing:
-            break
-    missing = {t for t in missing  # "two" in the answer, "2" in the context, or the reverse
-               if not _in_vocab(t, _NUMBER_WORDS.get(t) or _DIGIT_WORDS.get(t, t), passages)}
+    missing = {t for t in own - ctx.stems  # "two" in the answer, "2" in the context, or reverse
+               if not ctx.has(t, _NUMBER_WORDS.get(t) or _DIGIT_WORDS.get(t, t))}
     return 1.0 - len(missing) / len(own)
-
-
-def _in_vocab(token: str, other: str, passages: Sequence[_Passage]) -> bool:
-    """Whether a token, or its other spelling ("two" / "2"), is a word of some passage."""
-    return any(token in p.vocab or other in p.vocab for p in passages)
 
 
 def _names(text: str) -> list[tuple[str, str]]:
