@@ -95,6 +95,10 @@ def test_a_policy_relation_the_graph_cannot_see() -> None:
 
 # Whole repositories -------------------------------------------------------------------------
 
+EVAL_ROWS = [{"question": "Which gas do plants take in to make their food?",
+              "answer": "carbon dioxide",
+              "context": "Plants take in carbon dioxide and water to make glucose."}]
+
 def config(repo: Repo, settings: dict[str, Any]) -> None:
     repo.write(".qa-provenance.yaml", dump_yaml(settings))
 
@@ -132,7 +136,7 @@ def test_student_distilled_from_the_teacher_on_the_teachers_held_out_test(repo: 
                  generator={"type": "model", "id": "openai/gpt-4o-2024-08-06"},
                  validator={"type": "human", "id": "Acme Annotation Team"},
                  trains=["acme/student-8b"])
-    repo.jsonl("data/eval/heldout.jsonl")
+    repo.jsonl("data/eval/heldout.jsonl", EVAL_ROWS)  # other records: no contamination
     repo.sidecar("data/eval/heldout.jsonl",
                  generator={"type": "model", "id": "azure/GPT-4o"},
                  validator={"type": "human", "id": "Acme Annotation Team"},
