@@ -32,6 +32,7 @@ class Profile:
     question: str | None = None
     answer: str | None = None
     context: str | None = None
+    unanswerable: str | None = None  # a field that is true when the question has no answer
     generators: tuple[AgentField, ...] = ()
     validators: tuple[AgentField, ...] = ()
     about: str = ""
@@ -99,6 +100,7 @@ def profile_from_mapping(raw: Mapping[str, Any]) -> Profile:
         question=raw.get("question"),
         answer=raw.get("answer"),
         context=raw.get("context"),
+        unanswerable=raw.get("unanswerable"),
         generators=tuple(_agent_fields(raw.get("generator"))),
         validators=tuple(_agent_fields(raw.get("validator"))),
         about=str(raw.get("about", "")),

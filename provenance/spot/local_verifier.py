@@ -620,6 +620,8 @@ def verify(question: str, answer: str, context: list[str], *,
     lines = list(dict.fromkeys(line.strip() for line in text.splitlines() if line.strip()))
     if 1 < len(lines) <= MAX_ANSWER_LINES and sum(map(len, lines)) <= MULTI_ANSWER_MAX_CHARS:
         return _lines(question, lines, context, unanswerable)
+    if len(lines) == 1:
+        text = lines[0]  # the same gold span given by several annotators is one answer
     tokens = _tokens(text)
     if unanswerable and (not tokens or _NO_ANSWER.fullmatch(" ".join(tokens))):
         return _unanswerable(question, _context(context))

@@ -245,6 +245,8 @@ def _to_item(record_id: str, record: readers.Item, profile: Any, relpath: str,
         answer=answer[:limit],
         context=tuple(text[:limit] for text in context),
         source=f"{relpath}:{record.location}",
+        unanswerable=bool(profile.unanswerable)
+        and extract(record.data, profile.unanswerable) is True,
     )
     generators, _ = profile.agents(record.data)
     return Sampled(item, record.location, record.line, generators, truncated)

@@ -433,7 +433,8 @@ def _judge(item: Any, limits: Limits) -> dict[str, Any]:
     if size > limits.max_item_chars:
         return _unjudged(item, f"not judged: {size} characters, more than this server's "
                                f"budget of {limits.max_item_chars} per item")
-    verdict = verify(question, answer, context)
+    verdict = verify(question, answer, context, unanswerable=item.get("unanswerable") is True
+                     or None)
     return {"id": item["id"], "verdict": verdict.verdict, "score": verdict.score,
             "rationale": verdict.rationale}
 

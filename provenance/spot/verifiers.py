@@ -88,6 +88,7 @@ class Item:
     answer: str
     context: tuple[str, ...]
     source: str
+    unanswerable: bool = False  # the data marks the question as having no answer (SQuAD v2)
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,8 @@ class LocalVerifier:
 
         out = []
         for item in items:
-            verdict = verify(item.question, item.answer, list(item.context))
+            verdict = verify(item.question, item.answer, list(item.context),
+                             unanswerable=item.unanswerable or None)
             out.append(Outcome(item.id, verdict.verdict, verdict.score, verdict.rationale))
         return out
 
@@ -192,7 +194,8 @@ class HttpVerifier:
             "protocol": PROTOCOL,
             "items": [
                 {"id": i.id, "question": i.question, "answer": i.answer,
-                 "context": list(i.context), "source": i.source}
+                 "context": list(i.context), "source": i.source,
+                 **({"unanswerable": True} if i.unanswerable else {})}
                 for i in items
             ],
         }
@@ -355,7 +358,9 @@ def judge_message(item: Item, marker: str) -> str:
     return (f"Marker: {marker}\n"
             f"<question-{marker}>\n{_data(item.question)}\n</question-{marker}>\n"
             f"<context-{marker}>\n{passages or '(no context given)'}\n</context-{marker}>\n"
-            f"<answer-{marker}>\n{_data(item.answer)}\n</answer-{marker}>")
+            f"<answer-{marker}>\n{_data(item.answer)}\n</answer-{marker}>"
+            + ("\nThe dataset marks this question as unanswerable from its context."
+               if item.unanswerable else ""))
 
 
 def _data(text: str) -> str:
