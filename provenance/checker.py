@@ -97,12 +97,14 @@ class Checker:
                                *self.session.cache_notes()])
         return result
 
-    def check_file(self, relpath: str) -> FileResult:
+    def check_file(self, relpath: str, *, claim: Claim | None = None) -> FileResult:
+        """One data file's check; ``claim`` stands in for its provenance (``stamp`` checks the
+        record it is about to write this way, with every rule ``check`` runs)."""
         state = _FileState(relpath)
         facts, state.scan, scan_problems = self.schedule.facts_and_scan(relpath)
         state.notices = tuple(facts.notices)
         self._emit(state.findings, [*record_rules.data_problems(facts), *scan_problems], relpath)
-        found = self.session.locator.claims(relpath, facts.embedded)
+        found = [claim] if claim else self.session.locator.claims(relpath, facts.embedded)
         broken = self.session.locator.under_broken_manifest(relpath) is not None
         state.claim, problems = claims.choose_claim(relpath, found, under_broken_manifest=broken)
         self._emit(state.findings, problems, relpath)

@@ -12,10 +12,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from provenance.checks import record_rules as checks
+from provenance import rules
 from provenance.config import Config, ConfigError
 from provenance.discovery import PathError, relative_path
-from provenance.findings import Finding
 from provenance.fs.lock import locked
 from provenance.reading import datafile
 from provenance.reading.locate import (
@@ -27,6 +26,7 @@ from provenance.reading.locate import (
 )
 from provenance.reporters.text import format_finding, one_line
 from provenance.rules import Severity
+from provenance.session import Session
 from provenance.stamping.build import StampError, StampRequest, binding, build_record, now_rfc3339
 from provenance.stamping.write import write_provenance
 
@@ -38,15 +38,20 @@ def run(args: argparse.Namespace) -> int:
                            args.license, args.description)
     try:
         config = configure(args)
-        relpaths = [relative_path(config.root, raw) for raw in args.files]
+        session = Session(config)
+        relpaths = _data_files(session, args.files)
     except (ConfigError, PathError) as exc:
         print(f"qa-provenance: {one_line(str(exc))}", file=sys.stderr)
         return 2
-    locator = Locator(config.root)
+    if not relpaths:
+        print("qa-provenance: no data file to stamp in " + " ".join(args.files) + " (the "
+              "configuration's include patterns match none there)", file=sys.stderr)
+        return 2
+    locator = session.locator
     worst = 0
     for relpath in relpaths:
         try:
-            worst = max(worst, _stamp_one(config, locator, relpath, request, args.sidecar))
+            worst = max(worst, _stamp_one(session, locator, relpath, request, args.sidecar))
         except StampError as exc:
             print(one_line(f"{relpath}: {exc}"), file=sys.stderr)
             worst = 2
@@ -56,8 +61,22 @@ def run(args: argparse.Namespace) -> int:
     return worst
 
 
-def _stamp_one(config: Config, locator: Locator, relpath: str, request: StampRequest,
+def _data_files(session: Session, raws: list[str]) -> list[str]:
+    """The files named, and every data file under a folder named (a folder made by one pipeline
+    is stamped in one command)."""
+    out: list[str] = []
+    for raw in raws:
+        relpath = relative_path(session.root, raw)
+        if (session.root / relpath).is_dir():
+            out += [p for p in session.select([raw]).data if p not in out]
+        elif relpath not in out:
+            out.append(relpath)
+    return out
+
+
+def _stamp_one(session: Session, locator: Locator, relpath: str, request: StampRequest,
                force_sidecar: bool) -> int:
+    config = session.config
     path = config.root / relpath
     if data_path_of_sidecar(relpath) is not None or is_manifest(relpath):
         raise StampError("is a provenance file: stamp the data file it describes")
@@ -76,8 +95,8 @@ def _stamp_one(config: Config, locator: Locator, relpath: str, request: StampReq
             winner, now = _decide(Locator(config.root), relpath, facts, force_sidecar)
             if now == target:
                 if winner is not None and winner.kind == "manifest":
-                    return _stamp_manifest(config, relpath, winner, request, facts)
-                return _stamp_sidecar(config, relpath, winner, request, facts)
+                    return _stamp_manifest(session, relpath, winner, request, facts)
+                return _stamp_sidecar(session, relpath, winner, request, facts)
         target = now  # a sidecar or manifest appeared or went meanwhile: lock its folder instead
     raise StampError("its provenance kept moving while being stamped: stamp it again")
 
@@ -102,8 +121,9 @@ def _decide(locator: Locator, relpath: str, facts: datafile.DataFacts, force_sid
     return winner, locator.root / winner.source
 
 
-def _stamp_sidecar(config: Config, relpath: str, claim: Claim | None, request: StampRequest,
+def _stamp_sidecar(session: Session, relpath: str, claim: Claim | None, request: StampRequest,
                    facts: datafile.DataFacts) -> int:
+    config = session.config
     existing: Any = None
     target = config.root / (relpath + SIDECAR_SUFFIXES[0])
     if claim is not None:
@@ -114,15 +134,16 @@ def _stamp_sidecar(config: Config, relpath: str, claim: Claim | None, request: S
             raise StampError(f"{claim.source}: provenance must be a mapping; fix it first")
     record = build_record(existing, request, facts, now_rfc3339(),
                           _roles_in_records(config, relpath, facts))
-    if _refuse(config, relpath, target, record):
+    if _refuse(session, relpath, target, record):
         return 1
     write_provenance(target, record)
     _say(relpath, target, config, record)
     return 0
 
 
-def _stamp_manifest(config: Config, relpath: str, claim: Claim, request: StampRequest,
+def _stamp_manifest(session: Session, relpath: str, claim: Claim, request: StampRequest,
                     facts: datafile.DataFacts) -> int:
+    config = session.config
     if request.changes_agents:
         raise StampError(f"covered by {claim.source}: edit its entry there, or pass --sidecar to "
                          "write a sidecar that overrides it")
@@ -135,7 +156,7 @@ def _stamp_manifest(config: Config, relpath: str, claim: Claim, request: StampRe
     new_binding = binding(facts)
     record = {k: v for k, v in entry.items() if k not in ("files", "subjects")} | new_binding
     target = config.root / claim.source
-    if _refuse(config, relpath, target, record):
+    if _refuse(session, relpath, target, record):
         return 1
     entry.setdefault("subjects", {})[key] = new_binding
     write_provenance(target, data)
@@ -165,27 +186,25 @@ def _roles_in_records(config: Config, relpath: str, facts: datafile.DataFacts) -
                                                ("validator", validators)) if agents)
 
 
-def _refuse(config: Config, relpath: str, target: Path, record: dict[str, Any]) -> bool:
-    """Report what the new record would break; True when an error-level rule forbids writing."""
-    from provenance.record import Record
+# Evidence that comes after a record exists (a recorded spot check, a signed attestation): its
+# absence is no reason not to write the record it will be added to.
+AFTER_STAMPING = (rules.VERIFICATION_MISSING, rules.TRUST_BELOW_MINIMUM)
 
-    problems = checks.record_problems(record)
-    if not problems:
-        from provenance.session import Session
 
-        judge = Session(config).judge_for(relpath)
-        parsed = Record.from_mapping(record)
-        problems = checks.identity_problems(parsed, judge)
-        problems += checks.training_problems(parsed, (), judge)
+def _refuse(session: Session, relpath: str, target: Path, record: dict[str, Any]) -> bool:
+    """Check the file as ``check`` would with the new record in place (every rule, the
+    per-record ones included); True when an error-level finding forbids writing."""
+    from provenance.checker import Checker
+
+    shown = target.relative_to(session.root).as_posix()
+    planned = Claim("sidecar", shown, 1, record)
+    result = Checker(session).check_file(relpath, claim=planned)
     refused = False
-    shown = target.relative_to(config.root).as_posix()
-    for problem in problems:
-        severity = config.severity(problem.rule, relpath)
-        if severity is Severity.OFF:
+    for finding in result.findings:
+        if finding.rule in AFTER_STAMPING:
             continue
-        refused = refused or severity is Severity.ERROR
-        print(format_finding(Finding(shown, problem.rule, problem.message, severity)),
-              file=sys.stderr)
+        refused = refused or finding.severity is Severity.ERROR
+        print(format_finding(finding), file=sys.stderr)
     if refused:
         print(one_line(f"{relpath}: not stamped"), file=sys.stderr)
     return refused

@@ -7,10 +7,12 @@ Colour (the rule code and the summary) only when the caller says so: on a termin
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import TextIO
 
 from provenance.findings import FileResult, Finding, RunResult
 from provenance.reporters.base import Reporter, SpotResult
+from provenance.reporters.hints import missing_hints
 from provenance.rules import Severity
 
 RED, YELLOW, GREEN, BOLD, RESET = "\033[31m", "\033[33m", "\033[32m", "\033[1m", "\033[0m"
@@ -64,7 +66,9 @@ def _ok_line(file_result: FileResult, *, color: bool) -> str:
 
 
 def report(result: RunResult, out: TextIO, err: TextIO, *, verbose: bool = False,
-           quiet: bool = False, color: bool = False) -> None:
+           quiet: bool = False, color: bool = False, root: Path | None = None) -> None:
+    """``root``: where the repository is, for the hints' paths (relative to the current
+    folder); without it no hints are written."""
     lines = [(finding.path, finding.line or 0, format_finding(finding, color=color))
              for finding in result.findings]
     if verbose:
@@ -74,6 +78,10 @@ def report(result: RunResult, out: TextIO, err: TextIO, *, verbose: bool = False
         out.write(text + "\n")
     for notice in result.notices:
         err.write(f"note: {one_line(notice)}\n")
+    if root is not None:
+        for hint in missing_hints(result.findings, root, Path.cwd()):
+            err.write(f"hint: {one_line(hint)}\n" if not hint.startswith(" ") else
+                      f"      {one_line(hint.strip())}\n")
     if quiet and not result.findings:
         return
     line = summary(result)
@@ -103,7 +111,7 @@ class TextReporter(Reporter):
     def report_check(self, result: RunResult, out: TextIO) -> None:
         context = self.context
         report(result, out, context.err, verbose=context.verbose, quiet=context.quiet,
-               color=context.color)
+               color=context.color, root=context.root)
 
     def report_spot(self, spot: SpotResult, out: TextIO) -> None:
         from provenance.reporters.spot_text import report as spot_report

@@ -1,0 +1,52 @@
+"""The way out of a first run: one short block of commands instead of a hint per file.
+
+A repository adopting the tool may have dozens of unlabelled files. Each finding says what is
+wrong; this block says once how to fix all of them, with paths that work from where the user
+stands (relative to the current folder, shell-quoted), and how to run the tool without it on
+PATH (pre-commit installs it in its own environment).
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import shlex
+from collections.abc import Sequence
+from pathlib import Path
+
+from provenance.findings import Finding
+from provenance.rules import MISSING
+
+AGENTS = "--generator TYPE:ID --validator TYPE:ID"
+
+
+def missing_hints(findings: Sequence[Finding], root: Path, cwd: Path) -> list[str]:
+    """Hint lines for the data files without provenance; none when there are none."""
+    missing = sorted({f.path for f in findings if f.rule is MISSING})
+    if not missing:
+        return []
+
+    def shown(relpath: str) -> str:
+        return shlex.quote(os.path.relpath(root / relpath, cwd) if relpath else
+                           os.path.relpath(root, cwd))
+
+    if len(missing) == 1:
+        return [f"add provenance with: qa-provenance stamp {shown(missing[0])} {AGENTS}",
+                _without_path()]
+    folder = posixpath.commonpath(missing) if all("/" in p for p in missing) else ""
+    if folder in missing:  # a single file's own path
+        folder = posixpath.dirname(folder)
+    lines = [f"{len(missing)} data files have no provenance. The fastest ways out:",
+             f"  qa-provenance stamp {shown(folder)} {AGENTS}   (every data file under it, "
+             "when one source made them)",
+             "  a provenance.yaml manifest in a folder, with one entry for a glob of files "
+             "(qa-provenance init writes a start)",
+             "  for legacy folders, a warning instead of an error: overrides: [{files: "
+             "'legacy/**', rules: {missing-provenance: warn}}] in .qa-provenance.yaml",
+             _without_path()]
+    return lines
+
+
+def _without_path() -> str:
+    return ("  (not on PATH, e.g. with pre-commit only: pipx run qa-provenance ..., or "
+            "pip install qa-provenance)")

@@ -1,0 +1,72 @@
+"""Adopting the tool in a repository: one block of hints for the unlabelled files (paths from
+where the user stands, shell-quoted), ``stamp`` of a whole folder, and ``stamp`` refusing what
+``check`` would reject, per-record rules included."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import Repo, Runner, copy_real
+
+AGENTS = ("--generator", "model:openai/gpt-4o-2024-08-06", "--validator",
+          "human:Acme Annotation Team")
+
+
+def hints(err: str) -> list[str]:
+    return [line for line in err.splitlines() if not line.startswith("note:")]
+
+
+def test_one_unlabelled_file_gets_one_command(repo: Repo, run: Runner,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    repo.jsonl("data/notes, v2.jsonl")
+    monkeypatch.chdir(repo.path("data"))
+    result = run("check")
+    assert result.lines == ["data/notes, v2.jsonl: QP001 no provenance record"]
+    assert hints(result.err)[0] == ("hint: add provenance with: qa-provenance stamp "
+                                    "'notes, v2.jsonl' --generator TYPE:ID --validator TYPE:ID")
+
+
+def test_many_unlabelled_files_get_one_block(repo: Repo, run: Runner) -> None:
+    for index in range(31):
+        repo.jsonl(f"datasets/batch/part{index:02}.jsonl")
+    result = run("check")
+    assert len(result.lines) == 31
+    block = hints(result.err)
+    assert block[0] == "hint: 31 data files have no provenance. The fastest ways out:"
+    assert block[1].strip().startswith("qa-provenance stamp datasets/batch --generator")
+    assert len(block) == 5
+
+
+def test_no_hint_when_everything_has_provenance(repo: Repo, run: Runner) -> None:
+    repo.jsonl("data/qa.jsonl")
+    repo.sidecar("data/qa.jsonl")
+    assert hints(run("check").err) == []
+
+
+def test_stamp_a_whole_folder(repo: Repo, run: Runner) -> None:
+    for name in ("a", "b", "c"):
+        repo.jsonl(f"data/pipeline/{name}.jsonl")
+    repo.write("data/pipeline/README.md", "# made by one pipeline\n")
+    result = run("stamp", "data/pipeline", *AGENTS)
+    assert result.code == 0, result.err
+    assert [line.split()[1] for line in result.out.splitlines()] == [
+        "data/pipeline/a.jsonl", "data/pipeline/b.jsonl", "data/pipeline/c.jsonl"]
+    assert run("check").code == 0
+
+
+def test_stamp_of_a_folder_without_data_is_a_usage_error(repo: Repo, run: Runner) -> None:
+    repo.write("docs/README.md", "# no data here\n")
+    result = run("stamp", "docs", *AGENTS)
+    assert result.code == 2
+    assert "no data file to stamp in docs" in result.err
+
+
+def test_stamp_refuses_what_check_rejects_per_record(repo: Repo, run: Runner) -> None:
+    """AlpacaEval annotations: the judge (weighted_alpaca_eval_gpt4_turbo) is the model that
+    wrote the reference outputs (gpt4_1106_preview) in every record."""
+    rel = copy_real(repo, "alpacaeval_alpaca-7b_annotations_weighted_gpt4_turbo_first100.json")
+    result = run("stamp", rel, "--generator", "model:alpaca-7b", "--validator",
+                 "human:Acme Annotation Team")
+    assert result.code == 1
+    assert f"{rel}: QP010 100 of 100 records" in result.err
+    assert result.err.rstrip().endswith(f"{rel}: not stamped")
+    assert not repo.exists(f"{rel}.provenance.yaml")
