@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "graph": "provenance.commands.graph:run",
     "export": "provenance.commands.export:run",
     "import": "provenance.commands.import_cmd:run",
+    "init": "provenance.commands.init:run",
     "rules": "provenance.commands.rules:run",
     "profiles": "provenance.commands.rules:run_profiles",
 }
@@ -72,6 +73,11 @@ exit codes: 0 written, 1 a file has error-level findings, 2 usage error""",
   qa-provenance import README.md --data data/qa.jsonl
 
 exit codes: 0 the draft was written, 2 usage error""",
+    "init": """examples:
+  qa-provenance init --dry-run                 see what it would write
+  qa-provenance init
+
+exit codes: 0 done (existing files are kept), 2 usage error""",
     "serve-verifier": """examples:
   qa-provenance serve-verifier --port 8089
 
@@ -159,6 +165,15 @@ def build_parser() -> argparse.ArgumentParser:
     from provenance.commands.import_cmd import add_arguments as add_import_arguments
 
     add_import_arguments(draft)
+
+    start = _subcommand(commands, "init",
+                        "write a configuration, a pre-commit entry and a workflow for this "
+                        "repository")
+    _add_common(start)
+    start.add_argument("--dry-run", action="store_true",
+                       help="print what would be written, write nothing")
+    start.add_argument("--no-workflow", action="store_true",
+                       help="do not write the GitHub Actions workflow")
 
     commands.add_parser("rules", help="list the rules with their codes")
     commands.add_parser("profiles", help="list the built-in record profiles")

@@ -70,3 +70,43 @@ def test_stamp_refuses_what_check_rejects_per_record(repo: Repo, run: Runner) ->
     assert f"{rel}: QP010 100 of 100 records" in result.err
     assert result.err.rstrip().endswith(f"{rel}: not stamped")
     assert not repo.exists(f"{rel}.provenance.yaml")
+
+
+def test_init_writes_a_start_from_what_the_repository_holds(repo: Repo, run: Runner) -> None:
+    for name in ("a", "b"):
+        repo.jsonl(f"data/{name}.jsonl")
+    repo.jsonl("legacy/old/quiz.jsonl")
+    repo.write("data/table.parquet", b"PAR1")
+    result = run("init")
+    assert result.code == 0, result.err
+    assert result.out.splitlines()[:3] == ["wrote .qa-provenance.yaml",
+                                           "wrote .pre-commit-config.yaml",
+                                           "wrote .github/workflows/qa-provenance.yml"]
+    config = repo.read(".qa-provenance.yaml")
+    assert "#   - files: 'legacy/**'   # 1 unlabelled" in config
+    precommit = repo.load_yaml(".pre-commit-config.yaml")
+    [hook] = precommit["repos"][0]["hooks"]
+    assert hook == {"id": "qa-provenance", "additional_dependencies": ["pyarrow"]}
+    workflow = repo.load_yaml(".github/workflows/qa-provenance.yml")
+    assert "provenance" in workflow["jobs"]
+    assert run("check").code == 1  # nothing is silenced by default: the files still need it
+
+
+def test_init_keeps_what_exists_and_prints_the_entry(repo: Repo, run: Runner) -> None:
+    repo.write(".pre-commit-config.yaml", "repos: []  # mine\n")
+    repo.write(".qa-provenance.yaml", "independence: family\n")
+    result = run("init", "--no-workflow")
+    assert result.code == 0
+    assert "kept .qa-provenance.yaml (it exists)" in result.out
+    assert "add to the repos: of .pre-commit-config.yaml:" in result.out
+    assert repo.read(".pre-commit-config.yaml") == "repos: []  # mine\n"
+    assert repo.read(".qa-provenance.yaml") == "independence: family\n"
+    assert not repo.exists(".github/workflows/qa-provenance.yml")
+
+
+def test_init_dry_run_writes_nothing(repo: Repo, run: Runner) -> None:
+    repo.jsonl("data/a.jsonl")
+    result = run("init", "--dry-run")
+    assert result.code == 0
+    assert "--- would write .qa-provenance.yaml ---" in result.out
+    assert not repo.exists(".qa-provenance.yaml")

@@ -10,9 +10,9 @@ import re
 from pathlib import Path
 from typing import TextIO
 
+from provenance.adoption.hints import missing_hints
 from provenance.findings import FileResult, Finding, RunResult
 from provenance.reporters.base import Reporter, SpotResult
-from provenance.reporters.hints import missing_hints
 from provenance.rules import Severity
 
 RED, YELLOW, GREEN, BOLD, RESET = "\033[31m", "\033[33m", "\033[32m", "\033[1m", "\033[0m"

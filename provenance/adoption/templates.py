@@ -1,0 +1,56 @@
+"""The files ``init`` writes, filled in from the survey. Each is a start a person edits, with
+comments that say what each setting does; none overwrites an existing file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from provenance import __version__
+from provenance.adoption.survey import Survey
+
+REPOSITORY = "https://github.com/qa-provenance/qa-provenance"
+
+
+def config_text(found: Survey) -> str:
+    lines = [
+        "# qa-provenance configuration: https://qa-provenance.github.io/qa-provenance/configuration/",
+        "# Which files are QA datasets: *.jsonl, *.ndjson and *.parquet anywhere, and *.json,",
+        "# *.csv and *.tsv under a data/ or datasets/ folder, unless you say otherwise here:",
+        "# extend-include: ['corpora/**/*.json']",
+        "# exclude: ['scratch/**']",
+        "",
+        "# Generation and validation must come from different sources; under `family`, two models",
+        "# of one family (GPT-4o and GPT-4o mini) count as one source too.",
+        "independence: lineage",
+    ]
+    if found.unlabelled:
+        lines += ["", f"# {len(found.unlabelled)} of {len(found.data)} data files have no "
+                  "provenance yet. A folder you cannot",
+                  "# label now (legacy data) can be a warning rather than an error: uncomment it.",
+                  "# overrides:"]
+        for folder, count in sorted(found.folders.items()):
+            pattern = "*" if folder == "." else f"{folder}/**"
+            lines += [f"#   - files: '{pattern}'   # {count} unlabelled",
+                      "#     rules: {missing-provenance: warn}"]
+    return "\n".join(lines) + "\n"
+
+
+def precommit_entry(found: Survey) -> str:
+    extra = ("\n        additional_dependencies: [pyarrow]   # Parquet files" if
+             found.needs_pyarrow else "")
+    return (f"  - repo: {REPOSITORY}\n"
+            f"    rev: v{__version__}\n"
+            f"    hooks:\n"
+            f"      - id: qa-provenance{extra}\n")
+
+
+def precommit_text(found: Survey) -> str:
+    return "# https://pre-commit.com\nrepos:\n" + precommit_entry(found)
+
+
+def workflow_text() -> str:
+    """The example workflow, as the package ships it."""
+    packaged = Path(__file__).resolve().parents[1] / "_templates" / "qa-provenance.yml"
+    checkout = Path(__file__).resolve().parents[2] / "hooks" / "github" / "qa-provenance.yml"
+    source = packaged if packaged.is_file() else checkout
+    return source.read_text(encoding="utf-8")
