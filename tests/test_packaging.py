@@ -38,6 +38,7 @@ def test_wheel_installs_into_a_fresh_venv_and_runs(dist: Path, tmp_path: Path) -
         names = set(archive.namelist())
     assert "provenance/_schemas/provenance.schema.json" in names
     assert "provenance/data/models.yaml" in names
+    assert "provenance/_templates/qa-provenance.yml" in names  # what init writes
     assert not any(name.startswith(("tests/", "examples/")) for name in names)
 
     venv = tmp_path / "venv"
