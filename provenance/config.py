@@ -24,6 +24,21 @@ PYPROJECT = "pyproject.toml"
 # Kept in step with provenance.trust.levels (ATTESTATION_SUFFIXES, DRAFT_SUFFIX), which this
 # module does not import so that a hook run loads as little as possible.
 _AUXILIARY_SUFFIXES = (".intoto.jsonl", ".intoto.json", ".provenance.draft.yaml")
+# Files that describe a dataset rather than hold its records: Croissant's metadata.json, the
+# Hugging Face `save_to_disk` folder's dataset_info.json, state.json and dataset_dict.json, and
+# LlamaIndex's card.json. What they say can become a provenance draft (`qa-provenance import`).
+METADATA_NAMES = {
+    "metadata.json": "Croissant metadata",
+    "croissant.json": "Croissant metadata",
+    "dataset_info.json": "Hugging Face dataset info",
+    "state.json": "Hugging Face save_to_disk state",
+    "dataset_dict.json": "Hugging Face dataset dictionary",
+    "card.json": "LlamaIndex dataset card",
+}
+
+
+def is_metadata(relpath: str) -> bool:
+    return relpath.rsplit("/", 1)[-1].lower() in METADATA_NAMES
 
 DEFAULT_INCLUDE = (
     "*.jsonl",
@@ -91,9 +106,13 @@ class Config:
     contamination: Mapping[str, Any] = field(default_factory=dict)
 
     def is_dataset(self, relpath: str) -> bool:
-        if relpath.endswith(_AUXILIARY_SUFFIXES):
-            return False  # attestations and import drafts sit beside data but are not data
-        return self.include.matches(relpath) and not self.exclude.matches(relpath)
+        """Whether the configuration calls ``relpath`` a QA dataset. Case does not hide a file:
+        ``Data/X.JSONL`` is matched as ``data/x.jsonl`` would be (and excluded the same way)."""
+        if relpath.endswith(_AUXILIARY_SUFFIXES) or is_metadata(relpath):
+            return False  # attestations, drafts and dataset metadata sit beside data
+        folded = relpath.lower()
+        included = self.include.matches(relpath) or self.include.matches(folded)
+        return included and not (self.exclude.matches(relpath) or self.exclude.matches(folded))
 
     def trust_minimum(self, relpath: str) -> TrustMinimum | None:
         """The last ``trust:`` entry whose globs match, if any."""

@@ -48,8 +48,9 @@ def is_provenance_file(relpath: str) -> bool:
 def select(config: Config, locator: Locator, paths: Iterable[str] | None) -> Selection:
     relpaths = list(walk(config.root)) if paths is None else _expand(config.root, paths)
     walked = paths is None
-    if any(posixpath.basename(p) == CONFIG_FILE for p in relpaths):
-        relpaths, walked = list(walk(config.root)), True
+    source = _configuration(config)
+    if any(posixpath.basename(p) == CONFIG_FILE or p == source for p in relpaths):
+        relpaths, walked = list(walk(config.root)), True  # the configuration changed
     data: set[str] = set()
     orphans: set[str] = set()
     for relpath in relpaths:
@@ -73,6 +74,17 @@ def select(config: Config, locator: Locator, paths: Iterable[str] | None) -> Sel
         elif not walked:  # a deleted data file leaves its sidecar behind
             orphans.update(s for s in sidecar_paths(relpath) if (config.root / s).is_file())
     return Selection(sorted(data), sorted(orphans))
+
+
+def _configuration(config: Config) -> str | None:
+    """The configuration file in use, relative to the root (``pyproject.toml`` when its
+    ``[tool.qa-provenance]`` holds it), or None."""
+    if not config.source:
+        return None
+    try:
+        return Path(config.source).resolve().relative_to(config.root.resolve()).as_posix()
+    except ValueError:
+        return None
 
 
 def walk(root: Path, start: Path | None = None) -> Iterator[str]:

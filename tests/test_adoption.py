@@ -5,7 +5,7 @@ where the user stands, shell-quoted), ``stamp`` of a whole folder, and ``stamp``
 from __future__ import annotations
 
 import pytest
-from conftest import Repo, Runner, copy_real
+from conftest import REAL, Repo, Runner, copy_real
 
 AGENTS = ("--generator", "model:openai/gpt-4o-2024-08-06", "--validator",
           "human:Acme Annotation Team")
@@ -110,3 +110,41 @@ def test_init_dry_run_writes_nothing(repo: Repo, run: Runner) -> None:
     assert result.code == 0
     assert "--- would write .qa-provenance.yaml ---" in result.out
     assert not repo.exists(".qa-provenance.yaml")
+
+
+def test_extensions_and_folders_match_in_any_case(repo: Repo, run: Runner) -> None:
+    repo.jsonl("data/X.JSONL")
+    repo.write("Data/y.Json", '[{"question": "q?", "answer": "a"}]')
+    result = run("check")
+    assert sorted(line.split(":")[0] for line in result.lines) == ["Data/y.Json",
+                                                                   "data/X.JSONL"]
+
+
+def test_a_run_that_matches_nothing_says_so(repo: Repo, run: Runner) -> None:
+    repo.write("notes/readme.txt", "nothing here\n")
+    result = run("check")
+    assert result.code == 0
+    assert "note: no data file matched the include patterns" in result.err
+
+
+def test_a_named_path_that_is_not_a_dataset_says_so(repo: Repo, run: Runner) -> None:
+    repo.write("notes/readme.txt", "nothing here\n")
+    result = run("check", "notes/readme.txt")
+    assert "note: notes/readme.txt: not a QA dataset" in result.err
+
+
+def test_dataset_metadata_is_not_asked_for_provenance(repo: Repo, run: Runner) -> None:
+    for name in ("croissant/1.1_huggingface-squad_v2/metadata.json",
+                 "distilabel_distiset_generated_personas/default/dataset_dict.json"):
+        repo.write(f"data/{name}", (REAL / name).read_bytes())
+    result = run("check")
+    assert result.code == 0, result.out
+    assert "2 dataset metadata files (Croissant metadata, Hugging Face dataset dictionary) " \
+        "not checked as QA data" in result.err
+
+
+def test_the_configuration_in_pyproject_rechecks_everything(repo: Repo, run: Runner) -> None:
+    repo.jsonl("data/qa.jsonl")
+    repo.write("pyproject.toml", "[tool.qa-provenance]\nindependence = 'family'\n")
+    result = run("check", "pyproject.toml")
+    assert result.lines == ["data/qa.jsonl: QP001 no provenance record"]

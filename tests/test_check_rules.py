@@ -55,7 +55,8 @@ def test_qp001_dataset_without_provenance(repo: Repo, run: Runner) -> None:
     result = run("check")
     assert result.code == 1
     assert result.has(f"{DATA}: QP001 no provenance record")
-    assert f"qa-provenance stamp {DATA} --generator ID --validator ID" in result.out
+    assert f"hint: add provenance with: qa-provenance stamp {DATA} --generator TYPE:ID " \
+        "--validator TYPE:ID" in result.err
 
 
 def test_qp001_passes_with_a_sidecar(repo: Repo, run: Runner) -> None:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from provenance.adoption.notes import selection_notes
 from provenance.config import ConfigError
 from provenance.discovery import PathError
 
@@ -36,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
                 changed = changed_since(session, args.changed_since)
                 paths = [p for p in changed if not args.paths or _under(p, args.paths, config.root)]
             result = Checker(session).run(paths, shard=shard)
+            result.notices.extend(selection_notes(session, result, args.paths))
             if replay is not None:
                 replay.store(result)
     except (ConfigError, PathError) as exc:  # a ChangedError is a ConfigError
