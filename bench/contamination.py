@@ -5,6 +5,8 @@ question/answer/context records (words drawn from a Zipf-like vocabulary) and ev
 questions, plants a few hundred of them in the training file (verbatim, upper-cased, lightly
 edited), then measures in child processes, each timed alone:
 
+Times are CPU seconds of each child (the machine may be shared), medians of ``--runs``.
+
 - the peer: an orjson parse loop over the same file (``for line in f: orjson.loads(line)``);
 - ours: ``Scanner`` reading the same file against the evaluation set's fingerprints (one pass,
   profile extraction, exact/13-gram/near matching), with the peak resident memory.
@@ -68,11 +70,11 @@ def generate(folder: Path, size: int, evaluation: int, seed: int = 11) -> tuple[
 
 PEER = """
 import sys, time, orjson
-t = time.perf_counter()
+t = time.process_time()
 with open(sys.argv[1], "rb") as handle:
     for line in handle:
         orjson.loads(line)
-print(time.perf_counter() - t)
+print(time.process_time() - t)
 """
 
 OURS = """
@@ -84,9 +86,9 @@ from provenance.contamination.run import Scanner
 root = Path(sys.argv[1])
 scanner = Scanner(Config(root=root), lambda p: "x", None)
 prints = build(scanner._items("eval.jsonl", None), scanner.settings)
-t = time.perf_counter()
+t = time.process_time()
 hits = sum(1 for _ in scanner._scan("train.jsonl", prints))
-elapsed = time.perf_counter() - t
+elapsed = time.process_time() - t
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(elapsed, peak, hits)
 """
