@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from provenance.lineage.build import DatasetFacts, build_graph, is_absolute_path, leaves_root
 from provenance.lineage.graph import LineageGraph
-from provenance.reading.locate import Claim, data_path_of_sidecar, is_manifest
+from provenance.reading.locate import Claim, Locator, data_path_of_sidecar, is_manifest
 from provenance.record import Agent, Record
+from provenance.speed.record_index import RecordIndex
 
 if TYPE_CHECKING:
     from provenance.session import Session
@@ -40,14 +41,18 @@ class LineageInputs:
 
     def graph(self) -> LineageGraph:
         """The graph of every dataset checked, every other record, and the registry's models."""
-        inputs = dict(self._others(set(self.checked)))
+        index = RecordIndex(_index_path(self.session))
+        inputs = dict(self._others(set(self.checked), Locator(self.session.root, index)))
+        index.save()
         inputs.update(self.checked)
         self.all = inputs
         return build_graph(self.session.root, inputs.values(), self.session.registry())
 
-    def _others(self, checked: set[str]) -> Iterator[tuple[str, DatasetFacts]]:
-        """File-level records of datasets not checked in this run (sidecars and manifests)."""
-        locator = self.session.locator
+    def _others(self, checked: set[str], locator: Locator
+                ) -> Iterator[tuple[str, DatasetFacts]]:
+        """File-level records of datasets not checked in this run (sidecars and manifests),
+        read through the record index: a provenance file unchanged since an earlier run is not
+        parsed again."""
         for relpath in self.session.all_files():
             data = data_path_of_sidecar(relpath)
             targets: list[str] = []
@@ -71,6 +76,15 @@ class LineageInputs:
                                                list(record.validators), list(record.trains),
                                                list(record.derived_from), list(record.evaluates),
                                                record.held_out)
+
+
+def _index_path(session: Session) -> Path | None:
+    """Beside the digest cache, and off with it (``--no-cache``)."""
+    if session.config.digest_cache is False:
+        return None
+    from provenance.fs.cache_dir import cache_dir
+
+    return cache_dir(session.root) / "records.json"
 
 
 def changed_since(session: Session, ref: str) -> list[str]:

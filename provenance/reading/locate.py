@@ -13,11 +13,14 @@ import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from provenance.fs import confine
 from provenance.fs.globs import GlobError, GlobSet
 from provenance.reading.documents import Document, LoadError, format_path, load_file
+
+if TYPE_CHECKING:
+    from provenance.speed.record_index import RecordIndex
 
 SIDECAR_SUFFIXES = (".provenance.yaml", ".provenance.json")
 MANIFEST_NAME = "provenance.yaml"
@@ -88,8 +91,11 @@ def is_manifest(relpath: str) -> bool:
 class Locator:
     """Finds claims for data files under one root, caching manifests for the run."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, index: RecordIndex | None = None) -> None:
+        """``index``: parsed provenance remembered across runs, for readers that need the
+        values but not their line numbers (the lineage graph)."""
         self.root = root
+        self.index = index
         self._manifests: dict[str, Manifest | None] = {}
 
     def manifest(self, directory: str) -> Manifest | None:
@@ -188,6 +194,11 @@ class Locator:
         refused = confine.problem(self.root, path)
         if refused is not None:
             raise LoadError(refused)
+        if self.index is not None:
+            data = self.index.data(self.root, relpath)
+            if data is None:
+                raise LoadError("cannot be read as provenance")
+            return Document(data)
         return load_file(path)
 
 

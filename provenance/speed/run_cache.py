@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
+from stat import S_ISLNK
 from typing import Any
 
 from provenance import __version__
@@ -41,18 +42,25 @@ class Fingerprint:
     def add_text(self, text: str) -> None:
         self._digest.update(text.encode("utf-8", "surrogateescape") + b"\0")
 
-    def add_file(self, name: str, path: Path) -> None:
-        """The file's stamps (and its target's, for a symlink); a missing file counts too."""
-        self.add_text(name)
-        for follow in (False, True):
+    def add_file(self, name: str, path: Path | str) -> None:
+        """The file's stamps (and its target's, for a symlink); a missing file counts too.
+        One ``lstat`` per file, a second only for a symlink: this runs for every file of the
+        repository on every run."""
+        parts = [name]
+        follow = False
+        while True:
             try:
                 stat = os.stat(path, follow_symlinks=follow)
             except OSError as exc:
-                self.add_text(f"error {exc.errno}")
-                continue
-            self.add_text(f"{stat.st_dev} {stat.st_ino} {stat.st_size} {stat.st_mtime_ns} "
-                          f"{stat.st_ctime_ns} {stat.st_mode}")
+                parts.append(f"error {exc.errno}")
+                break
+            parts.append(f"{stat.st_dev} {stat.st_ino} {stat.st_size} {stat.st_mtime_ns} "
+                         f"{stat.st_ctime_ns} {stat.st_mode}")
             self.newest = max(self.newest, stat.st_mtime_ns / 1e9, stat.st_ctime_ns / 1e9)
+            if follow or not S_ISLNK(stat.st_mode):
+                break
+            follow = True
+        self.add_text("\0".join(parts))
 
     def hexdigest(self) -> str:
         return self._digest.hexdigest()
@@ -74,8 +82,9 @@ def fingerprint(root: Path, files: Iterable[str], extra_paths: Sequence[Path],
     for path in extra_paths:
         print_.add_file(str(path), path)
     print_.add_text("--")
+    base = os.path.join(str(root), "")
     for relpath in files:
-        print_.add_file(relpath, root / relpath)
+        print_.add_file(relpath, base + relpath)
     return print_
 
 
