@@ -24,8 +24,7 @@ from provenance.checks.trust_minimum import trust_problems
 from provenance.config import Config
 from provenance.contamination.pairs import pairs
 from provenance.contamination.run import Scanner
-from provenance.discovery import shard_of
-from provenance.findings import FileResult, Finding, RunResult
+from provenance.findings import FileResult, Finding, RunResult, Watch
 from provenance.lineage.build import external_references
 from provenance.lineage.graph import LineageGraph
 from provenance.lineage.inputs import LineageInputs
@@ -63,22 +62,22 @@ class Checker:
         self.shares = FolderShares()
         self.notices: list[str] = []  # of the rules across files
 
-    def run(self, paths: Iterable[str] | None = None, *, shard: tuple[int, int] | None = None
-            ) -> RunResult:
+    def run(self, paths: Iterable[str] | None = None, *, shard: tuple[int, int] | None = None,
+            watch: Watch | None = None) -> RunResult:
         """Check ``paths`` (None: the whole root); ``shard=(i, n)`` keeps the i-th of n parts,
-        split by a hash of each path so that every shard of a CI matrix gets a stable share."""
-        selection = self.session.select(paths)
-        if shard is not None:
-            selection.data = [p for p in selection.data if shard_of(p, shard[1]) == shard[0]]
-            selection.orphans = [p for p in selection.orphans
-                                 if shard_of(p, shard[1]) == shard[0]]
+        split by a hash of each path so that every shard of a CI matrix gets a stable share;
+        ``watch`` hears of each file as soon as it is decided (progress, streamed results)."""
+        selection = self.session.select(paths).shard(shard)
         result = RunResult()
         if selection.data:
+            watch = watch or Watch()
+            watch.start(self.config.root, selection.data)
             with self.schedule.reading(selection.data):
                 for relpath in selection.data:
                     file_result = self.check_file(relpath)
                     result.files.append(file_result)
                     result.notices.extend(f"{relpath}: {note}" for note in file_result.notices)
+                    watch.done(file_result)
         for orphan in selection.orphans:
             self._emit(result.extra, [claims.orphan_problem(orphan)], orphan)
         for manifest in self.session.locator.broken_manifests():

@@ -10,6 +10,7 @@ import argparse
 import importlib
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -223,6 +224,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
         print("qa-provenance: interrupted", file=sys.stderr)
+        if threading.active_count() > 1:
+            # Readers may be hashing a large file; the interpreter would wait for them at exit.
+            # Nothing is being written that an interrupted run could leave half done: leave now.
+            sys.stderr.flush()
+            os._exit(EXIT_INTERRUPTED)
         return EXIT_INTERRUPTED
     except Exception as exc:
         if os.environ.get("QA_PROVENANCE_DEBUG"):

@@ -40,6 +40,14 @@ class Selection:
     data: list[str] = field(default_factory=list)
     orphans: list[str] = field(default_factory=list)  # sidecars whose data file is missing
 
+    def shard(self, shard: tuple[int, int] | None) -> Selection:
+        """The ``shard=(i, n)`` part of the selection (all of it for None)."""
+        if shard is None:
+            return self
+        index, total = shard
+        return Selection([p for p in self.data if shard_of(p, total) == index],
+                         [p for p in self.orphans if shard_of(p, total) == index])
+
 
 def is_provenance_file(relpath: str) -> bool:
     return data_path_of_sidecar(relpath) is not None or is_manifest(relpath)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from provenance.rules import Rule, Severity
 
@@ -43,6 +44,7 @@ class RunResult:
     files: list[FileResult] = field(default_factory=list)
     extra: list[Finding] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    streamed: bool = False  # the files' findings were shown as they were decided
 
     @property
     def findings(self) -> list[Finding]:
@@ -59,3 +61,13 @@ class RunResult:
 
     def exit_code(self) -> int:
         return 1 if self.errors else 0
+
+
+class Watch:
+    """Told of a run's files as they are checked; does nothing (the live view overrides it)."""
+
+    def start(self, root: Path, relpaths: list[str]) -> None:
+        """The files about to be checked, in order."""
+
+    def done(self, result: FileResult) -> None:
+        """One file decided."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING
 from provenance.adoption.notes import selection_notes
 from provenance.config import ConfigError
 from provenance.discovery import PathError
+from provenance.reporters.live import live_view
 
 if TYPE_CHECKING:
     from provenance.config import Config
@@ -36,10 +38,16 @@ def run(args: argparse.Namespace) -> int:
 
                 changed = changed_since(session, args.changed_since)
                 paths = [p for p in changed if not args.paths or _under(p, args.paths, config.root)]
-            result = Checker(session).run(paths, shard=shard)
+            live = live_view(args, os.environ)
+            try:
+                result = Checker(session).run(paths, shard=shard, watch=live)
+            finally:
+                if live is not None:
+                    live.close()
             result.notices.extend(selection_notes(session, result, args.paths))
             if replay is not None:
                 replay.store(result)
+            result.streamed = live is not None and live.stream
     except (ConfigError, PathError) as exc:  # a ChangedError is a ConfigError
         from provenance.reporters.text import one_line
 

@@ -69,8 +69,9 @@ def report(result: RunResult, out: TextIO, err: TextIO, *, verbose: bool = False
            quiet: bool = False, color: bool = False, root: Path | None = None) -> None:
     """``root``: where the repository is, for the hints' paths (relative to the current
     folder); without it no hints are written."""
+    shown = result.extra if result.streamed else result.findings  # streamed: files already out
     lines = [(finding.path, finding.line or 0, format_finding(finding, color=color))
-             for finding in result.findings]
+             for finding in shown]
     if verbose:
         lines += [(file_result.path, 0, _ok_line(file_result, color=color))
                   for file_result in result.files if not file_result.findings]
