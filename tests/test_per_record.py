@@ -60,7 +60,9 @@ def test_llamaindex_set_without_agents_has_no_per_record_finding(repo: Repo, run
 def test_alpacaeval_annotations_judged_by_their_generator(repo: Repo, run: Runner,
                                                          name: str) -> None:
     rel = copy_real(repo, name)
-    assert run("stamp", rel).code == 0  # the records name both roles: nothing else is needed
+    refused = run("stamp", rel)  # the records name both roles, and they are one source
+    assert refused.code == 1 and f"{rel}: QP010 100 of 100 records" in refused.err
+    repo.sidecar(rel, generator=None, validator=None)  # written by hand: check still says no
     result = run("check", rel)
     assert result.code == 1
     assert findings(result.out, rel) == [
