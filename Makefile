@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,parquet,fast]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,parquet,fast,attest]'
 	touch $@
 
 demo: $(VENV)/.installed

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from provenance.checks import claims, record_rules
+from provenance.checks.attestation_refusals import attestation_problems
 from provenance.checks.contamination import contamination_problems
 from provenance.checks.lineage_loops import loop_problems
 from provenance.checks.offences import offence_problems
@@ -187,19 +188,21 @@ class Checker:
         """The trust level (computed, never read from the record), and the configured minimum."""
         assert state.claim is not None and state.record is not None
         context = self.session.trust_context()
-        attestations, notes = context.attestations_for(state.relpath)
-        state.notices += tuple(notes)
+        attestations, unusable = context.attestations_for(state.relpath)
         generators = (*state.record.generators,
                       *(state.scan.generators.values() if state.scan else ()))
         digests = {facts.content_sha256, facts.sha256} if facts.problem is None else set()
-        assessment = trust.assess(state.record.raw, digests, generators, attestations,
-                                  context.policy, self.session.judge_for(state.relpath),
-                                  verification=self.session.verification_policy())
+        judge, plan = self.session.judge_for(state.relpath), self.session.verification_policy()
+        verdicts = unusable + context.judge(attestations, digests, state.record.raw, generators,
+                                            judge, plan)
+        assessment = trust.assess(state.record.raw, digests, generators, verdicts, judge,
+                                  verification=plan)
         state.trust = assessment.level
         if facts.problem is None:
             minimum = self.config.trust_minimum(state.relpath)
-            self._emit(state.findings, trust_problems(assessment, minimum), state.relpath,
-                       state.claim)
+            self._emit(state.findings, [*attestation_problems(assessment, state.relpath),
+                                        *trust_problems(assessment, minimum)],
+                       state.relpath, state.claim)
 
     def _remember(self, state: _FileState) -> None:
         """Keep what the folder-share rule and the lineage graph need, not the records."""

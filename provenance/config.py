@@ -209,10 +209,12 @@ def _load(root: Path, explicit: Path | None, *, remembered: bool) -> Config:
             for item in raw.get("trust") or ()
         )
         attestations = raw.get("attestations") or {}
-        if any(t.minimum == "attested" for t in trust) and not attestations.get("allow"):
+        if any(t.minimum == "attested" for t in trust) and not (
+                attestations.get("allow") or attestations.get("keys")):
             index = next(i for i, t in enumerate(trust) if t.minimum == "attested")
             raise ConfigError(f"{where(('trust', index, 'minimum'))}: minimum 'attested' needs "
-                              "the identities allowed to attest (attestations: {allow: [...]})")
+                              "the identities allowed to attest (attestations: {allow: [...]} or "
+                              "{keys: [...]})")
         return Config(
             root=root,
             source=path,

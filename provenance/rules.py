@@ -117,6 +117,13 @@ TRUST_BELOW_MINIMUM = Rule(
     "the record) is below the minimum the configuration requires for it (trust).",
     checks=("trust_minimum:trust_problems",),
 )
+ATTESTATION_INVALID = Rule(
+    "QP032", "attestation-invalid",
+    "An attestation beside or naming a data file does not verify: no valid signature by an "
+    "allowed identity or listed key, or a signed statement over other content or at odds with "
+    "the file's provenance. It never counts towards the attested trust level.",
+    checks=("attestation_refusals:attestation_problems",),
+)
 SELF_EVALUATION = Rule(
     "QP040", "self-evaluation",
     "An evaluation set (`evaluates:`) was generated or validated by a model it evaluates or a "
@@ -140,8 +147,8 @@ UNREADABLE = Rule(
 ALL_RULES: tuple[Rule, ...] = (
     MISSING, INVALID, DIGEST, RECORD_COUNT, CONFLICT, ORPHAN,
     IDENTICAL_SOURCE, SELF_TRAINING, SELF_ANSWERED, SAME_FAMILY, CONTRADICTION, GENERATOR_SHARE,
-    LINEAGE_LOOP, VERIFICATION_MISSING, TRUST_BELOW_MINIMUM, UNREADABLE, SELF_EVALUATION,
-    CONTAMINATION,
+    LINEAGE_LOOP, VERIFICATION_MISSING, TRUST_BELOW_MINIMUM, ATTESTATION_INVALID, UNREADABLE,
+    SELF_EVALUATION, CONTAMINATION,
 )
 BY_KEY: dict[str, Rule] = {
     **{rule.code: rule for rule in ALL_RULES},

@@ -184,3 +184,14 @@ def test_failed_files_keep_one_entry_per_file_whatever_the_name(tmp_path: Path) 
     assert result.returncode == 1
     assert sorted(outputs["failed-files"].splitlines()) == [
         "data/carriage\\rreturn.jsonl", "data/plain.jsonl", "data/two\\nlines.jsonl"]
+
+
+def test_spot_check_writes_the_statement_to_sign(example_repo: Path, tmp_path: Path) -> None:
+    statement = tmp_path / "spot-check.intoto.json"
+    result, outputs, _ = _run_action(
+        example_repo, tmp_path, paths="data/rag_eval.jsonl", spot_check="true",
+        attest_statement=str(statement))
+    assert outputs["statement"] == str(statement), result.stdout + result.stderr
+    written = json.loads(statement.read_text())
+    assert written["predicateType"] == "https://qa-provenance.github.io/predicates/spot-check/v1"
+    assert [s["name"] for s in written["subject"]] == ["data/rag_eval.jsonl"]

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from conftest import QA_ROWS, VALIDATOR, Repo, Runner, dump_yaml, sha256_bytes
+from signing import Key
 
 from provenance.reading import schema
 from provenance.reading.embedded import canonical_sha256
@@ -311,18 +312,20 @@ def test_in_toto_several_files_are_json_lines(data: Repo, run: Runner) -> None:
 
 def test_in_toto_export_signed_beside_the_file_makes_it_attested(data: Repo,
                                                                 run: Runner) -> None:
-    """Export, sign (here: a DSSE envelope naming an allowed key; signing itself is out of
-    scope), put it beside the data file: the file is attested."""
+    """Export, sign (here: a DSSE envelope signed with a listed key), put it beside the data
+    file: the file is attested. The same envelope with made-up signature bytes is not."""
+    key = Key.generate(key_id="release-key")
     data.write(".qa-provenance.yaml", dump_yaml({
-        "attestations": {"allow": ["release-key"]},
+        "attestations": {"keys": [key.setting]},
         "trust": [{"files": "data/**", "minimum": "attested"}]}))
     assert run("check").code == 1
-    statement = run("export", "--in-toto", DATA).out
-    envelope = {"payloadType": "application/vnd.in-toto+json",
-                "payload": base64.b64encode(statement.encode()).decode(),
-                "signatures": [{"keyid": "release-key", "sig": "c2ln"}]}
+    statement = json.loads(run("export", "--in-toto", DATA).out)
+    envelope = key.envelope(statement)
     data.write(f"{DATA}.intoto.jsonl", json.dumps(envelope) + "\n")
     assert run("check").code == 0
+    envelope["signatures"][0]["sig"] = base64.b64encode(b"sig").decode()
+    data.write(f"{DATA}.intoto.jsonl", json.dumps(envelope) + "\n")
+    assert "QP032" in run("check").codes()
 
 
 def test_croissant_export_round_trips_through_import(data: Repo, run: Runner) -> None:

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 HEAVY = ("jsonschema", "httpx", "pyarrow", "tenacity", "tqdm", "orjson",
-         "provenance.identity.registry", "yaml", "provenance.lineage.changed")
+         "provenance.identity.registry", "yaml", "provenance.lineage.changed", "sigstore",
+         "cryptography")
 
 PROBE = """
 import json, sys

@@ -2,9 +2,8 @@
 # The check step of the composite action. Inputs arrive as environment variables (never
 # interpolated into this script), as GitHub's hardening guide advises.
 # Environment: QA_BIN, INPUT_PATHS, INPUT_CONFIG, INPUT_CHANGED_SINCE, INPUT_SPOT_CHECK,
-# INPUT_VERIFIER_URL, QA_VERIFIER_TOKEN, INPUT_FORMAT, INPUT_SARIF_FILE, INPUT_SPOT_SARIF_FILE,
-# INPUT_FAIL_ON,
-# RUNNER_TEMP, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY.
+# INPUT_VERIFIER_URL, QA_VERIFIER_TOKEN, INPUT_ATTEST_STATEMENT, INPUT_FORMAT, INPUT_SARIF_FILE,
+# INPUT_SPOT_SARIF_FILE, INPUT_FAIL_ON, RUNNER_TEMP, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY.
 set -uo pipefail
 
 qa=${QA_BIN:-qa-provenance}
@@ -46,8 +45,16 @@ if [ "${INPUT_SPOT_CHECK:-false}" = "true" ]; then
         echo "qa-provenance: no verifier token (a pull request from a fork gets no secrets):" \
              "spot checks against a remote verifier are SKIPPED, not failed."
     fi
+    # The verifications as an unsigned in-toto statement, for actions/attest or cosign to sign.
+    if [ -n "${INPUT_ATTEST_STATEMENT:-}" ]; then
+        rm -f -- "$INPUT_ATTEST_STATEMENT"  # never hand on a statement from an earlier run
+        spot_args+=(--attest-statement "$INPUT_ATTEST_STATEMENT")
+    fi
     "$qa" "${spot_args[@]}" -- "${paths[@]}"
     spot=$?
+    if [ -n "${INPUT_ATTEST_STATEMENT:-}" ] && [ -f "$INPUT_ATTEST_STATEMENT" ]; then
+        echo "statement=$INPUT_ATTEST_STATEMENT" >>"$output"
+    fi
 fi
 
 fail_on=${INPUT_FAIL_ON:-error}

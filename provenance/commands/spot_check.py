@@ -41,8 +41,15 @@ def run(args: argparse.Namespace) -> int:
     from provenance.checker import Checker
     from provenance.reporters.base import SpotResult
     from provenance.reporters.select import emit_spot
+    from provenance.stamping.build import now_rfc3339
 
-    recorded = _record(config, report, settings) if args.record else {}
+    now = now_rfc3339()  # the same time in the record and in the statement
+    recorded = _record(config, report, settings, now) if args.record else {}
+    if getattr(args, "attest_statement", None):
+        problem = _write_statement(report, settings, args.attest_statement, now)
+        if problem is not None:
+            print(f"qa-provenance spot-check: {problem}", file=sys.stderr)
+            return 2
     failed = emit_spot(args, config.root, SpotResult(report, recorded, Checker(session).check_file))
     if failed is not None:
         return failed
@@ -105,15 +112,13 @@ def _run(config: Config, settings: Any, relpaths: Sequence[str], session: Sessio
             progress.close()
 
 
-def _record(config: Config, report: Any, settings: Any) -> dict[str, str]:
+def _record(config: Config, report: Any, settings: Any, now: str) -> dict[str, str]:
     from provenance.reading import datafile
     from provenance.reading.locate import Locator
     from provenance.spot.recording import record, verification_entry
-    from provenance.stamping.build import now_rfc3339
 
     locator = Locator(config.root)
     done = {}
-    now = now_rfc3339()
     for file_report in report.files:
         facts = datafile.inspect(config.root / file_report.path, config.root)
         if facts.content_sha256 != file_report.digest:
@@ -123,3 +128,25 @@ def _record(config: Config, report: Any, settings: Any) -> dict[str, str]:
                                    settings.seed_record(), now)
         done[file_report.path] = record(locator, file_report.path, facts.embedded, entry)
     return done
+
+
+def _write_statement(report: Any, settings: Any, target: str, now: str) -> str | None:
+    """The run's verifications as an in-toto statement (``interop.intoto``), written atomically;
+    the reason when it cannot be."""
+    from pathlib import Path
+
+    from provenance.fs.atomic import write_atomic
+    from provenance.interop.intoto import serialise, spot_check_statement
+    from provenance.spot.recording import verification_entry
+
+    entries = [(file_report.path, verification_entry(file_report, report.kind,
+                                                     report.verifier_id, settings.seed_record(),
+                                                     now))
+               for file_report in report.files if file_report.digest]
+    if not entries:
+        return f"--attest-statement: no file was spot-checked, {target} not written"
+    try:
+        write_atomic(Path(target), serialise([spot_check_statement(entries)]).encode("utf-8"))
+    except OSError as exc:
+        return f"--attest-statement: cannot write {target}: {exc.strerror or exc}"
+    return None

@@ -22,3 +22,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "verifier.token_env)")
     parser.add_argument("--record", action="store_true",
                         help="append the result to each file's provenance under verifications")
+    parser.add_argument("--attest-statement", metavar="FILE",
+                        help="also write the verification as an unsigned in-toto Statement v1 "
+                        "(subjects: the checked files) for actions/attest or cosign to sign")
