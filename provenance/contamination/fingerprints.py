@@ -52,6 +52,8 @@ class Fingerprints:
     anchors: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     short: dict[int, frozenset[str]] = field(default_factory=dict)
     anchor_words: frozenset[str] = frozenset()
+    gram_words: frozenset[str] = frozenset()  # one rare word of every n-gram: a cheap pre-test
+    _gram_texts: list[list[str]] = field(default_factory=list)
 
     def add(self, item: EvalItem) -> None:
         index = len(self.items)
@@ -63,6 +65,7 @@ class Fingerprints:
         for text in (item.question, item.answer):
             for start in range(len(text) - n + 1):
                 self.grams[hash(tuple(text[start:start + n]))].append(index)
+                self._gram_texts.append(text[start:start + n])
                 long_enough = True
         if not long_enough and len(item.question) >= self.settings.min_words:
             self.short[index] = frozenset(item.question)
@@ -72,6 +75,11 @@ class Fingerprints:
         share: with Jaccard >= t, at most floor((1 - t) * k) of its k distinct words can be
         missing from the other question, so one of its floor((1 - t) * k) + 1 rarest words (by
         how many evaluation questions use them) is always there."""
+        used: Counter[str] = Counter(w for item in self.items
+                                     for w in {*item.question, *item.answer})
+        self.gram_words = frozenset(min(gram, key=lambda w: (used[w], w))
+                                    for gram in self._gram_texts)
+        self._gram_texts = []
         frequency: Counter[str] = Counter(w for known in self.short.values() for w in known)
         for index, known in self.short.items():
             need = int((1 - self.settings.near) * len(known) + 1e-9) + 1

@@ -32,8 +32,10 @@ def matches(prints: Fingerprints, question: str, answer: str) -> list[Match]:
             found[index] = Match(index, EXACT, "the same question after normalisation")
     n = settings.ngram
     grams = prints.grams
-    if grams:
-        for text in (q, words(answer) if answer else []):
+    a = words(answer) if answer and grams else []
+    # Every n-gram holds its rarest word: a record holding none of them holds none of the n-grams.
+    if grams and (len(q) >= n or len(a) >= n) and not prints.gram_words.isdisjoint([*q, *a]):
+        for text in (q, a):
             for start in range(len(text) - n + 1):
                 gram = tuple(text[start:start + n])
                 for index in grams.get(hash(gram), ()):
