@@ -309,3 +309,17 @@ def reference_server() -> Iterator[Any]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def graph_of(*edges: tuple[str, str, str], held_out: tuple[str, ...] = ()) -> Any:
+    """A lineage graph written by hand: nodes "m:A" (a model) or "d:d1" (a dataset), labelled
+    by the part after ':'; edges (src, kind, dst); ``held_out``: evaluation sets marked so."""
+    from provenance.lineage.graph import LineageGraph
+
+    graph = LineageGraph()
+    for src, kind, dst in edges:
+        for node in (src, dst):
+            graph.add_node(node, node[2:])
+        graph.add_edge(src, dst, kind)
+    graph.held_out.update(held_out)
+    return graph

@@ -11,13 +11,13 @@ import json
 from typing import Any
 
 import pytest
-from conftest import REAL, Repo, Runner, dump_yaml
+from conftest import REAL, Repo, Runner, dump_yaml, graph_of
 
 from provenance.contamination import run as contamination_run
 from provenance.contamination.fingerprints import Settings, build, item_of
 from provenance.contamination.match import EXACT, NEAR, NGRAM, matches
 from provenance.contamination.pairs import Pair, pairs
-from provenance.lineage.graph import BASE, EVALUATES, TRAINS, LineageGraph
+from provenance.lineage.graph import BASE, EVALUATES, TRAINS
 
 LONG = ("which river flows through the capital city of the country that hosted the first "
         "modern olympic games")
@@ -62,15 +62,6 @@ def test_similar_but_different_short_questions_stay_apart() -> None:
     prints = prints_of("who is the president of france")
     assert kinds(prints, "who is the president of germany") == []
     assert kinds(prints_of("who is he"), "who is he") == []  # shorter than min-words
-
-
-def graph_of(*edges: tuple[str, str, str]) -> LineageGraph:
-    graph = LineageGraph()
-    for src, kind, dst in edges:
-        for node in (src, dst):
-            graph.add_node(node, node[2:])
-        graph.add_edge(src, dst, kind)
-    return graph
 
 
 def test_pairs_follow_training_of_the_model_and_of_its_bases() -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import Repo, Runner, copy_real, dump_yaml
+from conftest import Repo, Runner, copy_real, dump_yaml, graph_of
 
 from provenance.lineage.graph import (
     BASE,
@@ -21,17 +21,6 @@ from provenance.lineage.graph import (
 )
 
 # pure graph tests ------------------------------------------------------------------------------
-
-
-def graph_of(*edges: tuple[str, str, str]) -> LineageGraph:
-    """Nodes are written "m:A" (a model) or "d:d1" (a dataset); the label is the part after ':'.
-    Edges are (src, kind, dst)."""
-    graph = LineageGraph()
-    for src, kind, dst in edges:
-        for node in (src, dst):
-            graph.add_node(node, node[2:])
-        graph.add_edge(src, dst, kind)
-    return graph
 
 
 def described(graph: LineageGraph) -> list[str]:

@@ -8,20 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import Repo, Runner, copy_real, dump_yaml
+from conftest import Repo, Runner, copy_real, dump_yaml, graph_of
 
 from provenance.lineage.evaluation import describe, self_evaluations
 from provenance.lineage.graph import BASE, EVALUATES, GENERATED, TRAINS, VALIDATES, LineageGraph
-
-
-def graph_of(*edges: tuple[str, str, str], held_out: tuple[str, ...] = ()) -> LineageGraph:
-    graph = LineageGraph()
-    for src, kind, dst in edges:
-        for node in (src, dst):
-            graph.add_node(node, node[2:])
-        graph.add_edge(src, dst, kind)
-    graph.held_out.update(held_out)
-    return graph
 
 
 def explained(graph: LineageGraph) -> list[tuple[str, str]]:

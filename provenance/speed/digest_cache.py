@@ -68,12 +68,9 @@ class DigestCache:
         self._valid: set[str] = set()
         self._schema_hash: str | None = None
         self._dirty = False
-        if path is not None and path.is_file():
-            with contextlib.suppress(OSError, ValueError):
-                data = json.loads(path.read_text("utf-8"))
-                if isinstance(data, dict) and data.get("version") == VERSION:
-                    self._entries = dict(data.get("files") or {})
-                    self._valid = set(data.get("valid-records") or ())
+        data = read_cache(path, VERSION)
+        self._entries = dict(data.get("files") or {})
+        self._valid = set(data.get("valid-records") or ())
 
     def inspect(self, relpath: str, path: Path, read: Callable[[Path], DataFacts]) -> DataFacts:
         """Cached facts when the file is provably unchanged, else ``read(path)`` (and remember)."""
@@ -103,10 +100,7 @@ class DigestCache:
 
     @staticmethod
     def _trusted(entry: Any, stat: os.stat_result) -> bool:
-        """Same stamps as when the entry was made, and not racily clean (see the module doc)."""
-        return entry is not None and entry.get("key") == _key(stat) \
-            and entry.get("made", 0) - stat.st_mtime_ns / 1e9 > RACY_SECONDS \
-            and entry.get("made", 0) - stat.st_ctime_ns / 1e9 > RACY_SECONDS
+        return trusted(entry, stat)
 
     def record_key(self, raw: Any) -> str | None:
         """Content address of a provenance record together with the schema that judges it."""
@@ -138,6 +132,23 @@ class DigestCache:
             return
         write_cache(self.path, json.dumps({"version": VERSION, "files": self._entries,
                                            "valid-records": sorted(self._valid)}))
+
+
+def trusted(entry: Any, stat: os.stat_result) -> bool:
+    """Same stamps as when the entry was made, and not racily clean (see the module doc)."""
+    return entry is not None and entry.get("key") == _key(stat) \
+        and entry.get("made", 0) - stat.st_mtime_ns / 1e9 > RACY_SECONDS \
+        and entry.get("made", 0) - stat.st_ctime_ns / 1e9 > RACY_SECONDS
+
+
+def read_cache(path: Path | None, version: int) -> dict[str, Any]:
+    """A cache file's document when it is this version's; empty when absent or unreadable."""
+    if path is not None and path.is_file():
+        with contextlib.suppress(OSError, ValueError):
+            data = json.loads(path.read_text("utf-8"))
+            if isinstance(data, dict) and data.get("version") == version:
+                return data
+    return {}
 
 
 def _key(stat: os.stat_result) -> list[int]:

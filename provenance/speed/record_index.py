@@ -10,14 +10,13 @@ serves the lineage graph, not the findings that point into a file.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
 from pathlib import Path
 from typing import Any
 
 from provenance.reading.documents import LoadError, load_file
-from provenance.speed.digest_cache import RACY_SECONDS, _key, write_cache
+from provenance.speed.digest_cache import _key, read_cache, trusted, write_cache
 
 VERSION = 1
 
@@ -28,11 +27,7 @@ class RecordIndex:
         self.parsed = 0  # files read this run (the rest came from the index)
         self._entries: dict[str, Any] = {}
         self._dirty = False
-        if path is not None and path.is_file():
-            with contextlib.suppress(OSError, ValueError):
-                data = json.loads(path.read_text("utf-8"))
-                if isinstance(data, dict) and data.get("version") == VERSION:
-                    self._entries = dict(data.get("files") or {})
+        self._entries = dict(read_cache(path, VERSION).get("files") or {})
 
     def data(self, root: Path, relpath: str) -> Any:
         """The file's parsed content; None when it cannot be read or parsed."""
@@ -41,18 +36,15 @@ class RecordIndex:
             stat = path.stat()
         except OSError:
             return None
-        key = _key(stat)
         entry = self._entries.get(relpath)
-        if entry is not None and entry.get("key") == key \
-                and entry.get("made", 0) - stat.st_mtime_ns / 1e9 > RACY_SECONDS \
-                and entry.get("made", 0) - stat.st_ctime_ns / 1e9 > RACY_SECONDS:
+        if entry is not None and trusted(entry, stat):
             return entry.get("data")
         self.parsed += 1
         try:
             data = json.loads(json.dumps(load_file(path).data, default=str))
         except (LoadError, OSError, ValueError):
             data = None
-        self._entries[relpath] = {"key": key, "made": time.time(), "data": data}
+        self._entries[relpath] = {"key": _key(stat), "made": time.time(), "data": data}
         self._dirty = True
         return data
 
