@@ -82,18 +82,12 @@ class _Replay:
 
 
 def _replay(args: argparse.Namespace, config: Config) -> _Replay | None:
-    """The run cache shares the digest cache's setting and folder. A run over named files that
-    holds no dataset (the common commit) is fast already and is not worth a walk of the root."""
+    """The run cache shares the digest cache's setting and folder. It serves whole-repository
+    runs (CI, a user re-running check): proving nothing changed costs a stat of every file,
+    which a hook run over the files of one commit, that changed by definition, never repays."""
     setting = config.digest_cache
-    if setting is False:
+    if setting is False or args.paths:
         return None
-    if args.paths:
-        from provenance.discovery import select
-        from provenance.reading.locate import Locator
-
-        selection = select(config, Locator(config.root), args.paths)
-        if not selection.data and not selection.orphans:
-            return None
     from provenance.speed.digest_cache import location
 
     digests = location(config.root, setting)

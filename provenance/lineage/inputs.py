@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 from provenance.lineage.build import DatasetFacts, build_graph, is_absolute_path, leaves_root
 from provenance.lineage.graph import LineageGraph
-from provenance.reading.locate import Claim, Locator, data_path_of_sidecar, is_manifest
+from provenance.reading.locate import (
+    Claim,
+    Locator,
+    data_path_of_sidecar,
+    is_manifest,
+    sidecar_paths,
+)
 from provenance.record import Agent, Record
 from provenance.speed.record_index import RecordIndex
 
@@ -23,10 +29,13 @@ class LineageInputs:
         self.session = session
         self.checked: dict[str, DatasetFacts] = {}
         self.all: dict[str, DatasetFacts] = {}  # after ``graph()``: checked and others
+        self._parsed: dict[str, Any] = {}  # provenance files this run read, by path
 
     def add(self, relpath: str, claim: Claim, record: Record | None,
             generators: Iterable[Agent], validators: Iterable[Agent]) -> None:
         """A checked file's record, with the agents its records name."""
+        if claim.kind in ("sidecar", "manifest") and claim.document is not None:
+            self._parsed[claim.source] = claim.document.data
         facts = DatasetFacts(relpath, claim.source)
         if record is not None:
             facts.generators.extend(record.generators)
@@ -42,23 +51,36 @@ class LineageInputs:
     def graph(self) -> LineageGraph:
         """The graph of every dataset checked, every other record, and the registry's models."""
         index = RecordIndex(_index_path(self.session))
-        inputs = dict(self._others(set(self.checked), Locator(self.session.root, index)))
+        for source, data in self._parsed.items():
+            index.remember(self.session.root, source, data,
+                           sidecar=data_path_of_sidecar(source) is not None)
+        inputs = dict(self._others(set(self.checked), Locator(self.session.root, index), index))
         index.save()
         inputs.update(self.checked)
         self.all = inputs
         return build_graph(self.session.root, inputs.values(), self.session.registry())
 
-    def _others(self, checked: set[str], locator: Locator
+    def _others(self, checked: set[str], locator: Locator, index: RecordIndex
                 ) -> Iterator[tuple[str, DatasetFacts]]:
         """File-level records of datasets not checked in this run (sidecars and manifests),
         read through the record index: a provenance file unchanged since an earlier run is not
         parsed again."""
-        for relpath in self.session.all_files():
+        files = self.session.all_files()
+        listed = set(files)
+        root = self.session.root
+        for relpath in files:
             data = data_path_of_sidecar(relpath)
             targets: list[str] = []
-            if data is not None and data not in checked:
-                targets = [data]
-            elif is_manifest(relpath):
+            if data is not None:
+                # A sidecar speaks for its file: it is at the highest level, with only another
+                # sidecar beside it (a conflict, where the first of sidecar_paths' order wins).
+                first = next((s for s in sidecar_paths(data) if s in listed), relpath)
+                facts = index.facts(root, relpath) if data not in checked and first == relpath \
+                    else None
+                if facts is not None:
+                    yield data, _from_compact(data, relpath, facts)
+                continue
+            if is_manifest(relpath):
                 manifest = locator.manifest(posixpath.dirname(relpath))
                 if manifest is not None and manifest.error is None:
                     targets = [t for t in _manifest_subjects(manifest) if t not in checked]
@@ -76,6 +98,13 @@ class LineageInputs:
                                                list(record.validators), list(record.trains),
                                                list(record.derived_from), list(record.evaluates),
                                                record.held_out)
+
+
+def _from_compact(relpath: str, source: str, facts: list[Any]) -> DatasetFacts:
+    generators, validators, trains, derived, evaluates, held_out = facts
+    return DatasetFacts(relpath, source, [Agent(t, i) for t, i in generators],
+                        [Agent(t, i) for t, i in validators], list(trains), list(derived),
+                        list(evaluates), bool(held_out))
 
 
 def _index_path(session: Session) -> Path | None:

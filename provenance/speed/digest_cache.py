@@ -130,8 +130,27 @@ class DigestCache:
     def save(self) -> None:
         if self.path is None or not self._dirty:
             return
-        write_cache(self.path, json.dumps({"version": VERSION, "files": self._entries,
+        write_cache(self.path, dumps({"version": VERSION, "files": self._entries,
                                            "valid-records": sorted(self._valid)}))
+
+
+def dumps(document: Any) -> str:
+    """A cache document as JSON text: orjson when installed (the caches of a large repository
+    are megabytes, written on most commits), else the standard library."""
+    try:
+        import orjson
+
+        return orjson.dumps(document).decode("utf-8")
+    except (ImportError, TypeError):  # not installed, or a value it cannot write (10**400)
+        return json.dumps(document)
+
+
+def _loads(raw: bytes) -> Any:
+    try:
+        import orjson
+    except ImportError:
+        return json.loads(raw)
+    return orjson.loads(raw)
 
 
 def trusted(entry: Any, stat: os.stat_result) -> bool:
@@ -145,7 +164,7 @@ def read_cache(path: Path | None, version: int) -> dict[str, Any]:
     """A cache file's document when it is this version's; empty when absent or unreadable."""
     if path is not None and path.is_file():
         with contextlib.suppress(OSError, ValueError):
-            data = json.loads(path.read_text("utf-8"))
+            data = _loads(path.read_bytes())
             if isinstance(data, dict) and data.get("version") == version:
                 return data
     return {}

@@ -11,14 +11,36 @@ serves the lineage graph, not the findings that point into a file.
 from __future__ import annotations
 
 import json
+import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from provenance.reading.documents import LoadError, load_file
-from provenance.speed.digest_cache import _key, read_cache, trusted, write_cache
+from provenance.record import Record
+from provenance.speed.digest_cache import _key, dumps, read_cache, trusted, write_cache
 
-VERSION = 1
+VERSION = 2
+
+
+def _plain(data: Any) -> Any:
+    return json.loads(json.dumps(data, default=str))
+
+
+def compact(data: Any) -> list[Any] | None:
+    """A record as the lineage graph reads it: agents as [type, id], the models it trains and
+    evaluates, where it was derived from, and whether it is held out."""
+    if not isinstance(data, dict):
+        return None
+    try:
+        record = Record.from_mapping(data)
+    except (KeyError, TypeError, ValueError):
+        return None
+    return [[[a.type, a.id] for a in record.generators],
+            [[a.type, a.id] for a in record.validators],
+            list(record.trains), list(record.derived_from), list(record.evaluates),
+            record.held_out]
 
 
 class RecordIndex:
@@ -31,24 +53,45 @@ class RecordIndex:
 
     def data(self, root: Path, relpath: str) -> Any:
         """The file's parsed content; None when it cannot be read or parsed."""
-        path = root / relpath
+        return self._lookup(root, relpath, "data", _plain)
+
+    def facts(self, root: Path, relpath: str) -> Any:
+        """A sidecar's record reduced to what the lineage graph reads (``compact``), or None."""
+        return self._lookup(root, relpath, "facts", compact)
+
+    def remember(self, root: Path, relpath: str, data: Any, *, sidecar: bool) -> None:
+        """What a run has already parsed (with line numbers, for its own findings), so the next
+        run that needs only the values finds them here."""
+        if relpath in self._entries:
+            return
         try:
-            stat = path.stat()
+            stat = os.stat(os.path.join(root, relpath))
+            value = compact(data) if sidecar else _plain(data)
+        except (OSError, ValueError, TypeError):
+            return
+        self._entries[relpath] = {"key": _key(stat), "made": time.time(),
+                                  "facts" if sidecar else "data": value}
+        self._dirty = True
+
+    def _lookup(self, root: Path, relpath: str, kind: str, make: Callable[[Any], Any]) -> Any:
+        path = os.path.join(root, relpath)
+        try:
+            stat = os.stat(path)
         except OSError:
             return None
         entry = self._entries.get(relpath)
-        if entry is not None and trusted(entry, stat):
-            return entry.get("data")
+        if entry is not None and kind in entry and trusted(entry, stat):
+            return entry[kind]
         self.parsed += 1
         try:
-            data = json.loads(json.dumps(load_file(path).data, default=str))
-        except (LoadError, OSError, ValueError):
-            data = None
-        self._entries[relpath] = {"key": _key(stat), "made": time.time(), "data": data}
+            value = make(load_file(Path(path)).data)
+        except (LoadError, OSError, ValueError, TypeError):
+            value = None
+        self._entries[relpath] = {"key": _key(stat), "made": time.time(), kind: value}
         self._dirty = True
-        return data
+        return value
 
     def save(self) -> None:
         if self.path is None or not self._dirty:
             return
-        write_cache(self.path, json.dumps({"version": VERSION, "files": self._entries}))
+        write_cache(self.path, dumps({"version": VERSION, "files": self._entries}))
