@@ -101,10 +101,10 @@ def test_other_command_lines_are_not_served_each_others_results(
     shard = run("check", "--shard", "0/2")
     assert len(runs) == 3
     assert part.code == 0 and whole.code == 1
-    run("check", "data/good.jsonl")
+    run("check", "data/good.jsonl")  # named files (a hook run): checked again, never replayed
     run("check")
     run("check", "--shard", "0/2")
-    assert len(runs) == 3  # each remembered under its own command line
+    assert len(runs) == 4  # whole-repository runs remembered under their own command line
     assert shard.summary
 
 
