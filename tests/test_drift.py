@@ -536,3 +536,18 @@ def test_a_commit_without_datasets_does_not_read_the_results(repo: Repo, run: Ru
 
 def config(repo: Repo, settings: dict[str, Any]) -> None:
     repo.write(".qa-provenance.yaml", dump_yaml(settings))
+
+
+def test_drift_reads_provenance_embedded_in_the_data_as_check_does(repo: Repo,
+                                                                   run: Runner) -> None:
+    drift_repo(repo)
+    repo.write("data/selfgen/embedded.json", json.dumps({
+        "provenance": {"generator": {"type": "model", "id": MODEL},
+                       "validator": {"type": "human", "id": "Acme reviewers"}},
+        "examples": [{"question": "Who wrote this?", "answer": "acme/qa-7b"}]}))
+    run("record-eval", "--model", MODEL, "--round", "1", "--dataset",
+        "data/selfgen/embedded.json", "--metric", "acc", "--score", "0.9", "--n", "1",
+        "--class", "held-out")
+    for command in ("check", "drift"):
+        [line] = qp042(run(command).out)
+        assert "is held out for 'acme/qa-7b', but its same model" in line, command

@@ -15,12 +15,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     from provenance.config import Config
     from provenance.evaluation.analysis import Analysis
     from provenance.evaluation.drift import Model
     from provenance.findings import Finding
+    from provenance.lineage.build import DatasetFacts
+    from provenance.lineage.graph import LineageGraph
+    from provenance.session import Session
 
 PREFIX = "qa-provenance drift"
 
@@ -40,28 +43,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from provenance.commands.common import configure
     from provenance.config import ConfigError
+    from provenance.discovery import PathError
 
     try:
         config = configure(args)
-        from provenance.evaluation.analysis import analyse
-        from provenance.lineage.inputs import LineageInputs
+        from provenance.evaluation.analysis import analyse, settings_of
+        from provenance.evaluation.results import ResultsError, load
         from provenance.session import Session
 
         session = Session(config)
-        lineage = LineageInputs(session)
-        graph = lineage.graph()
-        analysis = analyse(session, graph, lineage.all)
-    except ConfigError as exc:
+        name = settings_of(session).file
+        try:
+            results = load(session.root / name)
+        except ResultsError as exc:
+            line = f":{exc.line}" if exc.line else ""
+            print(f"{PREFIX}: {name}{line}: {exc.message}", file=sys.stderr)
+            return 2
+        if not results:
+            print(f"{PREFIX}: no evaluation results in {name} (qa-provenance record-eval writes "
+                  "them)", file=sys.stderr)
+            return 2
+        graph, facts = _lineage(session, {r.dataset for r in results})
+        analysis = analyse(session, graph, facts, results)
+    except (ConfigError, PathError) as exc:
         print(f"{PREFIX}: {exc}", file=sys.stderr)
-        return 2
-    name = analysis.settings.file
-    if analysis.error is not None:
-        line = f":{analysis.error.line}" if analysis.error.line else ""
-        print(f"{PREFIX}: {name}{line}: {analysis.error.message}", file=sys.stderr)
-        return 2
-    if not analysis.results:
-        print(f"{PREFIX}: no evaluation results in {name} (qa-provenance record-eval writes "
-              "them)", file=sys.stderr)
         return 2
     models = analysis.models
     if args.model:
@@ -105,6 +110,21 @@ def run(args: argparse.Namespace) -> int:
     from provenance.rules import Severity
 
     return 1 if any(f.severity is Severity.ERROR for f in findings) else 0
+
+
+def _lineage(session: Session, datasets: set[str]
+             ) -> tuple[LineageGraph, Mapping[str, DatasetFacts]]:
+    """The lineage graph as ``check`` sees it for these datasets: each one evaluated on is
+    checked, so that provenance embedded in the data and the generators its records name count
+    as they do there; every other dataset by its file-level record."""
+    from provenance.checker import Checker
+    from provenance.evaluation.analysis import file_sha256
+
+    checker = Checker(session)
+    present = sorted(p for p in datasets if file_sha256(session.root, p) is not None)
+    if present:
+        checker.run([str(session.root / p) for p in present])
+    return checker.lineage_graph(), checker.lineage.all
 
 
 def _findings(config: Config, analysis: Analysis, models: list[Model],
