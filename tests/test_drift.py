@@ -551,3 +551,10 @@ def test_drift_reads_provenance_embedded_in_the_data_as_check_does(repo: Repo,
     for command in ("check", "drift"):
         [line] = qp042(run(command).out)
         assert "is held out for 'acme/qa-7b', but its same model" in line, command
+
+
+def test_naming_the_results_file_checks_it_without_a_note(repo: Repo, run: Runner) -> None:
+    drift_repo(repo)
+    record_rounds(run, GROWING)
+    checked = run("check", "evaluations.yaml")
+    assert "QP043" in checked.out and "not a QA dataset" not in checked.err + checked.out
