@@ -87,18 +87,26 @@ def models(classified: Iterable[Classified], key: Callable[[str], str],
                 if item.result.metric not in metrics:
                     metrics.append(item.result.metric)
             trained = tuple(dict.fromkeys(p for i in items for p in i.result.trained_on))
-            kinds = [generated(p) for p in trained]
             rounds.append(Round(
                 number,
                 pooled(_estimate(i) for i in usable if i.cls == SELF_GENERATED),
                 pooled(_estimate(i) for i in usable if i.cls == HELD_OUT),
                 trained,
-                (all(k is True for k in kinds) if kinds and None not in kinds else
-                 (False if False in kinds else None)),
+                _generated_only([generated(p) for p in trained]),
                 min((i.result.line for i in items if i.result.line is not None), default=None),
             ))
         out.append(Model(labels[model], model, ", ".join(metrics), tuple(rounds)))
     return out
+
+
+def _generated_only(kinds: list[bool | None]) -> bool | None:
+    """A round's training data: model output only (True), some real data (False), or not known
+    (None: nothing recorded, or a dataset whose makers cannot be told)."""
+    if False in kinds:
+        return False
+    if kinds and all(kind is True for kind in kinds):
+        return True
+    return None
 
 
 def signs(model: Model, settings: DriftSettings) -> list[Sign]:
