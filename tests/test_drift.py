@@ -558,3 +558,22 @@ def test_naming_the_results_file_checks_it_without_a_note(repo: Repo, run: Runne
     record_rounds(run, GROWING)
     checked = run("check", "evaluations.yaml")
     assert "QP043" in checked.out and "not a QA dataset" not in checked.err + checked.out
+
+
+def test_changed_since_checks_a_changed_results_file(repo: Repo, run: Runner) -> None:
+    """A pull request that only records a new round is checked for drift in CI."""
+    drift_repo(repo)
+    record_rounds(run, (GROWING[0][:3], GROWING[1][:3]))
+    git = ["git", "-c", "user.email=t@example.invalid", "-c", "user.name=t"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "rounds 0-2"],
+                 ["branch", "base"]):
+        subprocess.run([*git, *args], cwd=repo.root, check=True, capture_output=True)
+    assert "QP043" not in run("check", "--changed-since", "base").out
+    for dataset, score in (("data/selfgen/round3.jsonl", "0.91"),
+                           ("data/eval/nq_open.jsonl", "0.46")):
+        run("record-eval", "--model", MODEL, "--round", "3", "--dataset", dataset, "--metric",
+            "exact_match", "--score", score, "--n", "1000")
+    subprocess.run([*git, "commit", "-qam", "round 3"], cwd=repo.root, check=True,
+                   capture_output=True)
+    checked = run("check", "--changed-since", "base")
+    assert "QP043" in checked.out and "0 data files checked" in checked.out
