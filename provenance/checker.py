@@ -25,6 +25,7 @@ from provenance.checks.trust_minimum import trust_problems
 from provenance.config import Config
 from provenance.contamination.pairs import pairs
 from provenance.contamination.run import Scanner
+from provenance.evaluation.in_check import evaluation_problems
 from provenance.findings import FileResult, Finding, RunResult, Watch
 from provenance.lineage.build import external_references
 from provenance.lineage.graph import LineageGraph
@@ -93,6 +94,11 @@ class Checker:
                     sharded=shard is not None):
                 self._emit(result.extra, [problem], governed)
             self.schedule.save()  # digests of evaluation and training sets read for the above
+        if shard is None or shard[0] == 0:  # evaluation results: once per run, not per shard
+            for governed, problem in evaluation_problems(
+                    self.session, self.lineage, self.lineage.graph, paths, set(selection.data),
+                    full=paths is None):
+                self._emit(result.extra, [problem], governed)
         result.notices.extend([*self.notices, *self.session.trust_notices,
                                *self.session.cache_notes()])
         return result

@@ -30,6 +30,8 @@ COMMANDS: dict[str, str] = {
     "export": "provenance.commands.export:run",
     "import": "provenance.commands.import_cmd:run",
     "init": "provenance.commands.init:run",
+    "record-eval": "provenance.commands.record_eval:run",
+    "drift": "provenance.commands.drift:run",
     "rules": "provenance.commands.rules:run",
     "profiles": "provenance.commands.rules:run_profiles",
 }
@@ -79,6 +81,20 @@ exit codes: 0 the draft was written, 2 usage error""",
   qa-provenance init
 
 exit codes: 0 done (existing files are kept), 2 usage error""",
+    "record-eval": """examples:
+  qa-provenance record-eval --model acme/qa-7b --round 2 --dataset data/eval/held_out.jsonl \\
+      --metric exact_match --score 0.61 --n 500
+  qa-provenance record-eval --model acme/qa-7b --round 2 --lm-eval results.json \\
+      --task nq_open=data/eval/nq_open.jsonl
+
+exit codes: 0 written, 2 usage error (the results file is left as it was)""",
+    "drift": """examples:
+  qa-provenance drift                          every model's rounds
+  qa-provenance drift acme/qa-7b --plot drift.png
+  qa-provenance drift --format github          also the job summary, with a Mermaid chart
+
+exit codes: 0 printed, 1 a QP042/QP043 finding at error severity, 2 usage or
+configuration error""",
     "serve-verifier": """examples:
   qa-provenance serve-verifier --port 8089
 
@@ -175,6 +191,19 @@ def build_parser() -> argparse.ArgumentParser:
                        help="print what would be written, write nothing")
     start.add_argument("--no-workflow", action="store_true",
                        help="do not write the GitHub Actions workflow")
+    record_eval = _subcommand(commands, "record-eval",
+                              "record evaluation results (or import lm-evaluation-harness's)")
+    _add_common(record_eval)
+    from provenance.commands.record_eval import add_arguments as add_record_eval_arguments
+
+    add_record_eval_arguments(record_eval)
+
+    drift = _subcommand(commands, "drift",
+                        "self-generated vs held-out scores per round, and the gap")
+    _add_common(drift)
+    from provenance.commands.drift import add_arguments as add_drift_arguments
+
+    add_drift_arguments(drift)
 
     commands.add_parser("rules", help="list the rules with their codes")
     commands.add_parser("profiles", help="list the built-in record profiles")

@@ -104,6 +104,7 @@ class Config:
     trust: tuple[TrustMinimum, ...] = ()
     attestations: Mapping[str, Any] = field(default_factory=dict)
     contamination: Mapping[str, Any] = field(default_factory=dict)
+    evaluations: Mapping[str, Any] = field(default_factory=dict)  # provenance.evaluation.settings
 
     def is_dataset(self, relpath: str) -> bool:
         """Whether the configuration calls ``relpath`` a QA dataset. Case does not hide a file:
@@ -240,6 +241,7 @@ def _load(root: Path, explicit: Path | None, *, remembered: bool) -> Config:
             trust=trust,
             attestations=attestations,
             contamination=raw.get("contamination") or {},
+            evaluations=raw.get("evaluations") or {},
         )
     except GlobError as exc:
         raise ConfigError(f"{path}: {exc}") from None

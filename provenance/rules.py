@@ -138,6 +138,22 @@ CONTAMINATION = Rule(
     "or a model that model derives from.",
     checks=("contamination:contamination_problems",),
 )
+EVALUATION_PROVENANCE = Rule(
+    "QP042", "evaluation-provenance",
+    "An evaluation result (evaluations.yaml) cannot be trusted as recorded: its dataset has no "
+    "provenance, is missing or changed since (digest), its class (held-out or self-generated, "
+    "read from the lineage) contradicts the result's claim, or a held-out score was judged by the "
+    "evaluated model's lineage; or the results file itself is invalid.",
+    checks=("evaluation_results:result_problems", "evaluation_results:file_problem"),
+)
+SELF_STUDY_DRIFT = Rule(
+    "QP043", "self-study-drift",
+    "Across a model's self-training rounds, the gap between its self-generated and held-out "
+    "scores grows beyond its confidence intervals, the held-out score falls below its best while "
+    "the self-generated one rises, or a round trained only on model-generated data.",
+    Severity.WARN,
+    checks=("evaluation_results:drift_problems",),
+)
 UNREADABLE = Rule(
     "QP020", "unreadable-data",
     "The data file is empty, unreadable, or not valid in its format.",
@@ -148,7 +164,7 @@ ALL_RULES: tuple[Rule, ...] = (
     MISSING, INVALID, DIGEST, RECORD_COUNT, CONFLICT, ORPHAN,
     IDENTICAL_SOURCE, SELF_TRAINING, SELF_ANSWERED, SAME_FAMILY, CONTRADICTION, GENERATOR_SHARE,
     LINEAGE_LOOP, VERIFICATION_MISSING, TRUST_BELOW_MINIMUM, ATTESTATION_INVALID, UNREADABLE,
-    SELF_EVALUATION, CONTAMINATION,
+    SELF_EVALUATION, CONTAMINATION, EVALUATION_PROVENANCE, SELF_STUDY_DRIFT,
 )
 BY_KEY: dict[str, Rule] = {
     **{rule.code: rule for rule in ALL_RULES},

@@ -47,6 +47,8 @@ def selection_notes(session: Session, result: RunResult, named: Sequence[str] | 
         path = config.root / relpath
         if not path.is_file() or relpath in checked or is_provenance_file(relpath):
             continue
+        if relpath == (config.evaluations.get("file") or "evaluations.yaml"):
+            continue  # the evaluation results: checked for QP042/QP043 (provenance.evaluation)
         if is_metadata(relpath):
             notes.append(f"{raw}: {METADATA_NAMES[relpath.rsplit('/', 1)[-1].lower()]}, not QA "
                          f"data: qa-provenance import drafts provenance from it")

@@ -118,12 +118,16 @@ def _index_path(session: Session) -> Path | None:
 
 def changed_since(session: Session, ref: str) -> list[str]:
     """The data files changed since ``ref`` (directly or through their provenance), plus the
-    datasets their lineage reaches."""
+    datasets their lineage reaches, plus the evaluation results file when it changed (so that a
+    pull request recording a new round is checked for drift)."""
     from provenance.lineage.changed import changed_files, lineage_closure
 
-    touched = session.select(changed_files(session.root, ref)).data
+    files = changed_files(session.root, ref)
+    touched = session.select(files).data
     reached = lineage_closure(LineageInputs(session).graph(), touched)
-    return sorted(set(touched) | {p for p in reached if _repository_file(session.root, p)})
+    results = str(session.config.evaluations.get("file") or "evaluations.yaml")
+    return sorted(set(touched) | {p for p in reached if _repository_file(session.root, p)}
+                  | ({results} if results in files else set()))
 
 
 def _repository_file(root: Path, name: str) -> bool:

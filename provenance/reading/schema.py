@@ -9,7 +9,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-SCHEMA_NAMES = ("provenance", "manifest", "config", "verify-request", "verify-response")
+SCHEMA_NAMES = ("provenance", "manifest", "config", "verify-request", "verify-response",
+                "evaluations")
 MAX_ERRORS_PER_DOCUMENT = 10
 
 
