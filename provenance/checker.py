@@ -84,21 +84,9 @@ class Checker:
             self._emit(result.extra, [claims.orphan_problem(orphan)], orphan)
         for manifest in self.session.locator.broken_manifests():
             self._emit(result.extra, [claims.broken_manifest_problem(manifest)], manifest.relpath)
+        for governed, problem in self._across_files(set(selection.data), paths, shard):
+            self._emit(result.extra, [problem], governed)
         self.schedule.save()
-        for folder, problem in self.shares.problems(
-                lambda folder: self.config.generator_share(in_folder(folder))):
-            self._emit(result.extra, [problem], in_folder(folder))
-        if selection.data:
-            for governed, problem in self._across_lineage(
-                    set(selection.data), full=paths is None and shard is None,
-                    sharded=shard is not None):
-                self._emit(result.extra, [problem], governed)
-            self.schedule.save()  # digests of evaluation and training sets read for the above
-        if shard is None or shard[0] == 0:  # evaluation results: once per run, not per shard
-            for governed, problem in evaluation_problems(
-                    self.session, self.lineage, self.lineage.graph, paths, set(selection.data),
-                    full=paths is None):
-                self._emit(result.extra, [problem], governed)
         result.notices.extend([*self.notices, *self.session.trust_notices,
                                *self.session.cache_notes()])
         return result
@@ -128,16 +116,26 @@ class Checker:
         self._remember(state)
         return self._result(state)
 
-    def _across_lineage(self, checked: set[str], *, full: bool, sharded: bool
-                        ) -> Iterator[tuple[str, Problem]]:
-        """Loops, self-evaluation and contamination: rules over the whole lineage graph. In a
-        shard, a training file is compared by the shard it falls in, so no pair is read twice."""
+    def _across_files(self, checked: set[str], paths: Iterable[str] | None,
+                      shard: tuple[int, int] | None) -> Iterator[tuple[str, Problem]]:
+        """``(governing path, problem)`` of the rules across files: folder shares; when data was
+        checked, loops, self-evaluation and contamination over the lineage graph (in a shard, a
+        training file is compared by the shard it falls in, so no pair is read twice); and the
+        evaluation results, once per run rather than per shard."""
+        yield from ((in_folder(folder), problem) for folder, problem in self.shares.problems(
+            lambda folder: self.config.generator_share(in_folder(folder))))
+        full = paths is None and shard is None
+        if shard is None or shard[0] == 0:
+            yield from evaluation_problems(self.session, self.lineage, self.lineage.graph,
+                                           paths, checked, full=paths is None)
+        if not checked:
+            return
         graph = self.lineage.graph()
         yield from loop_problems(graph, self.lineage.all, checked, full=full)
         yield from self_evaluation_problems(graph, self.lineage.all, checked, full=full,
                                             related=self.session.policy_relation)
         chosen = [p for p in pairs(graph) if full or p.training in checked
-                  or (not sharded and p.evaluation in checked)]
+                  or (shard is None and p.evaluation in checked)]
         if chosen:
             scanner = Scanner(self.config, self.schedule.digest, self.schedule.cache_folder)
             yield from contamination_problems(scanner.hits(chosen), scanner.shown)
@@ -247,11 +245,5 @@ class Checker:
             severity = self.config.severity(problem.rule, governed_by)
             if severity is Severity.OFF:
                 continue
-            if problem.path is not None:
-                path, line = problem.path, problem.line
-            elif problem.in_data or claim is None:
-                path, line = governed_by, problem.line
-            else:
-                path = claim.source
-                line = problem.line if problem.line is not None else claim.line_of(problem.field)
+            path, line = problem.place(governed_by, claim)
             out.append(Finding(path, problem.rule, problem.message, severity, line))

@@ -30,6 +30,7 @@ class LineageInputs:
         self.checked: dict[str, DatasetFacts] = {}
         self.all: dict[str, DatasetFacts] = {}  # after ``graph()``: checked and others
         self._parsed: dict[str, Any] = {}  # provenance files this run read, by path
+        self._graph: LineageGraph | None = None
 
     def add(self, relpath: str, claim: Claim, record: Record | None,
             generators: Iterable[Agent], validators: Iterable[Agent]) -> None:
@@ -49,7 +50,10 @@ class LineageInputs:
         self.checked[relpath] = facts
 
     def graph(self) -> LineageGraph:
-        """The graph of every dataset checked, every other record, and the registry's models."""
+        """The graph of every dataset checked, every other record, and the registry's models;
+        built once, when every file of the run has been added."""
+        if self._graph is not None:
+            return self._graph
         index = RecordIndex(_index_path(self.session))
         for source, data in self._parsed.items():
             index.remember(self.session.root, source, data,
@@ -58,7 +62,8 @@ class LineageInputs:
         index.save()
         inputs.update(self.checked)
         self.all = inputs
-        return build_graph(self.session.root, inputs.values(), self.session.registry())
+        self._graph = build_graph(self.session.root, inputs.values(), self.session.registry())
+        return self._graph
 
     def _others(self, checked: set[str], locator: Locator, index: RecordIndex
                 ) -> Iterator[tuple[str, DatasetFacts]]:
