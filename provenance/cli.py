@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "export": "provenance.commands.export:run",
     "import": "provenance.commands.import_cmd:run",
     "init": "provenance.commands.init:run",
+    "stats": "provenance.commands.stats:run",
     "rules": "provenance.commands.rules:run",
     "profiles": "provenance.commands.rules:run_profiles",
 }
@@ -79,6 +80,13 @@ exit codes: 0 the draft was written, 2 usage error""",
   qa-provenance init
 
 exit codes: 0 done (existing files are kept), 2 usage error""",
+    "stats": """examples:
+  qa-provenance stats data/                     per file and per folder
+  qa-provenance stats data/qa.jsonl --format json
+  qa-provenance stats --format github           table and charts in the job summary
+
+exit codes: 0 printed, 1 a configured diversity threshold is crossed (QP044/QP045),
+2 usage or configuration error""",
     "serve-verifier": """examples:
   qa-provenance serve-verifier --port 8089
 
@@ -175,6 +183,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="print what would be written, write nothing")
     start.add_argument("--no-workflow", action="store_true",
                        help="do not write the GitHub Actions workflow")
+
+    stats = _subcommand(commands, "stats",
+                        "source diversity: duplicates, question types, context coverage")
+    _add_common(stats)
+    from provenance.commands.stats import add_arguments as add_stats_arguments
+
+    add_stats_arguments(stats)
 
     commands.add_parser("rules", help="list the rules with their codes")
     commands.add_parser("profiles", help="list the built-in record profiles")

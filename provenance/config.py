@@ -74,6 +74,26 @@ class TrustMinimum:
 
 
 @dataclass(frozen=True)
+class DiversityLimits:
+    """``diversity:`` thresholds (QP044, QP045); each unset one leaves its check off."""
+
+    max_duplicate_rate: float | None = None
+    max_source_gini: float | None = None
+    max_answers_at_start: float | None = None
+    min_questions: int = 20  # fewer questions say nothing about a file's diversity
+
+    @property
+    def enabled(self) -> bool:
+        return any(v is not None for v in (self.max_duplicate_rate, self.max_source_gini,
+                                            self.max_answers_at_start))
+
+    @classmethod
+    def from_raw(cls, raw: Mapping[str, Any]) -> DiversityLimits:
+        return cls(raw.get("max-duplicate-rate"), raw.get("max-source-gini"),
+                   raw.get("max-answers-at-start"), int(raw.get("min-questions", 20)))
+
+
+@dataclass(frozen=True)
 class RecordMapping:
     """How to read the records of files matching ``files``: a profile name or field paths."""
 
@@ -104,6 +124,12 @@ class Config:
     trust: tuple[TrustMinimum, ...] = ()
     attestations: Mapping[str, Any] = field(default_factory=dict)
     contamination: Mapping[str, Any] = field(default_factory=dict)
+    diversity: DiversityLimits = field(default_factory=DiversityLimits)
+
+    @property
+    def diversity_enabled(self) -> bool:
+        """Whether ``check`` gathers source diversity (a threshold is set)."""
+        return self.diversity.enabled
 
     def is_dataset(self, relpath: str) -> bool:
         """Whether the configuration calls ``relpath`` a QA dataset. Case does not hide a file:
@@ -240,6 +266,7 @@ def _load(root: Path, explicit: Path | None, *, remembered: bool) -> Config:
             trust=trust,
             attestations=attestations,
             contamination=raw.get("contamination") or {},
+            diversity=DiversityLimits.from_raw(raw.get("diversity") or {}),
         )
     except GlobError as exc:
         raise ConfigError(f"{path}: {exc}") from None

@@ -138,6 +138,19 @@ CONTAMINATION = Rule(
     "or a model that model derives from.",
     checks=("contamination:contamination_problems",),
 )
+DUPLICATE_QUESTIONS = Rule(
+    "QP044", "duplicate-questions",
+    "More than `diversity.max-duplicate-rate` of a file's or folder's questions repeat an earlier "
+    "question, verbatim or as a near duplicate (only when that option is set).",
+    checks=("diversity:diversity_problems",),
+)
+SOURCE_CONCENTRATION = Rule(
+    "QP045", "source-concentration",
+    "A file's or folder's questions are concentrated on a few of their contexts "
+    "(`diversity.max-source-gini`) or their answers on the start of each context "
+    "(`diversity.max-answers-at-start`); only when one of those options is set.",
+    checks=("diversity:diversity_problems",),
+)
 UNREADABLE = Rule(
     "QP020", "unreadable-data",
     "The data file is empty, unreadable, or not valid in its format.",
@@ -148,7 +161,7 @@ ALL_RULES: tuple[Rule, ...] = (
     MISSING, INVALID, DIGEST, RECORD_COUNT, CONFLICT, ORPHAN,
     IDENTICAL_SOURCE, SELF_TRAINING, SELF_ANSWERED, SAME_FAMILY, CONTRADICTION, GENERATOR_SHARE,
     LINEAGE_LOOP, VERIFICATION_MISSING, TRUST_BELOW_MINIMUM, ATTESTATION_INVALID, UNREADABLE,
-    SELF_EVALUATION, CONTAMINATION,
+    SELF_EVALUATION, CONTAMINATION, DUPLICATE_QUESTIONS, SOURCE_CONCENTRATION,
 )
 BY_KEY: dict[str, Rule] = {
     **{rule.code: rule for rule in ALL_RULES},
