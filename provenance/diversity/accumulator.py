@@ -14,12 +14,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from provenance.diversity.sketch import DEFAULT_K, BottomK
-from provenance.diversity.text import bigrams, canonical, digest64, normalise, question_type
+from provenance.diversity.text import (
+    bigram_hashes,
+    canonical,
+    digest64,
+    fold,
+    normalise,
+    question_type,
+)
 from provenance.reading.profiles import Profile, extract
 
 POSITION_BINS = 5  # answer positions by fifth of the context: 0-20 %, ..., 80-100 %
 # Answers that say yes or no are found in nearly every passage and placed nowhere.
 _NOT_EXTRACTIVE = frozenset({"yes", "no", "true", "false"})
+_EDGES = "".join(chr(c) for c in range(128) if not chr(c).isalnum())  # stripped off answers
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,13 @@ class Fields:
     @classmethod
     def of(cls, profile: Profile) -> Fields:
         return cls(profile.question, profile.answer, profile.context)
+
+    def get(self, record: Any, path: str | None) -> Any:
+        """``profiles.extract``, with a plain key looked up directly."""
+        if path is not None and isinstance(record, dict) and "." not in path \
+                and "[]" not in path:
+            return record.get(path)
+        return extract(record, path)
 
 
 @dataclass
@@ -58,7 +73,7 @@ class Diversity:
     def add(self, record: Any) -> None:
         self.records += 1
         fields = self.fields
-        question = _first_text(extract(record, fields.question))
+        question = _first_text(fields.get(record, fields.question))
         if not question:
             return
         text = normalise(question)
@@ -67,15 +82,15 @@ class Diversity:
         self.questions += 1
         self.exact.add(digest64(text))
         self.near.add(digest64(canonical(text)))
-        self.pairs.update(digest64(pair) for pair in bigrams(text))
+        self.pairs.update(bigram_hashes(text))
         self.types[question_type(text)] += 1
-        passages = self._passages(extract(record, fields.context))
+        passages = self._passages(fields.get(record, fields.context))
         if not passages:
             return
         self.with_context += 1
         for passage in dict.fromkeys(passages):
             self.contexts.add(digest64(passage))
-        answer = normalise(_first_text(extract(record, fields.answer)))
+        answer = fold(_first_text(fields.get(record, fields.answer))).strip(_EDGES)
         if answer and answer not in _NOT_EXTRACTIVE:
             self.answered += 1
             where = answer_position(answer, passages)
@@ -83,15 +98,16 @@ class Diversity:
                 self.positions[min(POSITION_BINS - 1, int(where * POSITION_BINS))] += 1
 
     def _passages(self, value: Any) -> list[str]:
-        """The record's context as normalised passages; consecutive records of one paragraph
-        (SQuAD) share the work."""
+        """The record's context as folded passages (``fold``: case and white space, not
+        punctuation, which long passages would pay a regular expression for); consecutive
+        records of one paragraph (SQuAD) share the work."""
         if value is None:
             return []
         last_value, last = self._last_passages
         if value is last_value or (isinstance(value, str) and value == last_value):
             return last
         items = value if isinstance(value, list) else [value]
-        passages = [p for p in (normalise(_text(item)) for item in items) if p]
+        passages = [p for p in (fold(_text(item)) for item in items) if p]
         self._last_passages = (value, passages)
         return passages
 
@@ -135,12 +151,16 @@ def answer_position(answer: str, passages: list[str]) -> float | None:
     """Where the middle of the answer sits in the first passage holding it, as a fraction of
     that passage (0 = its first character, 1 = its last); None when no passage holds it as
     whole words. The middle, not the start: an answer that is the whole passage (FAQ sets)
-    sits at 0.5, not at the start."""
-    needle = f" {answer} "
+    sits at 0.5, not at the start. Both are ``fold``-ed."""
+    size = len(answer)
     for passage in passages:
-        at = f" {passage} ".find(needle)
-        if at >= 0:
-            return min(1.0, (at + len(answer) / 2) / max(1, len(passage)))
+        at = passage.find(answer)
+        while at >= 0:
+            end = at + size
+            if (at == 0 or not passage[at - 1].isalnum()) \
+                    and (end == len(passage) or not passage[end].isalnum()):
+                return min(1.0, (at + size / 2) / len(passage))
+            at = passage.find(answer, at + 1)
     return None
 
 

@@ -38,8 +38,18 @@ class BottomK:
             counts[value] = 1
 
     def update(self, values: Iterable[int]) -> None:
+        """``add`` for each value, inlined: distinct-2 adds every word pair of every question."""
+        counts, heap, k = self.counts, self._heap, self.k
         for value in values:
-            self.add(value)
+            self.seen += 1
+            if value in counts:
+                counts[value] += 1
+            elif len(counts) < k:
+                counts[value] = 1
+                heapq.heappush(heap, -value)
+            elif value < -heap[0]:
+                del counts[-heapq.heapreplace(heap, -value)]
+                counts[value] = 1
 
     @property
     def exact(self) -> bool:

@@ -65,6 +65,34 @@ def digest64(text: str) -> int:
     return int.from_bytes(blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
 
 
-def bigrams(normalised: str) -> list[str]:
-    words = normalised.split()
-    return [f"{a} {b}" for a, b in zip(words, words[1:])]
+_MASK = (1 << 64) - 1
+_WORD_CACHE_MAX = 1 << 18  # words are Zipf-distributed: a bounded cache holds the frequent ones
+_words: dict[str, int] = {}
+
+
+def word_hash(word: str) -> int:
+    known = _words.get(word)
+    if known is None:
+        known = digest64(word)
+        if len(_words) < _WORD_CACHE_MAX:
+            _words[word] = known
+    return known
+
+
+def bigram_hashes(normalised: str) -> list[int]:
+    """A stable 64-bit hash of each pair of consecutive words: the two words' hashes combined
+    and mixed by SplitMix64's finaliser, a few integer operations instead of one digest each."""
+    hashes = [word_hash(w) for w in normalised.split()]
+    out = []
+    for a, b in zip(hashes, hashes[1:]):
+        x = (a * 0x9E3779B97F4A7C15 + b) & _MASK
+        x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+        x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
+        out.append(x ^ (x >> 31))
+    return out
+
+
+def fold(text: str) -> str:
+    """Case folded, runs of white space made one space: cheap enough for long passages, which
+    keep their punctuation (an answer is looked for in them as written)."""
+    return " ".join(text.casefold().split())
