@@ -64,12 +64,16 @@ def summarise(path: str, diversity: Diversity, generators: Counter[str] | None =
         generator, count = generators.most_common(1)[0]
         share = count / with_generators
     sample = diversity.contexts.counts.values()
+    exact = _repeat_rate(diversity.exact.distinct(), questions)
+    near = _repeat_rate(diversity.near.distinct(), questions)
+    if exact is not None and near is not None:  # two estimates: keep them in their true order
+        near = max(near, exact)
     return Summary(
         path=path,
         records=diversity.records,
         questions=questions,
-        exact_duplicate_rate=_repeat_rate(diversity.exact.distinct(), questions),
-        near_duplicate_rate=_repeat_rate(diversity.near.distinct(), questions),
+        exact_duplicate_rate=exact,
+        near_duplicate_rate=near,
         distinct_2=(diversity.pairs.distinct() / diversity.pairs.seen
                     if diversity.pairs.seen else None),
         types={kind: diversity.types.get(kind, 0) for kind in WH_TYPES},
