@@ -62,6 +62,7 @@ class Override:
     rules: Mapping[str, Severity]
     max_generator_share: float | None = None
     independence: str | None = None
+    diversity: Mapping[str, Any] | None = None  # ``diversity:`` settings for these files
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,15 @@ class DiversityLimits:
 
     @classmethod
     def from_raw(cls, raw: Mapping[str, Any]) -> DiversityLimits:
-        return cls(raw.get("max-duplicate-rate"), raw.get("max-source-gini"),
-                   raw.get("max-answers-at-start"), int(raw.get("min-questions", 20)))
+        return cls().replaced(raw)
+
+    def replaced(self, raw: Mapping[str, Any]) -> DiversityLimits:
+        """These limits with the settings ``raw`` gives (an override's) put in their place."""
+        import dataclasses
+
+        names = {"max-duplicate-rate": "max_duplicate_rate", "max-source-gini": "max_source_gini",
+                 "max-answers-at-start": "max_answers_at_start", "min-questions": "min_questions"}
+        return dataclasses.replace(self, **{names[k]: v for k, v in raw.items() if k in names})
 
 
 @dataclass(frozen=True)
@@ -128,8 +136,18 @@ class Config:
 
     @property
     def diversity_enabled(self) -> bool:
-        """Whether ``check`` gathers source diversity (a threshold is set)."""
-        return self.diversity.enabled
+        """Whether ``check`` gathers source diversity (a threshold is set, here or for a glob)."""
+        return self.diversity.enabled or any(
+            DiversityLimits.from_raw(o.diversity).enabled for o in self.overrides if o.diversity)
+
+    def diversity_limits(self, relpath: str) -> DiversityLimits:
+        """The ``diversity:`` thresholds for ``relpath``: the global ones, with the settings of
+        each matching override (later ones win) put in their place."""
+        limits = self.diversity
+        for override in self.overrides:
+            if override.diversity and override.files.matches(relpath):
+                limits = limits.replaced(override.diversity)
+        return limits
 
     def is_dataset(self, relpath: str) -> bool:
         """Whether the configuration calls ``relpath`` a QA dataset. Case does not hide a file:
@@ -219,7 +237,8 @@ def _load(root: Path, explicit: Path | None, *, remembered: bool) -> Config:
         overrides = tuple(
             Override(GlobSet(_globs(item["files"])),
                      _rule_levels(item.get("rules") or {}, where, ("overrides", index, "rules")),
-                     item.get("max-generator-share"), item.get("independence"))
+                     item.get("max-generator-share"), item.get("independence"),
+                     item.get("diversity"))
             for index, item in enumerate(raw.get("overrides") or ())
         )
         mappings = tuple(

@@ -324,3 +324,32 @@ def test_folder_duplicates_across_files(repo: Repo, run: Runner) -> None:
     assert result.has("data: QP044 50.0% of the 400 questions in this folder repeat"), result.out
     assert not result.has("data/a.jsonl: QP044")
     assert run("stats", "data").code == 1  # stats says the threshold is crossed too
+
+
+def test_thresholds_per_glob(repo: Repo, run: Runner) -> None:
+    for folder in ("train", "eval"):
+        repo.jsonl(f"data/{folder}/dup.jsonl", duplicated_rows())
+        repo.sidecar(f"data/{folder}/dup.jsonl")
+    config(repo, {"overrides": [{"files": "data/train/**",
+                                 "diversity": {"max-duplicate-rate": 0.5}}]})
+    result = run("check")
+    assert result.code == 1
+    assert result.has("data/train/dup.jsonl: QP044"), result.out
+    assert not result.has("data/eval/dup.jsonl: QP044")
+    config(repo, {"diversity": {"max-duplicate-rate": 0.5},
+                  "overrides": [{"files": "data/eval/**", "diversity": {"min-questions": 100}}]})
+    result = run("check")
+    assert result.has("data/train/dup.jsonl: QP044") and not result.has("data/eval/dup.jsonl")
+
+
+def test_stats_notes_a_file_it_cannot_measure(repo: Repo, run: Runner) -> None:
+    repo.jsonl("data/six.jsonl", SIX)
+    repo.write("data/broken.jsonl", '{"question": "Who?"}\n{"question": \n')
+    repo.jsonl("data/no_questions.jsonl", [{"text": "just text"}])
+    result = run("stats", "data")
+    assert result.code == 0
+    broken = next(line for line in result.lines if line.startswith("note: data/broken.jsonl"))
+    assert "not measured (record is not valid JSON" in broken and broken.endswith("at line 2)")
+    assert "note: data/no_questions.jsonl: not measured (no question field in its records)" \
+        in result.out
+    assert "data/six.jsonl" in result.out

@@ -23,9 +23,10 @@ if TYPE_CHECKING:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH",
                         help="data files or folders (default: every dataset under the root)")
-    parser.add_argument("--format", choices=("text", "json", "github"), default="text",
-                        help="text table (default), JSON, or github: the table and charts "
-                             "appended to $GITHUB_STEP_SUMMARY (the text table still printed)")
+    parser.add_argument("--format", choices=("text", "json", "github"), default=None,
+                        help="text table (default), JSON, or github (default when "
+                             "GITHUB_ACTIONS=true): the table and charts appended to "
+                             "$GITHUB_STEP_SUMMARY, the text table still printed")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -43,11 +44,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
     from provenance.diversity import report
 
-    if args.format == "json":
+    fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
+    if fmt == "json":
         sys.stdout.write(report.as_json(files, folders, notes))
     else:
         sys.stdout.write(report.text(files, folders, notes))
-    if args.format == "github":
+    if fmt == "github":
         target = os.environ.get("GITHUB_STEP_SUMMARY")
         if target:
             try:
@@ -89,12 +91,13 @@ def _crossed(config: Config, files: Sequence[Summary], folders: Sequence[Summary
     from provenance.rules import Severity
 
     for summary in files:
-        for problem in diversity_problems(summary, config.diversity):
+        for problem in diversity_problems(summary, config.diversity_limits(summary.path)):
             if config.severity(problem.rule, summary.path) is Severity.ERROR:
                 return True
     for summary in folders:
         inside = f"{summary.path}/x" if summary.path != "." else "x"
-        for problem in diversity_problems(summary, config.diversity, folder=summary.path):
+        limits = config.diversity_limits(inside)
+        for problem in diversity_problems(summary, limits, folder=summary.path):
             if config.severity(problem.rule, inside) is Severity.ERROR:
                 return True
     return False

@@ -3,6 +3,7 @@ file as its record pass ends, fold it into its folder, and judge the folders at 
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
 class DiversityChecks:
     def __init__(self, config: Config) -> None:
-        self.limits = config.diversity
+        self.config = config
         self.folders = Folders()
 
     def file_problems(self, relpath: str, diversity: Diversity | None,
@@ -29,11 +30,14 @@ class DiversityChecks:
         counts = scan.generator_counts if scan is not None else None
         named = scan.with_generators if scan is not None else 0
         self.folders.add(relpath, diversity, counts, named)
-        return diversity_problems(summarise(relpath, diversity, counts, named), self.limits)
+        return diversity_problems(summarise(relpath, diversity, counts, named),
+                                  self.config.diversity_limits(relpath))
 
     def folder_problems(self) -> Iterator[tuple[str, Problem]]:
         """``(folder, problem)`` for folders of two or more files."""
         for folder, diversity, files, counts, named in self.folders.items():
             summary = summarise(folder or ".", diversity, counts, named, files=files)
-            for problem in diversity_problems(summary, self.limits, folder=folder):
+            inside = posixpath.join(folder, "x") if folder else "x"  # as globs see the folder
+            limits = self.config.diversity_limits(inside)
+            for problem in diversity_problems(summary, limits, folder=folder):
                 yield folder, problem

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from provenance.config import Config
 from provenance.diversity.folders import Folders
 from provenance.diversity.summary import Summary, summarise
+
+if TYPE_CHECKING:
+    from provenance.checks.problem import Problem
 
 
 @dataclass
@@ -32,7 +36,9 @@ def collect(config: Config, relpaths: list[str]) -> Collected:
             facts, scan, problems = schedule.facts_and_scan(relpath)
             diversity = schedule.diversity.pop(relpath, None)
             if diversity is None or not diversity.questions:
-                why = facts.problem or next((p.message for p in problems), None) \
+                read = facts.problem and facts.problem + (
+                    f" at line {facts.problem_line}" if facts.problem_line else "")
+                why = read or next((_said(p) for p in problems), None) \
                     or ("a Git LFS pointer, not the data" if facts.lfs_oid else None) \
                     or "no question field in its records"
                 out.notes.append(f"{relpath}: not measured ({why})")
@@ -45,3 +51,7 @@ def collect(config: Config, relpaths: list[str]) -> Collected:
     for folder, diversity, files, counts, named in folders.items():
         out.folders.append(summarise(folder or ".", diversity, counts, named, files=files))
     return out
+
+
+def _said(problem: Problem) -> str:
+    return problem.message + (f" at line {problem.line}" if problem.line else "")

@@ -47,6 +47,8 @@ def _row(summary: Summary) -> list[str]:
 
 
 def text(files: Sequence[Summary], folders: Sequence[Summary], notes: Sequence[str]) -> str:
+    if not files:
+        return "".join(f"note: {note}\n" for note in notes) + "no questions to measure\n"
     rows = [list(COLUMNS), *(_row(s) for s in (*files, *folders))]
     widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
