@@ -88,6 +88,7 @@ def _data_files(config: Config, paths: list[str]) -> list[str]:
 def _crossed(config: Config, files: Sequence[Summary], folders: Sequence[Summary]) -> bool:
     """Whether a configured threshold is crossed where the rule is not turned off."""
     from provenance.checks.diversity import diversity_problems
+    from provenance.checks.shares import in_folder
     from provenance.rules import Severity
 
     for summary in files:
@@ -95,7 +96,7 @@ def _crossed(config: Config, files: Sequence[Summary], folders: Sequence[Summary
             if config.severity(problem.rule, summary.path) is Severity.ERROR:
                 return True
     for summary in folders:
-        inside = f"{summary.path}/x" if summary.path != "." else "x"
+        inside = in_folder("" if summary.path == "." else summary.path)
         limits = config.diversity_limits(inside)
         for problem in diversity_problems(summary, limits, folder=summary.path):
             if config.severity(problem.rule, inside) is Severity.ERROR:

@@ -3,11 +3,11 @@ file as its record pass ends, fold it into its folder, and judge the folders at 
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from provenance.checks.diversity import diversity_problems
+from provenance.checks.shares import in_folder
 from provenance.config import Config
 from provenance.diversity.folders import Folders
 from provenance.diversity.summary import summarise
@@ -37,7 +37,6 @@ class DiversityChecks:
         """``(folder, problem)`` for folders of two or more files."""
         for folder, diversity, files, counts, named in self.folders.items():
             summary = summarise(folder or ".", diversity, counts, named, files=files)
-            inside = posixpath.join(folder, "x") if folder else "x"  # as globs see the folder
-            limits = self.config.diversity_limits(inside)
+            limits = self.config.diversity_limits(in_folder(folder))
             for problem in diversity_problems(summary, limits, folder=folder):
                 yield folder, problem
