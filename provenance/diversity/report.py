@@ -70,11 +70,11 @@ def _cell(value: str) -> str:
     return value.replace("|", "\\|").replace("\n", " ")
 
 
-def _chart(title: str, labels: Sequence[str], values: Sequence[int]) -> list[str]:
+def _chart(title: str, labels: Sequence[str], values: Sequence[int], unit: str) -> list[str]:
     top = max([*values, 1])
     quoted = ", ".join(f'"{label}"' for label in labels)
     return ["```mermaid", "xychart-beta", f'    title "{title}"', f"    x-axis [{quoted}]",
-            f'    y-axis "questions" 0 --> {top}', f"    bar [{', '.join(map(str, values))}]",
+            f'    y-axis "{unit}" 0 --> {top}', f"    bar [{', '.join(map(str, values))}]",
             "```"]
 
 
@@ -86,8 +86,9 @@ def markdown(files: Sequence[Summary], folders: Sequence[Summary], notes: Sequen
     types = [sum(s.types.get(t, 0) for s in files) for t in WH_TYPES]
     positions = [sum(s.positions[i] for s in files) for i in range(len(FIFTHS))]
     if sum(types):
-        lines += ["", *_chart("Question types", WH_TYPES, types)]
+        lines += ["", *_chart("Question types", WH_TYPES, types, "questions")]
     if sum(positions):
-        lines += ["", *_chart("Where answers sit in their context", FIFTHS, positions)]
+        lines += ["", *_chart("Where answers sit in their context", FIFTHS, positions,
+                                  "answers")]
     lines += [f"\n> {_cell(note)}" for note in notes]
     return "\n".join(lines) + "\n"
