@@ -40,6 +40,7 @@ from provenance.trust import levels as trust
 
 if TYPE_CHECKING:
     from provenance.checks.per_record import RecordScan
+    from provenance.diversity.checking import DiversityChecks
 
 
 @dataclass
@@ -63,6 +64,11 @@ class Checker:
         self.lineage = LineageInputs(self.session)
         self.shares = FolderShares()
         self.notices: list[str] = []  # of the rules across files
+        self.diversity: DiversityChecks | None = None
+        if self.config.diversity_enabled:  # QP044/QP045 are off until a threshold is set
+            from provenance.diversity.checking import DiversityChecks
+
+            self.diversity = DiversityChecks(self.config)
 
     def run(self, paths: Iterable[str] | None = None, *, shard: tuple[int, int] | None = None,
             watch: Watch | None = None) -> RunResult:
@@ -113,6 +119,9 @@ class Checker:
             self._emit(state.findings, file_share_problems(
                 state.scan.generator_counts, state.scan.with_generators,
                 self.config.generator_share(relpath)), relpath)
+        if self.diversity is not None:
+            self._emit(state.findings, self.diversity.file_problems(
+                relpath, self.schedule.diversity.pop(relpath, None), state.scan), relpath)
         self._remember(state)
         return self._result(state)
 
@@ -124,6 +133,8 @@ class Checker:
         evaluation results, once per run rather than per shard."""
         yield from ((in_folder(folder), problem) for folder, problem in self.shares.problems(
             lambda folder: self.config.generator_share(in_folder(folder))))
+        if self.diversity is not None:
+            yield from ((in_folder(f), p) for f, p in self.diversity.folder_problems())
         full = paths is None and shard is None
         if shard is None or shard[0] == 0:
             yield from evaluation_problems(self.session, self.lineage, self.lineage.graph,

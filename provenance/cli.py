@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "init": "provenance.commands.init:run",
     "record-eval": "provenance.commands.record_eval:run",
     "drift": "provenance.commands.drift:run",
+    "stats": "provenance.commands.stats:run",
     "rules": "provenance.commands.rules:run",
     "profiles": "provenance.commands.rules:run_profiles",
 }
@@ -95,6 +96,13 @@ exit codes: 0 written, 2 usage error (the results file is left as it was)""",
 
 exit codes: 0 printed, 1 a QP042/QP043 finding at error severity, 2 usage or
 configuration error""",
+    "stats": """examples:
+  qa-provenance stats data/                     per file and per folder
+  qa-provenance stats data/qa.jsonl --format json
+  qa-provenance stats --format github           table and charts in the job summary
+
+exit codes: 0 printed, 1 a configured diversity threshold is crossed (QP044/QP045),
+2 usage or configuration error""",
     "serve-verifier": """examples:
   qa-provenance serve-verifier --port 8089
 
@@ -204,6 +212,13 @@ def build_parser() -> argparse.ArgumentParser:
     from provenance.commands.drift import add_arguments as add_drift_arguments
 
     add_drift_arguments(drift)
+
+    stats = _subcommand(commands, "stats",
+                        "source diversity: duplicates, question types, context coverage")
+    _add_common(stats)
+    from provenance.commands.stats import add_arguments as add_stats_arguments
+
+    add_stats_arguments(stats)
 
     commands.add_parser("rules", help="list the rules with their codes")
     commands.add_parser("profiles", help="list the built-in record profiles")

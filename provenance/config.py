@@ -62,6 +62,7 @@ class Override:
     rules: Mapping[str, Severity]
     max_generator_share: float | None = None
     independence: str | None = None
+    diversity: Mapping[str, Any] | None = None  # ``diversity:`` settings for these files
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,33 @@ class TrustMinimum:
     files: GlobSet
     minimum: str
     pattern: str  # the globs as written, for messages
+
+
+@dataclass(frozen=True)
+class DiversityLimits:
+    """``diversity:`` thresholds (QP044, QP045); each unset one leaves its check off."""
+
+    max_duplicate_rate: float | None = None
+    max_source_gini: float | None = None
+    max_answers_at_start: float | None = None
+    min_questions: int = 20  # fewer questions say nothing about a file's diversity
+
+    @property
+    def enabled(self) -> bool:
+        return any(v is not None for v in (self.max_duplicate_rate, self.max_source_gini,
+                                            self.max_answers_at_start))
+
+    @classmethod
+    def from_raw(cls, raw: Mapping[str, Any]) -> DiversityLimits:
+        return cls().replaced(raw)
+
+    def replaced(self, raw: Mapping[str, Any]) -> DiversityLimits:
+        """These limits with the settings ``raw`` gives (an override's) put in their place."""
+        import dataclasses
+
+        names = {"max-duplicate-rate": "max_duplicate_rate", "max-source-gini": "max_source_gini",
+                 "max-answers-at-start": "max_answers_at_start", "min-questions": "min_questions"}
+        return dataclasses.replace(self, **{names[k]: v for k, v in raw.items() if k in names})
 
 
 @dataclass(frozen=True)
@@ -105,6 +133,22 @@ class Config:
     attestations: Mapping[str, Any] = field(default_factory=dict)
     contamination: Mapping[str, Any] = field(default_factory=dict)
     evaluations: Mapping[str, Any] = field(default_factory=dict)  # provenance.evaluation.settings
+    diversity: DiversityLimits = field(default_factory=DiversityLimits)
+
+    @property
+    def diversity_enabled(self) -> bool:
+        """Whether ``check`` gathers source diversity (a threshold is set, here or for a glob)."""
+        return self.diversity.enabled or any(
+            DiversityLimits.from_raw(o.diversity).enabled for o in self.overrides if o.diversity)
+
+    def diversity_limits(self, relpath: str) -> DiversityLimits:
+        """The ``diversity:`` thresholds for ``relpath``: the global ones, with the settings of
+        each matching override (later ones win) put in their place."""
+        limits = self.diversity
+        for override in self.overrides:
+            if override.diversity and override.files.matches(relpath):
+                limits = limits.replaced(override.diversity)
+        return limits
 
     def is_dataset(self, relpath: str) -> bool:
         """Whether the configuration calls ``relpath`` a QA dataset. Case does not hide a file:
@@ -194,7 +238,8 @@ def _load(root: Path, explicit: Path | None, *, remembered: bool) -> Config:
         overrides = tuple(
             Override(GlobSet(_globs(item["files"])),
                      _rule_levels(item.get("rules") or {}, where, ("overrides", index, "rules")),
-                     item.get("max-generator-share"), item.get("independence"))
+                     item.get("max-generator-share"), item.get("independence"),
+                     item.get("diversity"))
             for index, item in enumerate(raw.get("overrides") or ())
         )
         mappings = tuple(
@@ -242,6 +287,7 @@ def _load(root: Path, explicit: Path | None, *, remembered: bool) -> Config:
             attestations=attestations,
             contamination=raw.get("contamination") or {},
             evaluations=raw.get("evaluations") or {},
+            diversity=DiversityLimits.from_raw(raw.get("diversity") or {}),
         )
     except GlobError as exc:
         raise ConfigError(f"{path}: {exc}") from None

@@ -154,6 +154,19 @@ SELF_STUDY_DRIFT = Rule(
     Severity.WARN,
     checks=("evaluation_results:drift_problems",),
 )
+DUPLICATE_QUESTIONS = Rule(
+    "QP044", "duplicate-questions",
+    "More than `diversity.max-duplicate-rate` of a file's or folder's questions repeat an earlier "
+    "question, verbatim or as a near duplicate (only when that option is set).",
+    checks=("diversity:diversity_problems",),
+)
+SOURCE_CONCENTRATION = Rule(
+    "QP045", "source-concentration",
+    "A file's or folder's questions are concentrated on a few of their contexts "
+    "(`diversity.max-source-gini`) or their answers on the start of each context "
+    "(`diversity.max-answers-at-start`); only when one of those options is set.",
+    checks=("diversity:diversity_problems",),
+)
 UNREADABLE = Rule(
     "QP020", "unreadable-data",
     "The data file is empty, unreadable, or not valid in its format.",
@@ -165,6 +178,7 @@ ALL_RULES: tuple[Rule, ...] = (
     IDENTICAL_SOURCE, SELF_TRAINING, SELF_ANSWERED, SAME_FAMILY, CONTRADICTION, GENERATOR_SHARE,
     LINEAGE_LOOP, VERIFICATION_MISSING, TRUST_BELOW_MINIMUM, ATTESTATION_INVALID, UNREADABLE,
     SELF_EVALUATION, CONTAMINATION, EVALUATION_PROVENANCE, SELF_STUDY_DRIFT,
+    DUPLICATE_QUESTIONS, SOURCE_CONCENTRATION,
 )
 BY_KEY: dict[str, Rule] = {
     **{rule.code: rule for rule in ALL_RULES},

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from provenance.checks.per_record import RecordScan, merge, scan
+from provenance.diversity import accumulator
+from provenance.diversity.accumulator import Diversity
 from provenance.identity.independence import Judge
 from provenance.reading.profiles import Profile
 from provenance.speed import workers
@@ -47,13 +49,21 @@ def scan_parts(path: Path, ranges: Sequence[tuple[int, int]], profile: Profile,
                judge: Judge) -> RecordScan | None:
     """Each range scanned by a worker process; a ``ReadError`` is the earliest part's. None when
     a worker cannot be started or fails (the caller then scans in one pass)."""
+    both = scan_parts_with(path, ranges, profile, judge, False)
+    return None if both is None else both[0]
+
+
+def scan_parts_with(path: Path, ranges: Sequence[tuple[int, int]], profile: Profile,
+                    judge: Judge, collect: bool) -> tuple[RecordScan, Diversity | None] | None:
+    """``scan_parts``, each part also gathering its source diversity when ``collect``; the
+    parts' accumulators merge in file order into what one pass gives."""
     started = []
     try:
         for start, end in ranges:
             worker = workers.start(__name__)
             started.append(worker)
             assert worker.stdin is not None
-            workers.send(worker.stdin, (path, start, end, profile, judge))
+            workers.send(worker.stdin, (path, start, end, profile, judge, collect))
         outcomes = []
         for worker in started:
             assert worker.stdout is not None
@@ -65,25 +75,33 @@ def scan_parts(path: Path, ranges: Sequence[tuple[int, int]], profile: Profile,
     for kind, value in outcomes:
         if kind == "error":
             raise value  # a ReadError, from the earliest part that has one
-    return merge([value for _, value in outcomes])
+    scans = [value[0] for _, value in outcomes]
+    found = [value[1] for _, value in outcomes if value[1] is not None]
+    return merge(scans), (accumulator.merge(found) if found else None)
 
 
 def _work() -> None:
     """A worker: one request in, one outcome out."""
     from provenance.reading.readers import ReadError
 
-    path, start, end, profile, judge = workers.receive(sys.stdin.buffer)
+    path, start, end, profile, judge, collect = workers.receive(sys.stdin.buffer)
     try:
-        outcome: tuple[str, Any] = ("scan", _scan_part(path, start, end, profile, judge))
+        outcome: tuple[str, Any] = ("scan", _scan_part(path, start, end, profile, judge,
+                                                       collect))
     except ReadError as exc:
         outcome = ("error", exc)
     workers.send(sys.stdout.buffer, outcome)
 
 
-def _scan_part(path: Path, start: int, end: int, profile: Profile, judge: Judge) -> RecordScan:
+def _scan_part(path: Path, start: int, end: int, profile: Profile, judge: Judge,
+               collect: bool = False) -> tuple[RecordScan, Diversity | None]:
     from provenance.reading.readers import jsonl_part
 
-    return scan(jsonl_part(path, start, end, _line_at(path, start)), profile, judge)
+    records = jsonl_part(path, start, end, _line_at(path, start))
+    diversity = Diversity(accumulator.Fields.of(profile)) if collect else None
+    if diversity is not None:
+        records = accumulator.observe(records, diversity)
+    return scan(records, profile, judge), diversity
 
 
 def _line_at(path: Path, offset: int) -> int:

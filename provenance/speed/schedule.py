@@ -27,6 +27,7 @@ from provenance.speed.digest_cache import DigestCache, location
 
 if TYPE_CHECKING:
     from provenance.checks.per_record import RecordScan
+    from provenance.diversity.accumulator import Diversity
     from provenance.identity.independence import Judge
     from provenance.reading.profiles import Profile
     from provenance.speed.inspect_workers import InspectWorkers
@@ -54,6 +55,10 @@ class Schedule:
         self._reader: ReadAhead[datafile.DataFacts] | None = None
         self._ahead: set[str] = set()
         self._inspectors: InspectWorkers | None = None
+        # Source diversity, gathered in the record pass only when asked for (``stats``, or a
+        # diversity threshold in the configuration): relpath -> its accumulator.
+        self.collect_diversity = config.diversity_enabled
+        self.diversity: dict[str, Diversity] = {}
 
     @contextmanager
     def reading(self, relpaths: list[str]) -> Iterator[None]:
@@ -97,6 +102,7 @@ class Schedule:
             facts = pending.result()
             if _has_records(facts):
                 return facts, scan, problems
+            self.diversity.pop(relpath, None)
             return facts, None, []
         else:
             facts = self._reader.take(relpath)
@@ -144,26 +150,40 @@ class Schedule:
             first = next(records, None)  # the profile is chosen by the first record
             mapping = self.config.record_mapping(relpath)
             profile = profiles.choose(mapping, first[0] if first is not None else None)
-            if first is None or profile is None or not profile.has_agents:
+            collect = self.collect_diversity and profile is not None and bool(profile.question)
+            if first is None or profile is None or not (profile.has_agents or collect):
                 return None
             from provenance.checks.per_record import scan
 
             judge = self.judge_for(relpath)
             if fmt == "jsonl":
-                in_parts = _scan_in_parts(path, profile, judge)
+                in_parts = _scan_in_parts(path, profile, judge, collect)
                 if in_parts is not None:
-                    return in_parts
-            return scan(itertools.chain((first,), records), profile, judge)
+                    found, diversity = in_parts
+                    if diversity is not None:
+                        self.diversity[relpath] = diversity
+                    return found if profile.has_agents else None
+            stream: Iterator[tuple[Any, Any]] = itertools.chain((first,), records)
+            if collect:
+                from provenance.diversity.accumulator import Diversity, Fields, observe
+
+                diversity = self.diversity[relpath] = Diversity(Fields.of(profile))
+                stream = observe(stream, diversity)
+            found = scan(stream, profile, judge)
+            return found if profile.has_agents else None
         except readers.ReadError as exc:
+            self.diversity.pop(relpath, None)
             problems.append(Problem(rules.UNREADABLE, exc.message, in_data=True, line=exc.line))
         except profiles.ProfileError as exc:
             raise ConfigError(f"{self.config.source}: {exc}") from None
         return None
 
 
-def _scan_in_parts(path: Path, profile: Profile, judge: Judge) -> RecordScan | None:
-    """A large JSONL file scanned by one process per core (``parallel_scan``); None when it is
-    too small, or when processes cannot be started here (then one pass does it)."""
+def _scan_in_parts(path: Path, profile: Profile, judge: Judge, collect: bool
+                   ) -> tuple[RecordScan, Diversity | None] | None:
+    """A large JSONL file scanned by one process per core (``parallel_scan``), with its
+    diversity when ``collect``; None when it is too small, or when processes cannot be started
+    here (then one pass does it)."""
     from provenance.speed import parallel_scan
 
     parts = parallel_scan.parts_for(size(path))
@@ -173,7 +193,7 @@ def _scan_in_parts(path: Path, profile: Profile, judge: Judge) -> RecordScan | N
         ranges = parallel_scan.split(path, parts)
     except OSError:
         return None
-    return parallel_scan.scan_parts(path, ranges, profile, judge)
+    return parallel_scan.scan_parts_with(path, ranges, profile, judge, collect)
 
 
 def _has_records(facts: datafile.DataFacts) -> bool:
