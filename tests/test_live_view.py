@@ -61,10 +61,13 @@ def test_findings_stream_once_with_progress(repo: Repo) -> None:
 def test_ctrl_c_ends_a_long_check_at_once(repo: Repo) -> None:
     big = repo.path("data/big.jsonl")
     big.parent.mkdir(parents=True)
-    line = b'{"question": "' + b"q" * 4000 + b'?", "answer": "a"}\n'
+    # Records that name their own agents are scanned one by one: seconds of work for 2M of them.
+    line = (b'{"query": "Which?", "query_by": {"model_name": "gpt-4o", "type": "ai"}, '
+            b'"reference_answer": "That one.", "reference_answer_by": '
+            b'{"model_name": "claude-3-5-haiku", "type": "ai"}}\n')
     with open(big, "wb") as handle:
         for _ in range(64):
-            handle.write(line * 2048)  # 512 MiB: seconds of reading
+            handle.write(line * 32768)
     process = subprocess.Popen([*COMMAND, "check", "--no-cache"], cwd=repo.root,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     time.sleep(1.5)
