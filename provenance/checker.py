@@ -23,12 +23,11 @@ from provenance.checks.self_evaluation import self_evaluation_problems
 from provenance.checks.shares import FolderShares, file_share_problems, in_folder
 from provenance.checks.trust_minimum import trust_problems
 from provenance.config import Config
-from provenance.contamination.pairs import pairs
 from provenance.contamination.run import Scanner
+from provenance.diversity import diversity_checks
 from provenance.evaluation.in_check import evaluation_problems
 from provenance.findings import FileResult, Finding, RunResult, Watch
 from provenance.lineage.build import external_references
-from provenance.lineage.graph import LineageGraph
 from provenance.lineage.inputs import LineageInputs
 from provenance.reading.datafile import DataFacts
 from provenance.reading.locate import Claim
@@ -64,11 +63,7 @@ class Checker:
         self.lineage = LineageInputs(self.session)
         self.shares = FolderShares()
         self.notices: list[str] = []  # of the rules across files
-        self.diversity: DiversityChecks | None = None
-        if self.config.diversity_enabled:  # QP044/QP045 are off until a threshold is set
-            from provenance.diversity.checking import DiversityChecks
-
-            self.diversity = DiversityChecks(self.config)
+        self.diversity: DiversityChecks | None = diversity_checks(self.config)
 
     def run(self, paths: Iterable[str] | None = None, *, shard: tuple[int, int] | None = None,
             watch: Watch | None = None) -> RunResult:
@@ -145,16 +140,10 @@ class Checker:
         yield from loop_problems(graph, self.lineage.all, checked, full=full)
         yield from self_evaluation_problems(graph, self.lineage.all, checked, full=full,
                                             related=self.session.policy_relation)
-        chosen = [p for p in pairs(graph) if full or p.training in checked
-                  or (shard is None and p.evaluation in checked)]
-        if chosen:
-            scanner = Scanner(self.config, self.schedule.digest, self.schedule.cache_folder)
-            yield from contamination_problems(scanner.hits(chosen), scanner.shown)
-            self.notices.extend(scanner.notes)
-
-    def lineage_graph(self) -> LineageGraph:
-        """The lineage graph of this run's datasets and every other record in the repository."""
-        return self.lineage.graph()
+        scanner = Scanner(self.config, self.schedule.digest, self.schedule.cache_folder)
+        yield from contamination_problems(scanner.scan(graph, checked, full=full,
+                                                       sharded=shard is not None), scanner.shown)
+        self.notices.extend(scanner.notes)
 
     def _record(self, state: _FileState, relpath: str) -> Record | None:
         """Validate the claim's record; None when it cannot be used for further checks."""

@@ -124,7 +124,7 @@ def _lineage(session: Session, datasets: set[str]
     present = sorted(p for p in datasets if file_sha256(session.root, p) is not None)
     if present:
         checker.run([str(session.root / p) for p in present])
-    return checker.lineage_graph(), checker.lineage.all
+    return checker.lineage.graph(), checker.lineage.all
 
 
 def _findings(config: Config, analysis: Analysis, models: list[Model],

@@ -17,7 +17,7 @@ def run(args: argparse.Namespace) -> int:
 
         checker = Checker(config)
         checker.run(None)
-        graph = checker.lineage_graph()
+        graph = checker.lineage.graph()
     except ConfigError as exc:
         print(f"qa-provenance: {exc}", file=sys.stderr)
         return 2

@@ -27,7 +27,8 @@ from provenance.contamination.fingerprints import (
     to_plain,
 )
 from provenance.contamination.match import matches
-from provenance.contamination.pairs import Pair
+from provenance.contamination.pairs import Pair, pairs
+from provenance.lineage.graph import LineageGraph
 from provenance.reading import datafile, profiles, readers
 from provenance.reading.profiles import extract
 
@@ -56,6 +57,14 @@ class Scanner:
         self.digest_of = digest_of
         self.cache = cache
         self.notes: list[str] = []
+
+    def scan(self, graph: LineageGraph, checked: set[str], *, full: bool, sharded: bool
+             ) -> list[Hit]:
+        """The pairs a run compares: all of them in a full run; else those whose training file
+        it checked, or (unless sharded, where a training file's own shard compares it, so no
+        pair is read twice) whose evaluation set it checked."""
+        return self.hits([p for p in pairs(graph) if full or p.training in checked
+                          or (not sharded and p.evaluation in checked)])
 
     def hits(self, chosen: Iterable[Pair]) -> list[Hit]:
         by_training: dict[str, list[Pair]] = {}
