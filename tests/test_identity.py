@@ -357,3 +357,22 @@ def test_distinct_models_stay_apart_under_every_known_spelling(a: str, b: str, w
     clashes = [(x, y) for x in mine for y in theirs
                if canonical_model_id(x) == canonical_model_id(y)]
     assert clashes == [], why
+
+
+@pytest.mark.parametrize(
+    ("part", "bad"),
+    [("colon_routes", ["openai", 3]), ("colon_routes", "openai"), ("bedrock", "us"),
+     ("bedrock", {"vendors": {"anthropic": 1}}), ("bedrock", {"vendors": {1: "anthropic"}}),
+     ("bedrock", {"vendors": ["anthropic"]}), ("spelling", ["separators"]),
+     ("suffixes", ["-gguf"]), ("aliases", ["gpt-4"])],
+)
+def test_a_malformed_identity_table_is_refused(part: str, bad: object) -> None:
+    from provenance.identity.spelling import _compile
+
+    ref = resources.files("provenance") / "data" / "identity.yaml"
+    doc = yaml.safe_load(ref.read_text(encoding="utf-8"))
+    _compile(doc)  # the packaged table itself is fine
+    with pytest.raises(ValueError, match="identity table"):
+        _compile({**doc, part: bad})
+    with pytest.raises(ValueError, match="top level"):
+        _compile([doc])

@@ -618,3 +618,15 @@ def test_an_agent_without_id_is_compared_with_no_one(policy: Policy, other: Agen
         for verdict in (judge.judge(anonymous, other), judge.judge(other, anonymous)):
             assert (verdict.relation, verdict.loop, verdict.family_only) == \
                 (Relation.INDEPENDENT, False, False)
+
+
+def test_yourbench_with_a_judge_column_needs_no_file_level_agents(repo: Repo, run: Runner) -> None:
+    """The records name an independent judge: no self-answered warning, from the records or
+    from the file-level check of what the records name."""
+    rows = [{**YOURBENCH_ROW, "question": f"q{n}?", "judge": "claude-3-5-sonnet-20241022"}
+            for n in range(2)]
+    repo.jsonl("data/yourbench.jsonl", rows)
+    repo.sidecar("data/yourbench.jsonl", generator=None, validator=None)
+    config(repo, {"records": [{"files": "data/yourbench.jsonl", "validator": "judge"}]})
+    result = run("check")
+    assert result.code == 0 and result.lines == [], result.out

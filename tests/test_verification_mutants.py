@@ -140,3 +140,11 @@ def test_the_newest_pass_wins_in_the_pure_function_whatever_the_order() -> None:
         [problem] = verification_problems(record, digest, 1, now)
         assert problem.message == "the last passing spot check is 2 days old, more than " \
                                   "max-age-days 1", shift
+
+
+def test_the_age_limit_is_exact_to_the_second() -> None:
+    digest = "ef" * 32
+    record = record_with(entry(digest, "2026-03-01T00:00:00Z"))
+    at_limit = datetime(2026, 3, 2, tzinfo=timezone.utc)
+    assert verification_problems(record, digest, 1, at_limit) == []
+    assert verification_problems(record, digest, 1, at_limit + timedelta(seconds=0.5)) != []

@@ -387,14 +387,15 @@ def _run(mutant: Mutant, copy: Path, tests: list[str], durations: dict[str, floa
     code = process.returncode
     if code == 0:
         return Outcome(mutant, "survived", len(tests), seconds)
-    if code in (1, 2):  # a test failed, or collection failed because the module broke
-        killer = next((line.split(" ", 1)[1].split(" - ")[0] for line in
-                       out.decode("utf-8", "replace").splitlines()
-                       if line.startswith(("FAILED ", "ERROR "))), "")
+    text = out.decode("utf-8", "replace")
+    if code in (1, 2) or (code in (3, 4) and "not found:" not in text):
+        # a test failed, or collection or conftest failed because the mutated module broke
+        killer = next((line.split(" ", 1)[1].split(" - ")[0] for line in text.splitlines()
+                       if line.startswith(("FAILED ", "ERROR "))), f"pytest exit {code}")
         return Outcome(mutant, "killed", len(tests), seconds, killer)
     if code == 5:  # no test collected: only fuzz tests execute it
         return Outcome(mutant, "uncovered", 0, seconds)
-    return Outcome(mutant, "error", len(tests), seconds, f"pytest exit {code}")
+    return Outcome(mutant, "error", len(tests), seconds, f"pytest exit {code}: {text[-300:]}")
 
 
 def tests_for(mutant: Mutant, coverage: Coverage) -> list[str]:
@@ -463,6 +464,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("modules", nargs="*", help="only target files whose path contains one")
     parser.add_argument("--max-mutants", type=int, default=0,
                         help="a random sample of this many mutants (0: all)")
+    parser.add_argument("--max-per-module", type=int, default=0,
+                        help="a random sample of this many mutants per module (0: all)")
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
@@ -479,6 +482,14 @@ def main(argv: list[str] | None = None) -> int:
     mutants = [m for path in files for m in find_mutants(path)]
     if args.line:
         mutants = [m for m in mutants if m.line in args.line]
+    if args.max_per_module:
+        rng = random.Random(args.seed)
+        by_file: dict[str, list[Mutant]] = defaultdict(list)
+        for mutant in mutants:
+            by_file[mutant.path].append(mutant)
+        mutants = [m for items in by_file.values()
+                   for m in (rng.sample(items, args.max_per_module)
+                             if len(items) > args.max_per_module else items)]
     if args.max_mutants and len(mutants) > args.max_mutants:
         mutants = sorted(random.Random(args.seed).sample(mutants, args.max_mutants),
                          key=lambda m: (m.path, m.line, m.col))

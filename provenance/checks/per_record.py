@@ -88,17 +88,16 @@ def scan(records: Iterable[tuple[Any, Item | int]], profile: Profile, judge: Jud
             raw: Any = tuple([_shallow(data.get(f)) for f in fields])
         else:
             raw = tuple([_shallow(extract(data, f)) for f in fields])
-        exact = False
         try:
             combination = combinations.get(raw)
         except TypeError:  # a list or mapping nested inside an agent field
             combination = _BY_VALUE
         if combination is _BY_VALUE:
-            raw, exact = _exact_key(data, fields), True
+            raw = _exact_key(data, fields)
             combination = combinations.get(raw)
         if combination is None:
             combination = _combine(result, data, profile, judge)
-            if not exact and not _plain(raw):  # numbers: 1, 1.0 and True are one key
+            if not _plain(raw):  # numbers (1, 1.0 and True are one key), or an exact key
                 combinations[raw] = _BY_VALUE
                 raw = _exact_key(data, fields)
             combinations[raw] = combination
