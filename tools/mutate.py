@@ -402,7 +402,10 @@ def tests_for(mutant: Mutant, coverage: Coverage) -> list[str]:
     lines = coverage.get(mutant.path, {})
     found: set[str] = set()
     executed = False
-    for line in range(mutant.line, mutant.end_line + 1):
+    first = mutant.line
+    if mutant.replacement == "pass":  # CPython folds a lone break/continue into its `if`'s jump
+        first -= 1
+    for line in range(first, mutant.end_line + 1):
         executed = executed or line in lines
         found.update(lines.get(line, ()))
     if executed and not found:  # run at import only (a module constant): every test using it
