@@ -630,3 +630,13 @@ def test_yourbench_with_a_judge_column_needs_no_file_level_agents(repo: Repo, ru
     config(repo, {"records": [{"files": "data/yourbench.jsonl", "validator": "judge"}]})
     result = run("check")
     assert result.code == 0 and result.lines == [], result.out
+
+
+def test_records_naming_no_agent_count_in_no_pair() -> None:
+    """The JSON report's pairs list what the records name; a record naming no one adds none."""
+    profile = profile_from_mapping({"generator": "gen", "validator": "val"})
+    rows = [{"gen": "gpt-4o", "val": "claude-3-5-haiku"}, {"q": "no agents"}, {"gen": ""},
+            {"gen": "gpt-4o", "val": "claude-3-5-haiku"}]
+    result = scan([(row, n) for n, row in enumerate(rows)], profile, Judge())
+    assert (result.total, result.with_agents, result.with_generators) == (4, 2, 2)
+    assert result.pairs == Counter({("gpt-4o", "claude-3-5-haiku"): 2})
