@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint fuzz clean
+.PHONY: demo test lint fuzz mutate clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,5 +39,12 @@ fuzz: $(VENV)/.installed
 	  || echo 'atheris did not install: falling back to the hypothesis byte fuzzer'
 	$(BIN)/python fuzz/fuzz_readers.py --seconds $(FUZZ_SECONDS)
 
+# Mutation testing of the rule modules (tools/mutate.py, docs/mutation.md): slow, a developer
+# tool, not part of CI. MUTATE_ARGS="--max-mutants 150" samples; "per_record" picks a module.
+MUTATE_ARGS ?= --jobs 2
+mutate: $(VENV)/.installed
+	@$(BIN)/python -c 'import coverage' 2>/dev/null || $(BIN)/python -m pip install --quiet 'coverage>=7.10'
+	$(BIN)/python tools/mutate.py $(MUTATE_ARGS)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .mutate

@@ -406,3 +406,35 @@ def test_exit_2_for_usage_errors(repo: Repo, run: Runner) -> None:
     result = run("check", "--root", "does-not-exist")
     assert result.code == 2
     assert result.err.startswith("qa-provenance: does-not-exist: not a directory")
+
+
+# found by mutation testing (issue 17) ----------------------------------------------------------
+
+
+def test_qp002_absolute_paths_in_sources_and_derived_from(repo: Repo, run: Runner) -> None:
+    """A place on one machine is an error; a URI or a repository path is not."""
+    repo.jsonl("data/qa.jsonl")
+    repo.sidecar("data/qa.jsonl", sources=[{"uri": uri} for uri in (
+                     "/home/me/corpus.jsonl", "https://example.org/a", "data/notes.md",
+                     "~/raw/b.jsonl")],
+                 derived_from=["C:\\data\\seed.jsonl", "s3://bucket/seed.jsonl"])
+    result = run("check")
+    assert result.code == 1
+    found = [line.split(" QP002 ", 1)[1] for line in result.lines]
+    assert [text.split(": ", 1)[0] for text in found] == \
+        ["sources[0]", "sources[3]", "derived_from[0]"], result.out
+    assert found[0].startswith("sources[0]: '/home/me/corpus.jsonl' is an absolute path, a "
+                               "place on one machine")
+
+
+def test_qp011_is_reported_once_per_trained_model(repo: Repo, run: Runner) -> None:
+    """Two spellings of one generator: the self-training loop is one finding, not two."""
+    repo.jsonl("data/qa.jsonl")
+    repo.sidecar("data/qa.jsonl",
+                 generator=[{"type": "model", "id": "gpt-4o", "role": "questions"},
+                            {"type": "model", "id": "openai/gpt-4o-2024-08-06",
+                             "role": "answers"}],
+                 trains=["azure/gpt-4o"])
+    result = run("check")
+    assert result.code == 1
+    assert [line.split(" ")[1] for line in result.lines] == ["QP011"], result.out

@@ -323,13 +323,56 @@ def test_other_fields_do_not_matter() -> None:
     assert same_source(a, b)
 
 
-def test_cached() -> None:
+def test_the_cache_changes_no_answer() -> None:
+    """Keys computed in any order, through the cache, equal keys computed afresh."""
+    ids = _all_ids()
     canonical_model_id.cache_clear()
-    canonical_model_id("gpt-4o-2024-08-06")
-    canonical_model_id("gpt-4o-2024-08-06")
-    assert canonical_model_id.cache_info().hits >= 1
+    for raw in reversed(ids):
+        canonical_model_id(raw.upper() if raw.islower() else raw)
+    fresh = canonical_model_id.__wrapped__
+    assert [canonical_model_id(raw) for raw in ids] == [fresh(raw) for raw in ids]
 
 
-def test_table_sizes() -> None:
-    assert len(SAME) >= 40
-    assert len(DIFFERENT) >= 25
+def _spellings_of(model_id: str) -> set[str]:
+    """Every id the SAME table joins to ``model_id``, directly or through others."""
+    group, todo = {model_id}, [model_id]
+    while todo:
+        current = todo.pop()
+        for a, b, _ in SAME:
+            for mine, other in ((a, b), (b, a)):
+                if mine == current and other not in group:
+                    group.add(other)
+                    todo.append(other)
+    return group
+
+
+@pytest.mark.parametrize(("a", "b", "why"), DIFFERENT, ids=[f"{a}!={b}" for a, b, _ in DIFFERENT])
+def test_distinct_models_stay_apart_under_every_known_spelling(a: str, b: str, why: str) -> None:
+    """Transitively: any spelling the table gives of one side keeps apart from any of the other
+    (a normaliser that joins too much fails here even where the direct pair survives)."""
+    mine, theirs = _spellings_of(a), _spellings_of(b)
+    assert not mine & theirs, f"the table itself joins {a} and {b}"
+    keys = {canonical_model_id(x) for x in mine}
+    assert keys == {canonical_model_id(a)}, mine
+    clashes = [(x, y) for x in mine for y in theirs
+               if canonical_model_id(x) == canonical_model_id(y)]
+    assert clashes == [], why
+
+
+@pytest.mark.parametrize(
+    ("part", "bad"),
+    [("colon_routes", ["openai", 3]), ("colon_routes", "openai"), ("bedrock", "us"),
+     ("bedrock", {"vendors": {"anthropic": 1}}), ("bedrock", {"vendors": {1: "anthropic"}}),
+     ("bedrock", {"vendors": ["anthropic"]}), ("spelling", ["separators"]),
+     ("suffixes", ["-gguf"]), ("aliases", ["gpt-4"])],
+)
+def test_a_malformed_identity_table_is_refused(part: str, bad: object) -> None:
+    from provenance.identity.spelling import _compile
+
+    ref = resources.files("provenance") / "data" / "identity.yaml"
+    doc = yaml.safe_load(ref.read_text(encoding="utf-8"))
+    _compile(doc)  # the packaged table itself is fine
+    with pytest.raises(ValueError, match="identity table"):
+        _compile({**doc, part: bad})
+    with pytest.raises(ValueError, match="top level"):
+        _compile([doc])

@@ -218,3 +218,12 @@ def test_readme_without_front_matter_at_the_root(repo: Repo, run: Runner) -> Non
     repo.write("README.md", "# A data repository\n")
     judged(repo, "openai/gpt-4o", "anthropic/claude-3-5-sonnet-20241022")
     assert run("check").code == 0
+
+
+@pytest.mark.parametrize(("extra", "loaded"), [(0, True), (1, False)])
+def test_the_card_size_limit_is_exact(repo: Repo, extra: int, loaded: bool) -> None:
+    head = f"---\n{dump_yaml({'base_model': 'meta-llama/Llama-3.1-8B'})}---\n"
+    rel = write_card(repo, "models/edge", None, body=head + "x" * (MAX_CARD_BYTES - len(head)
+                                                                   + extra))
+    assert (repo.root / rel).stat().st_size == MAX_CARD_BYTES + extra
+    assert bool(load_cards(repo.root, [rel])) is loaded

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import Repo, Runner
 
-from provenance.checks.per_record import RecordScan, scan
+from provenance.checks.per_record import RecordScan, record_problems, scan
 from provenance.config import load_config
+from provenance.identity.spelling import canonical_agent
 from provenance.reading import profiles, readers
 from provenance.session import Session
 from provenance.speed import parallel_scan
@@ -61,16 +64,57 @@ def as_dict(result: RecordScan) -> dict[str, object]:
     }
 
 
+def oracle(path: Path, profile: profiles.Profile, judge: Any) -> dict[str, object]:
+    """What the scan must find, worked out record by record from the profile and the rule
+    function alone: no cache of agent values, no parts, no merge."""
+    total = with_agents = with_generators = 0
+    pairs: Counter[tuple[str, str]] = Counter()
+    counts: Counter[str] = Counter()
+    first_spelling: dict[tuple[str, str], str] = {}
+    offences: dict[tuple[str, str], list[str]] = {}
+    for data, where in readers.read_data(path, "jsonl"):
+        total += 1
+        generators, validators = profile.agents(data)
+        if not generators and not validators:
+            continue
+        with_agents += 1
+        names = [", ".join(dict.fromkeys(a.id for a in agents)) or "-"
+                 for agents in (generators, validators)]
+        pairs[(names[0], names[1])] += 1
+        named = {canonical_agent(a): a.id for a in generators if a.id.strip()}
+        with_generators += bool(named)
+        for key, spelling in named.items():
+            counts[first_spelling.setdefault(key, spelling)] += 1
+        for ident, rule, _message in record_problems(generators, validators, judge):
+            offences.setdefault(f"{rule.code} {ident}", []).append(
+                readers.locate(data, where).location)
+    return {"total": total, "with_agents": with_agents, "with_generators": with_generators,
+            "pairs": dict(pairs), "generator_counts": dict(counts),
+            "offences": {key: (len(found), found[:3]) for key, found in offences.items()}}
+
+
+def found(result: RecordScan) -> dict[str, object]:
+    return {"total": result.total, "with_agents": result.with_agents,
+            "with_generators": result.with_generators, "pairs": dict(result.pairs),
+            "generator_counts": dict(result.generator_counts),
+            "offences": {f"{code} {ident}": (o.count, o.locations)
+                         for (code, ident), o in result.offences.items()}}
+
+
 @pytest.mark.parametrize("parts", [2, 3, 7])
 def test_parts_merged_equal_one_pass(repo: Repo, parts: int) -> None:
     path, profile, judge = setup(repo)
     one_pass = scan(readers.read_data(path, "jsonl"), profile, judge)
+    expected = oracle(path, profile, judge)
+    assert found(one_pass) == expected
+    assert len(expected["offences"]) >= 3  # type: ignore[arg-type]
     ranges = parallel_scan.split(path, parts)
     assert ranges[0][0] == 0 and ranges[-1][1] == path.stat().st_size
     assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:]))
     merged = parallel_scan.scan_parts(path, ranges, profile, judge)
     assert merged is not None
-    assert as_dict(merged) == as_dict(one_pass)
+    assert found(merged) == expected
+    assert as_dict(merged) == as_dict(one_pass)  # and the spellings and rules kept
     assert one_pass.offences  # the data does have offences to merge
     for offence in merged.offences.values():  # the rule objects themselves, not copies
         from provenance import rules

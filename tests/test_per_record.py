@@ -5,13 +5,19 @@ records give but must not contradict it, generator shares, and the independence 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 import pytest
 from conftest import Repo, Runner, copy_real, dump_yaml
 
 from provenance.checker import Checker
+from provenance.checks.per_record import scan
 from provenance.config import load_config
+from provenance.identity.independence import Judge, Policy
+from provenance.identity.registry import Relation
+from provenance.reading.profiles import profile_from_mapping
+from provenance.record import Agent
 
 HUMAN_VALIDATOR = {"type": "human", "id": "Acme QA", "method": "human-review"}
 
@@ -465,3 +471,172 @@ def test_same_family_per_record_warns_under_lineage(repo: Repo, run: Runner) -> 
     assert result.has("data/ann.json: QP013 [warning] 1 of 1 records: validator model "
                       f"'{SIBLING}' is of the same family as generator model '{INSTRUCT}'"), \
         result.out
+
+
+# the key a record's agents are cached under (issue 17) -----------------------------------------
+
+
+@pytest.mark.parametrize("fields", [("meta.model", "meta.judge"), ("models[]", "judges[]")])
+def test_nested_fields_are_keyed_per_record(repo: Repo, run: Runner,
+                                            fields: tuple[str, str]) -> None:
+    """Records 1 and 3 are judged by another model; record 2 by its own generator."""
+    generator, validator = fields
+    pairs = [("gpt-4o", "claude-3-5-sonnet-20241022"), ("gpt-4o", "openai/gpt-4o-2024-08-06"),
+             ("claude-3-5-haiku", "gpt-4o")]
+
+    def put(row: dict[str, Any], path: str, model: str) -> None:
+        if path.endswith("[]"):
+            row[path[:-2]] = [model]
+        else:
+            row.setdefault("meta", {})[path.split(".")[1]] = model
+
+    rows = []
+    for n, (gen, val) in enumerate(pairs):
+        row: dict[str, Any] = {"question": f"q{n}", "answer": f"a{n}"}
+        put(row, generator, gen)
+        put(row, validator, val)
+        rows.append(row)
+    repo.jsonl("data/qa.jsonl", rows)
+    repo.sidecar("data/qa.jsonl", generator=None, validator=None)
+    config(repo, {"records": [{"files": "data/qa.jsonl", "generator": generator,
+                               "validator": validator}]})
+    result = run("check")
+    assert result.code == 1, result.out
+    assert result.lines == [
+        "data/qa.jsonl:2: QP010 1 of 3 records: validator model 'openai/gpt-4o-2024-08-06' is the "
+        "same source as generator model 'gpt-4o' (both 'gpt-4o') (records line 2)"
+    ], result.out
+
+
+def test_agent_objects_in_a_list_are_keyed_by_value(repo: Repo, run: Runner) -> None:
+    """A list of agent objects is unhashable: the fallback key must still tell records apart
+    (it crashed with a TypeError)."""
+    def row(n: int, *judges: str) -> dict[str, Any]:
+        return {"question": f"q{n}", "answer": f"a{n}", "model_name": "gpt-4o",
+                "judges": [{"type": "model", "id": judge} for judge in judges]
+                + [{"model_name": "", "type": "human"}]}
+
+    rows = [row(0, "claude-3-5-sonnet-20241022"), row(1, "claude-3-5-sonnet-20241022"),
+            row(2, "azure/gpt-4o"), row(3, "claude-3-5-sonnet-20241022")]
+    repo.jsonl("data/qa.jsonl", rows)
+    repo.sidecar("data/qa.jsonl", generator=None, validator=None)
+    config(repo, {"records": [{"files": "data/qa.jsonl", "validator": "judges"}]})
+    result = run("check")
+    assert result.code == 1, result.out + result.err
+    assert result.lines == [
+        "data/qa.jsonl:3: QP010 1 of 4 records: validator model 'azure/gpt-4o' is the same "
+        "source as generator model 'gpt-4o' (both 'gpt-4o') (records line 3)"
+    ], result.out
+
+
+def test_values_equal_in_python_but_not_in_json_are_different_agents() -> None:
+    """1, 1.0 and True are equal dictionary keys; as model names they are '1', '1.0', 'True'."""
+    profile = profile_from_mapping({"generator": "gen", "validator": "val"})
+    rows = [{"gen": {"model_name": 1, "type": "ai"}, "val": {"model_name": "1", "type": "ai"}},
+            {"gen": {"model_name": 1.0, "type": "ai"}, "val": {"model_name": "1", "type": "ai"}},
+            {"gen": {"model_name": True, "type": "ai"}, "val": {"model_name": "1", "type": "ai"}},
+            {"gen": {"model_name": 1, "type": "ai"}, "val": {"model_name": "1", "type": "ai"}}]
+    result = scan([(row, n) for n, row in enumerate(rows)], profile, Judge())
+    assert {key: o.count for key, o in result.offences.items()} == {("QP010", "1|1"): 2}
+    assert result.pairs == Counter({("1", "1"): 2, ("1.0", "1"): 1, ("True", "1"): 1})
+
+
+# role: both without a validator (issue 17) -----------------------------------------------------
+
+YOURBENCH_ROW = {
+    "document_id": "9c2b6f0e-1d1a-4c55-9d53-2f1f0f6c8a11",
+    "chunk_id": "9c2b6f0e-1d1a-4c55-9d53-2f1f0f6c8a11_0",
+    "question": "What does the warranty exclude?",
+    "self_answer": "Damage caused by misuse or unauthorised repair.",
+    "estimated_difficulty": 4,
+    "self_assessed_question_type": "factual",
+    "generating_model": "Qwen/Qwen2.5-72B-Instruct",
+    "thought_process": "The chunk lists the exclusions of the warranty.",
+    "citations": ["does not cover damage caused by misuse"],
+    "question_mode": "open-ended",
+}
+
+
+def test_yourbench_questions_answered_by_their_writer(repo: Repo, run: Runner) -> None:
+    rows = [{**YOURBENCH_ROW, "question": f"q{n}?"} for n in range(2)]
+    repo.jsonl("data/yourbench.jsonl", rows)
+    repo.sidecar("data/yourbench.jsonl", generator=None, validator=None)
+    result = run("check", "-v")
+    assert sorted(result.lines) == [
+        "data/yourbench.jsonl.provenance.yaml:1: QP002 (top level): 'validator' is required "
+        "(the records do not name their validators)",
+        "data/yourbench.jsonl:1: QP012 [warning] 2 of 2 records: questions and answers both come "
+        "from model 'Qwen/Qwen2.5-72B-Instruct' (records line 1, line 2)",
+    ], result.out  # the order of the lines is the reporter's business
+
+
+def test_yourbench_profile_is_detected_and_reads_the_generator(repo: Repo) -> None:
+    rel = "data/yourbench.jsonl"
+    repo.jsonl(rel, [YOURBENCH_ROW])
+    repo.sidecar(rel, generator=None, validator=HUMAN_VALIDATOR)
+    result = Checker(load_config(repo.root)).run([rel])
+    [file_result] = result.files
+    assert file_result.profile == "yourbench"
+    # the records name no validator: the file-level one is not a per-record pair
+    assert file_result.pairs == (("Qwen/Qwen2.5-72B-Instruct", "-", 1),)
+
+
+def test_yourbench_with_a_validator_is_not_self_answered(repo: Repo, run: Runner) -> None:
+    repo.jsonl("data/yourbench.jsonl", [YOURBENCH_ROW])
+    repo.sidecar("data/yourbench.jsonl", generator=None, validator=HUMAN_VALIDATOR)
+    result = run("check")
+    assert result.code == 0 and result.lines == [], result.out
+
+
+# validators without an id (issue 17) -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("generator", ["meta-llama/Llama-3.1-8B-Instruct", "gpt-4o"])
+def test_anonymous_llamaindex_validator_is_no_family_or_loop(repo: Repo, run: Runner,
+                                                              generator: str) -> None:
+    """LlamaIndex writes a person as {model_name: "", type: human}: no identity to compare."""
+    rows = [{"query": f"q{n}", "query_by": {"model_name": generator, "type": "ai"},
+             "reference_answer": f"a{n}",
+             "reference_answer_by": {"model_name": "", "type": "human"},
+             "reviewed_by": {"model_name": "", "type": "human"}} for n in range(3)]
+    repo.jsonl("data/rag.jsonl", rows)
+    # the records name no one, so the file-level record must; naming them contradicts nothing
+    repo.sidecar("data/rag.jsonl", generator=None, validator=HUMAN_VALIDATOR)
+    config(repo, {"records": [{"files": "data/rag.jsonl", "validator": "reviewed_by"}]})
+    result = run("check")
+    assert result.code == 0, result.out
+    assert result.lines == [], result.out
+
+
+@pytest.mark.parametrize("policy", list(Policy))
+@pytest.mark.parametrize("other", [Agent("model", "meta-llama/Llama-3.1-70B-Instruct"),
+                                   Agent("model", ""), Agent("human", ""),
+                                   Agent("human", "Acme QA")])
+def test_an_agent_without_id_is_compared_with_no_one(policy: Policy, other: Agent) -> None:
+    judge = Judge(policy=policy)
+    for anonymous in (Agent("human", ""), Agent("human", "  "), Agent("model", "")):
+        for verdict in (judge.judge(anonymous, other), judge.judge(other, anonymous)):
+            assert (verdict.relation, verdict.loop, verdict.family_only) == \
+                (Relation.INDEPENDENT, False, False)
+
+
+def test_yourbench_with_a_judge_column_needs_no_file_level_agents(repo: Repo, run: Runner) -> None:
+    """The records name an independent judge: no self-answered warning, from the records or
+    from the file-level check of what the records name."""
+    rows = [{**YOURBENCH_ROW, "question": f"q{n}?", "judge": "claude-3-5-sonnet-20241022"}
+            for n in range(2)]
+    repo.jsonl("data/yourbench.jsonl", rows)
+    repo.sidecar("data/yourbench.jsonl", generator=None, validator=None)
+    config(repo, {"records": [{"files": "data/yourbench.jsonl", "validator": "judge"}]})
+    result = run("check")
+    assert result.code == 0 and result.lines == [], result.out
+
+
+def test_records_naming_no_agent_count_in_no_pair() -> None:
+    """The JSON report's pairs list what the records name; a record naming no one adds none."""
+    profile = profile_from_mapping({"generator": "gen", "validator": "val"})
+    rows = [{"gen": "gpt-4o", "val": "claude-3-5-haiku"}, {"q": "no agents"}, {"gen": ""},
+            {"gen": "gpt-4o", "val": "claude-3-5-haiku"}]
+    result = scan([(row, n) for n, row in enumerate(rows)], profile, Judge())
+    assert (result.total, result.with_agents, result.with_generators) == (4, 2, 2)
+    assert result.pairs == Counter({("gpt-4o", "claude-3-5-haiku"): 2})

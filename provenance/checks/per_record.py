@@ -54,9 +54,6 @@ class RecordScan:
     offences: dict[tuple[str, str], Offence] = field(default_factory=dict)
 
 
-AgentKey = tuple[tuple[str, str, str], ...]
-
-
 @dataclass
 class _Combination:
     """Everything a record contributes, shared by all records naming the same agent values."""
@@ -67,6 +64,10 @@ class _Combination:
     named: tuple[str, ...]  # generator names counted for the share, one per source
     problems: list[tuple[str, Rule, str]]
     records: int = 0
+
+
+# Stored under a shallow key whose values must be compared by :func:`_exact` instead.
+_BY_VALUE = _Combination((), (), ("", ""), (), [])
 
 
 def scan(records: Iterable[tuple[Any, Item | int]], profile: Profile, judge: Judge
@@ -89,11 +90,17 @@ def scan(records: Iterable[tuple[Any, Item | int]], profile: Profile, judge: Jud
             raw = tuple([_shallow(extract(data, f)) for f in fields])
         try:
             combination = combinations.get(raw)
-        except TypeError:  # a nested list or mapping inside an agent field
-            raw = tuple(_freeze(value) for value in raw)
+        except TypeError:  # a list or mapping nested inside an agent field
+            combination = _BY_VALUE
+        if combination is _BY_VALUE:
+            raw = _exact_key(data, fields)
             combination = combinations.get(raw)
         if combination is None:
-            combination = combinations[raw] = _combine(result, data, profile, judge)
+            combination = _combine(result, data, profile, judge)
+            if not _plain(raw):  # numbers (1, 1.0 and True are one key), or an exact key
+                combinations[raw] = _BY_VALUE
+                raw = _exact_key(data, fields)
+            combinations[raw] = combination
         if not combination.generators and not combination.validators:
             continue
         combination.records += 1
@@ -163,21 +170,40 @@ def _combine(result: RecordScan, data: Any, profile: Profile, judge: Judge) -> _
 def _shallow(value: Any) -> Any:
     """A cheap key for a field value, hashable when the value is flat (the usual agent object:
     a few strings). Key order is kept: the same agent written in another order only costs one
-    more combination, each worked out from the record itself."""
+    more combination, each worked out from the record itself. A list is marked, so that it
+    never equals the items of a mapping."""
     if isinstance(value, dict):
         return tuple(value.items())
     if isinstance(value, list):
-        return tuple(value)
+        return (list, *value)
     return value
 
 
-def _freeze(value: Any) -> Any:
-    """A hashable stand-in for a field value (agent fields are small: ids, LlamaIndex objects)."""
+def _plain(key: Any) -> bool:
+    """True when equal keys mean equal values: text, None and tuples of them (``list`` marks a
+    list). Numbers are not: ``1 == 1.0 == True``, but as model names they are three ids."""
+    if isinstance(key, tuple):
+        return all(_plain(part) for part in key)
+    return key is None or key is list or isinstance(key, str)
+
+
+class _Exact:
+    """Tags a key made by :func:`_exact`, so that it never equals a shallow one."""
+
+
+def _exact_key(data: Any, fields: list[str]) -> tuple[Any, ...]:
+    return (_Exact, *(_exact(extract(data, f)) for f in fields))
+
+
+def _exact(value: Any) -> Any:
+    """A hashable key equal only for values of the same types and contents, however nested."""
     if isinstance(value, dict):
-        return tuple(sorted((str(k), _freeze(v)) for k, v in value.items()))
-    if isinstance(value, list):
-        return tuple(_freeze(v) for v in value)
-    return value
+        return (dict, *((_exact(k), _exact(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return (type(value), *(_exact(v) for v in value))
+    if value is None or isinstance(value, str):
+        return value
+    return (type(value), repr(value))
 
 
 def record_problems(generators: tuple[Agent, ...], validators: tuple[Agent, ...],
@@ -215,10 +241,6 @@ def record_problems(generators: tuple[Agent, ...], validators: tuple[Agent, ...]
                                 + ("" if asker.id == answerer.id else f" ({verdict.why})")))
                     return out
     return out
-
-
-def _key(agents: tuple[Agent, ...]) -> AgentKey:
-    return tuple((a.type, a.id, a.role or "") for a in agents)
 
 
 def _names(agents: tuple[Agent, ...]) -> str:
