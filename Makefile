@@ -28,7 +28,7 @@ test: $(VENV)/.installed
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check provenance tests
+	$(BIN)/ruff check provenance tests tools bench
 	$(BIN)/mypy
 
 # Fuzz the record readers and the provenance loader (fuzz/fuzz_readers.py) for FUZZ_SECONDS:

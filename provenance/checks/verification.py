@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
+from provenance.record import Agent
+from provenance.spot.sampling import Plan
+
 if TYPE_CHECKING:
     from provenance.identity.independence import Judge
     from provenance.record import Agent
@@ -91,7 +94,6 @@ def _same(a: Any, b: float) -> bool:
 def entry_problem(entry: Mapping[str, Any], policy: VerificationPolicy, now: datetime,
                   generators: Sequence[Agent] = (), judge: Judge | None = None) -> str | None:
     """Why a PASS entry does not count (None: it does), in words for the report."""
-    from provenance.spot.sampling import Plan
 
     numbers = _ints(entry, "population", "n", "flags", "acceptance")
     if numbers is None:
@@ -134,7 +136,6 @@ def _same_source(verifier: str, generators: Sequence[Agent], judge: Judge | None
         return "names no verifier"
     if judge is None:
         return None
-    from provenance.record import Agent
 
     candidate = Agent("model", verifier)
     for generator in generators:

@@ -5,15 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 
+from provenance.checker import Checker
+from provenance.commands.common import configure
 from provenance.config import ConfigError
+from provenance.lineage.render import RENDERERS
 
 
 def run(args: argparse.Namespace) -> int:
-    from provenance.commands.common import configure
 
     try:
         config = configure(args)
-        from provenance.checker import Checker
 
         checker = Checker(config)
         checker.run(None)
@@ -21,7 +22,6 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"qa-provenance: {exc}", file=sys.stderr)
         return 2
-    from provenance.lineage.render import RENDERERS
 
     sys.stdout.write(RENDERERS[args.format](graph))
     loops = [loop for loop in graph.loops() if loop.through_data]

@@ -19,6 +19,7 @@ from provenance.adoption.templates import (
     precommit_text,
     workflow_text,
 )
+from provenance.commands.common import configure
 from provenance.config import ConfigError
 from provenance.session import Session
 
@@ -26,7 +27,6 @@ WORKFLOW = ".github/workflows/qa-provenance.yml"
 
 
 def run(args: argparse.Namespace) -> int:
-    from provenance.commands.common import configure
 
     try:
         config = configure(args)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
+from provenance.spot.server import Limits, VerifierServer
+
 
 def run(args: argparse.Namespace) -> int:
     import dataclasses
 
-    from provenance.spot.server import Limits, VerifierServer
 
     limits = Limits()
     for flag, value in (("workers", args.workers), ("max-body", args.max_body),

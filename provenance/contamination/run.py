@@ -31,6 +31,7 @@ from provenance.contamination.pairs import Pair, pairs
 from provenance.lineage.graph import LineageGraph
 from provenance.reading import datafile, profiles, readers
 from provenance.reading.profiles import extract
+from provenance.speed.digest_cache import write_cache
 
 VERSION = 1
 
@@ -149,7 +150,6 @@ class Scanner:
     def _store(self, name: str, rows: list[list[Any]]) -> None:
         if self.cache is None:
             return
-        from provenance.speed.digest_cache import write_cache
 
         write_cache(self.cache / name, json.dumps({"version": VERSION, "rows": rows}))
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from provenance.identity.registry import entry_from_model_card
 from provenance.reading.documents import LoadError, load_yaml
 
 CARD_NAME = "README.md"
@@ -49,7 +50,6 @@ def card_model_id(meta: dict[str, Any], relpath: str) -> str:
 
 def load_cards(root: Path, relpaths: Iterable[str]) -> list[Any]:
     """Registry entries from every model card among ``relpaths`` (README.md files)."""
-    from provenance.identity.registry import entry_from_model_card
 
     entries = []
     for relpath in relpaths:

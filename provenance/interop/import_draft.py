@@ -24,6 +24,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from provenance.checks.record_rules import PLACEHOLDER_IDS
+from provenance.identity.model_cards import front_matter
+
 if TYPE_CHECKING:
     from provenance.identity.registry import Registry
 
@@ -140,7 +143,6 @@ def render(draft: Draft, data_relpath: str | None = None) -> str:
 
 def from_card(text: str, source: str, registry: Registry | None) -> Draft:
     """A draft from a dataset card (``README.md``): its YAML front matter and its prose."""
-    from provenance.identity.model_cards import front_matter
 
     draft = Draft(source, "dataset card")
     meta = front_matter(text)
@@ -362,7 +364,6 @@ def _croissant_agent(draft: Draft, agent: Mapping[str, Any], role: str,
 
 
 def _placeholder(label: str) -> bool:
-    from provenance.checks.record_rules import PLACEHOLDER_IDS
 
     return " ".join(label.split()).casefold() in PLACEHOLDER_IDS
 

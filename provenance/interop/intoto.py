@@ -19,11 +19,11 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from provenance.reading.schema import load_schema
 from provenance.trust.statement import SPOT_CHECK_PREDICATE, STATEMENT_V1
 
 
 def predicate_type() -> str:
-    from provenance.reading.schema import load_schema
 
     return str(load_schema("provenance")["$id"])
 

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from provenance.findings import FileResult, Watch
+from provenance.reporters.base import color_enabled
+from provenance.reporters.select import choose
 from provenance.reporters.text import format_finding
 
 
@@ -64,8 +66,6 @@ def _size(path: Path) -> int:
 
 def live_view(args: Any, env: Any) -> LiveView | None:
     """The live view the arguments and terminals allow, or None."""
-    from provenance.reporters.base import color_enabled
-    from provenance.reporters.select import choose
 
     text = choose(getattr(args, "format", None), env) == "text"
     stream = text and not getattr(args, "output", None) and _tty(sys.stdout)

@@ -20,6 +20,7 @@ from provenance.diversity import accumulator
 from provenance.diversity.accumulator import Diversity
 from provenance.identity.independence import Judge
 from provenance.reading.profiles import Profile
+from provenance.reading.readers import ReadError, jsonl_part
 from provenance.speed import workers
 
 PARALLEL_MIN_BYTES = 64 << 20
@@ -82,7 +83,6 @@ def scan_parts_with(path: Path, ranges: Sequence[tuple[int, int]], profile: Prof
 
 def _work() -> None:
     """A worker: one request in, one outcome out."""
-    from provenance.reading.readers import ReadError
 
     path, start, end, profile, judge, collect = workers.receive(sys.stdin.buffer)
     try:
@@ -95,7 +95,6 @@ def _work() -> None:
 
 def _scan_part(path: Path, start: int, end: int, profile: Profile, judge: Judge,
                collect: bool = False) -> tuple[RecordScan, Diversity | None]:
-    from provenance.reading.readers import jsonl_part
 
     records = jsonl_part(path, start, end, _line_at(path, start))
     diversity = Diversity(accumulator.Fields.of(profile)) if collect else None

@@ -13,12 +13,13 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Generic, TypeVar
 
+from provenance.speed.workers import cores
+
 T = TypeVar("T")
 
 
 def default_workers() -> int:
     """One reader per core, up to two: each reader already keeps a hashing thread busy."""
-    from provenance.speed.workers import cores
 
     return min(2, cores())
 

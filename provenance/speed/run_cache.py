@@ -25,6 +25,7 @@ from typing import Any
 from provenance import __version__
 from provenance.findings import FileResult, Finding, RunResult
 from provenance.rules import BY_KEY, Severity
+from provenance.speed.digest_cache import write_cache
 
 VERSION = 1
 RACY_SECONDS = 2.0
@@ -111,7 +112,6 @@ class RunCache:
         entries[options_key] = {"fingerprint": print_.hexdigest(), "made": time.time(),
                                 "result": _result_to(result)}
         kept = dict(list(entries.items())[-KEPT:])
-        from provenance.speed.digest_cache import write_cache
 
         write_cache(self.path, json.dumps({"version": VERSION, "runs": kept}))
 

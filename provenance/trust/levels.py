@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from provenance.checks.verification import VerificationPolicy, newest_accepted
 from provenance.trust.attestations import TrustContext, Verdict
 from provenance.trust.dsse import PAYLOAD_TYPE as DSSE_INTOTO
 from provenance.trust.policy import Policy
@@ -82,7 +83,6 @@ def recorded_evidence(raw: Mapping[str, Any], digests: Iterable[str],
     QP030, ``checks.verification``): (what it is, or None; why not). Still only a claim."""
     from datetime import datetime, timezone
 
-    from provenance.checks.verification import VerificationPolicy, newest_accepted
 
     accepted, reason = newest_accepted(
         raw.get("verifications"), digests, verification or VerificationPolicy(),

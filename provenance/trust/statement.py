@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from provenance.checks.verification import VerificationPolicy, entry_problem
 from provenance.trust.dsse import AttestationError
 
 if TYPE_CHECKING:
@@ -123,7 +124,6 @@ def _spot_check_problem(predicate: Mapping[str, Any], digests: set[str],
     ``checks.verification``): a signature proves CI ran it, not that its numbers are enough."""
     from datetime import datetime, timezone
 
-    from provenance.checks.verification import VerificationPolicy, entry_problem
 
     entries = predicate.get("verifications")
     mine = [entry for entry in entries if isinstance(entry, Mapping)
