@@ -86,10 +86,11 @@ def _apply_arguments(settings: Any, args: argparse.Namespace) -> None:
         settings.token_env = args.token_env
     if getattr(args, "no_cache", False):
         settings.cache = None
+        settings.digests = None
 
 
 def _run(config: Config, settings: Any, relpaths: Sequence[str], session: Session) -> Any:
-    from provenance.spot.run import print_progress_target, run
+    from provenance.spot.run import byte_progress, prepare, print_progress_target, verify
 
     def independence(identities: list[str], generators: Sequence[Agent], relpath: str
                      ) -> str | None:
@@ -104,9 +105,16 @@ def _run(config: Config, settings: Any, relpaths: Sequence[str], session: Sessio
                             "must come from an independent verifier")
         return None
 
+    # Sampling runs before the event loop: Ctrl-C interrupts it at once (exit 130).
+    bar = byte_progress(config, relpaths)
+    try:
+        report, prepared = prepare(config, settings, relpaths, bar)
+    finally:
+        if bar is not None:
+            bar.close()
     progress = print_progress_target()
     try:
-        return asyncio.run(run(config, settings, relpaths, independence, progress))
+        return asyncio.run(verify(settings, report, prepared, independence, progress))
     finally:
         if progress is not None:
             progress.close()
