@@ -223,7 +223,7 @@ def test_spot_check_sample_is_the_bottom_k_of_keyed_row_ranks(
     import hashlib
 
     from provenance.reading import readers
-    from tests.conftest import jsonl_offsets, reference_rank
+    from conftest import jsonl_offsets, reference_rank
 
     with scratch_root() as root:
         config, spot = Config(root=root), SpotSettings(key=key)

@@ -871,7 +871,7 @@ def test_the_rank_is_keyed_by_digest_and_byte_offset(repo: Repo, run: Runner,
                                                       stub: StubServer) -> None:
     """The ids sent are the records' content hashes; the pick is the k smallest ranks of the
     lines' byte offsets under the file key HMAC-SHA256(seed or key, scheme, file digest)."""
-    from tests.conftest import jsonl_offsets, reference_rank
+    from conftest import jsonl_offsets, reference_rank
 
     records = rows(30)
     setup(repo, records=records, verifier=http(stub.url, batch_size=64))

@@ -250,7 +250,7 @@ def test_the_keyed_sample_is_keyed_by_digest_and_position(repo: Repo, run: Runne
     from provenance.config import load_config
     from provenance.reading import datafile
     from provenance.spot.run import SpotSettings, sample_file
-    from tests.conftest import jsonl_offsets, reference_rank
+    from conftest import jsonl_offsets, reference_rank
 
     records = rows(300, ids=True)
     setup(repo, records)

@@ -235,7 +235,14 @@ def read_sample(config: Config, relpath: str, key: bytes, k: int, facts: datafil
         if merged is not None:
             return merged
         # A worker could not start or failed: read in one pass (progress starts over).
-    return scan.sample_jsonl(path, key, k, start, end, progress)
+    try:
+        return scan.sample_jsonl(path, key, k, start, end, progress)
+    except readers.ReadError as exc:
+        if start == 0 or exc.line is None:
+            raise
+        from provenance.speed.parallel_scan import _line_at
+
+        raise readers.ReadError(exc.message, _line_at(path, start) + exc.line - 1) from None
 
 
 def finish_sample(config: Config, relpath: str, settings: SpotSettings, part: scan.PartSample
@@ -333,17 +340,8 @@ def prepare(config: Config, settings: SpotSettings, relpaths: Sequence[str],
             bar: Any = None) -> tuple[SpotReport, list[Prepared]]:
     """Every file's sample, plan and generators: synchronous, before any event loop runs, so
     Ctrl-C stops it at once; ``bar`` (a byte progress bar) is told the bytes sampled."""
-    from provenance.fs.cache_dir import worktree_cache_note
-
-    report = SpotReport(settings.kind)
-    note = worktree_cache_note(config.root)
-    if note:
-        report.notices.append(note)
-    reason = skip_reason(settings)
-    if reason is not None:
-        if settings.require:
-            raise SpotCheckError(f"{reason} (verifier.require is true)")
-        report.skipped = reason
+    report = start_report(config, settings)
+    if report.skipped is not None:
         return report, []
     k = settings.sample_k()
     from provenance.reading.locate import Locator
@@ -374,6 +372,23 @@ def prepare(config: Config, settings: SpotSettings, relpaths: Sequence[str],
             prepared.append(entry)
     public_seed_notice(settings, report, prepared)
     return report, prepared
+
+
+def start_report(config: Config, settings: SpotSettings) -> SpotReport:
+    """An empty report with the run's notices; skipped when the verifier cannot be reached
+    (``SpotCheckError`` when it must be)."""
+    from provenance.fs.cache_dir import worktree_cache_note
+
+    report = SpotReport(settings.kind)
+    note = worktree_cache_note(config.root)
+    if note:
+        report.notices.append(note)
+    reason = skip_reason(settings)
+    if reason is not None:
+        if settings.require:
+            raise SpotCheckError(f"{reason} (verifier.require is true)")
+        report.skipped = reason
+    return report
 
 
 def inspect(config: Config, settings: SpotSettings, relpath: str) -> datafile.DataFacts:
