@@ -222,8 +222,9 @@ def test_spot_check_sample_is_the_bottom_k_of_keyed_row_ranks(
     the population."""
     import hashlib
 
-    from provenance.reading import readers
     from conftest import jsonl_offsets, reference_rank
+
+    from provenance.reading import readers
 
     with scratch_root() as root:
         config, spot = Config(root=root), SpotSettings(key=key)

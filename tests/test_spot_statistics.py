@@ -247,10 +247,11 @@ def test_the_keyed_sample_is_keyed_by_digest_and_position(repo: Repo, run: Runne
     """Rows drawn under the key are the bottom ranks of the lines' byte offsets under the file
     key HMAC-SHA256(key, scheme, digest), computed here from the file alone; the public seed
     draws other rows."""
+    from conftest import jsonl_offsets, reference_rank
+
     from provenance.config import load_config
     from provenance.reading import datafile
     from provenance.spot.run import SpotSettings, sample_file
-    from conftest import jsonl_offsets, reference_rank
 
     records = rows(300, ids=True)
     setup(repo, records)
