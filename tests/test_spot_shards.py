@@ -177,3 +177,39 @@ def test_ctrl_c_stops_the_sampling_pass_at_once(repo: Repo) -> None:
     assert time.monotonic() - sent < 10
     assert child.returncode == 130
     assert err.decode().strip() == "qa-provenance: interrupted"
+
+
+def test_shards_keyed_by_the_recorded_digest_read_only_their_part(
+        repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--recorded-digest: the same sample as one pass while the file matches its record, and
+    the merge says the digest was not recomputed; a file without a recorded digest is not
+    sampled."""
+    monkeypatch.setenv("QA_PROVENANCE_SAMPLE_KEY", KEY)
+    monkeypatch.setattr(shards, "SPLIT_MIN_BYTES", 1)
+    relpaths = write_repo(repo)
+    repo.jsonl("data/d.jsonl", rows(40, 2000))  # no sidecar: no recorded digest
+    relpaths.append("data/d.jsonl")
+    config = load_config(repo.root)
+    settings = SpotSettings.from_config(config)
+    settings.sample = 20
+    read: list[str] = []
+    real_inspect = shards.inspect
+
+    def inspect(config: Any, settings: Any, relpath: str) -> Any:
+        read.append(relpath)
+        return real_inspect(config, settings, relpath)
+
+    monkeypatch.setattr(shards, "inspect", inspect)
+    _, one = prepare(config, settings, relpaths)
+    partials = []
+    for index in range(2):
+        out = tmp_path / f"p{index}.json"
+        shards.write_partial(out, shards.sample_shard(config, settings, relpaths, index, 2,
+                                                      recorded_digest=True))
+        partials.append(out)
+    assert not any(rel.endswith(".jsonl") for rel in read)  # no shard read a whole JSONL file
+    report, merged = shards.merge_partials(config, settings, partials)
+    assert picks(merged) == [p for p in picks(one) if p[0] != "data/d.jsonl"]
+    assert any("not recomputed" in note for note in report.notices)
+    assert any(note.startswith("data/d.jsonl: not sampled: --recorded-digest")
+               for note in report.notices)

@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         shard = _shard_mode(args)
         relpaths = [] if args.merge else session.select(args.paths or None).data
         if shard is not None:
-            return _write_shard(config, settings, relpaths, shard, args.partial_out)
+            return _write_shard(config, settings, relpaths, shard, args)
         report = _run(config, settings, relpaths, session, args.merge)
     except (ConfigError, PathError, SpotCheckError, ValueError) as exc:
         print(f"qa-provenance spot-check: {exc}", file=sys.stderr)
@@ -100,8 +100,8 @@ def _shard_mode(args: argparse.Namespace) -> tuple[int, int] | None:
         raise ConfigError("--merge takes partial samples only: no --shard, --partial-out or "
                           "paths (the files are the partials')")
     if args.shard is None:
-        if args.partial_out:
-            raise ConfigError("--partial-out needs --shard I/N")
+        if args.partial_out or args.recorded_digest:
+            raise ConfigError("--partial-out and --recorded-digest need --shard I/N")
         return None
     if not args.partial_out:
         raise ConfigError(f"--shard {args.shard} needs --partial-out FILE (the shard's partial "
@@ -112,7 +112,7 @@ def _shard_mode(args: argparse.Namespace) -> tuple[int, int] | None:
 
 
 def _write_shard(config: Config, settings: Any, relpaths: Sequence[str],
-                 shard: tuple[int, int], out: str) -> int:
+                 shard: tuple[int, int], args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from provenance.spot.run import byte_progress
@@ -124,10 +124,12 @@ def _write_shard(config: Config, settings: Any, relpaths: Sequence[str],
     mine = [p for p in relpaths if is_split(config, p) or shard_of(p, total) == index]
     bar = byte_progress(config, mine)
     try:
-        partial = sample_shard(config, settings, relpaths, index, total, bar)
+        partial = sample_shard(config, settings, relpaths, index, total, bar,
+                               recorded_digest=args.recorded_digest)
     finally:
         if bar is not None:
             bar.close()
+    out = args.partial_out
     write_partial(Path(out), partial)
     rows = sum(len(entry.get("rows", ())) for entry in partial["files"])
     print(f"qa-provenance spot-check: shard {index}/{total}: {len(partial['files'])} file(s), "

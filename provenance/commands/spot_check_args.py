@@ -34,3 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--merge", nargs="+", metavar="FILE",
                         help="merge the partial samples of every shard into the sample one pass "
                         "would draw, then verify (and --record) as usual")
+    parser.add_argument("--recorded-digest", action="store_true",
+                        help="with --shard: key a file cut between the shards by the digest "
+                        "its provenance record states instead of reading the whole file (each "
+                        "shard then reads only its part)")

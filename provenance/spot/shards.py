@@ -67,8 +67,12 @@ def is_split(config: Config, relpath: str) -> bool:
 
 
 def sample_shard(config: Config, settings: SpotSettings, relpaths: Sequence[str], index: int,
-                 total: int, bar: Any = None) -> dict[str, Any]:
-    """This shard's partial sample (a JSON-ready mapping)."""
+                 total: int, bar: Any = None, recorded_digest: bool = False) -> dict[str, Any]:
+    """This shard's partial sample (a JSON-ready mapping).
+
+    With ``recorded_digest``, a file cut between the shards is keyed by the digest its stamped
+    provenance record holds, so a shard reads only its own byte range (and a few bytes around
+    the cuts) instead of the whole file; the partial says so, and so does the merge."""
     from provenance.discovery import shard_of
     from provenance.reading.locate import Locator
     from provenance.spot.run import _declared
@@ -83,7 +87,11 @@ def sample_shard(config: Config, settings: SpotSettings, relpaths: Sequence[str]
             continue
         entry: dict[str, Any] = {"path": relpath, "part": index if split else None}
         files.append(entry)
-        facts = inspect(config, settings, relpath)
+        if split and recorded_digest:
+            facts = _recorded_facts(locator, config, relpath)
+            entry["digest_from"] = "record"
+        else:
+            facts = inspect(config, settings, relpath)
         if facts.problem is not None or facts.lfs_oid is not None:
             entry["problem"] = facts.problem or "a Git LFS pointer (content not fetched)"
             continue
@@ -112,6 +120,28 @@ def sample_shard(config: Config, settings: SpotSettings, relpaths: Sequence[str]
                            for row in part.rows])
     return {"format": FORMAT, "shard": [index, total],
             "settings": sample_settings(settings, relpaths), "files": files}
+
+
+def _recorded_facts(locator: Any, config: Config, relpath: str) -> datafile.DataFacts:
+    """The file's digest as its provenance record states it (not recomputed), and its size."""
+    from provenance.record import Record
+
+    claims = locator.claims(relpath, None)
+    top = max(claims, key=lambda c: c.level) if claims else None
+    digest = None
+    if top is not None and isinstance(top.record, dict):
+        try:
+            digest = Record.from_mapping(top.record).sha256
+        except (KeyError, TypeError, ValueError):
+            digest = None
+    if not digest:
+        return datafile.DataFacts(problem="--recorded-digest: its provenance record holds no "
+                                  "sha256 digest (stamp it, or let the shards compute it)")
+    try:
+        size = (config.root / relpath).stat().st_size
+    except OSError as exc:
+        return datafile.DataFacts(problem=f"cannot read data file: {exc.strerror or exc}")
+    return datafile.DataFacts(sha256=digest, size=size)
 
 
 def write_partial(path: Path, partial: dict[str, Any]) -> None:
@@ -181,6 +211,11 @@ def merge_partials(config: Config, settings: SpotSettings, paths: Sequence[Path]
         if len(digests) != 1:
             raise SpotCheckError(f"{relpath}: the shards read different contents (digests "
                                  f"{', '.join(sorted(map(str, digests)))}): sample it again")
+        if any(e.get("digest_from") == "record" for _, e in entries):
+            report.notices.append(
+                f"{relpath}: sampled under the digest its provenance record states, not "
+                "recomputed by the shards (--recorded-digest): the sample is that of the "
+                "recorded content, which `check` confirms the file still has")
         ordered = sorted((e for _, e in entries), key=lambda e: e.get("part") or 0)
         merged = scan.merge([_part(relpath, e) for e in ordered], expected["k"])
         sampled, population, why = finish_sample(config, relpath, settings, merged)
