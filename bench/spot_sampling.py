@@ -4,7 +4,8 @@ Run by hand: `python bench/spot_sampling.py [--gib 2] [--k 93]`. Writes a genera
 ``--gib`` GiB to a temporary folder, then times, on the same file: a plain sha256 read (the
 floor: any pass must read the bytes), the sampling pass in one process, and in parts on every
 core (worker processes, merged exactly). Prints each time and its ratio to the sha256 read, and
-checks that both passes drew the same rows.
+checks that both passes drew the same rows. ``--previous`` also times the scheme before the
+byte-offset ranks (a canonical-JSON sha256 and an HMAC-SHA256 per record), for comparison.
 """
 
 from __future__ import annotations
@@ -57,6 +58,29 @@ def sha256_read(path: Path) -> str:
     return digest.hexdigest()
 
 
+def previous_pass(path: Path, digest: str, k: int) -> int:
+    """The former per-row work: parse, canonical JSON, its sha256, an HMAC of digest, index and
+    hash; bottom-k by the HMAC."""
+    import heapq
+    import hmac
+
+    from provenance.reading.embedded import canonical_bytes
+    from provenance.reading.readers import _fast_loads
+
+    loads, heap = _fast_loads(), []  # type: ignore[var-annotated]
+    with open(path, "rb") as handle:
+        for index, raw in enumerate(handle):
+            content = hashlib.sha256(canonical_bytes(loads(raw))).hexdigest()
+            message = f"qa-provenance-sample/1\0{digest}\0{index}\0{content}"
+            rank = hmac.new(b"bench-key", message.encode(), hashlib.sha256).digest()
+            item = (bytes(255 - b for b in rank), index)
+            if len(heap) < k:
+                heapq.heappush(heap, item)
+            elif item > heap[0]:
+                heapq.heapreplace(heap, item)
+    return len(heap)
+
+
 def timed(label: str, action, floor: float | None = None):  # type: ignore[no-untyped-def]
     start = time.perf_counter()
     value = action()
@@ -70,6 +94,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gib", type=float, default=2.0)
     parser.add_argument("--k", type=int, default=93)
+    parser.add_argument("--previous", action="store_true",
+                        help="also time the former per-record scheme")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="qa-bench-sampling-") as tmp:
         path = Path(tmp) / "qa.jsonl"
@@ -84,6 +110,9 @@ def main() -> int:
         ranges = scan.cut(path, 0, size, max(2, scan.parts_for(size)))
         _, parts = timed(f"sampling, {len(ranges)} parts",
                          lambda: scan.sample_parts(path, ranges, key, args.k), floor)
+        if args.previous:
+            timed("previous scheme, one process", lambda: previous_pass(path, digest, args.k),
+                  floor)
         same = parts is not None and parts.rows == one.rows and parts.count == one.count
         print(f"same sample in both: {same}")
         return 0 if same else 1

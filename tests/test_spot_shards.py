@@ -106,10 +106,19 @@ def test_the_cli_merge_verifies_the_one_pass_sample(repo: Repo, run: Runner, tmp
         assert result.code == 0 and "partial sample written" in result.out, result.err
         assert KEY not in out.read_text()
         outs.append(str(out))
-    merged = run("spot-check", "--merge", *outs, "--record")
+    saved = {rel: repo.path(rel).read_bytes() for rel in ("data/a.jsonl", "data/c.csv")}
+    for rel in saved:  # the merge job needs no data file...
+        repo.path(rel).unlink()
+    merged = run("spot-check", "--merge", *outs)
     assert merged.code == 0, merged.err
     assert [line for line in merged.out.splitlines() if "PASS" in line] == \
         [line for line in single.out.splitlines() if "PASS" in line]
+    unrecorded = run("spot-check", "--merge", *outs, "--record")  # ...except to record
+    assert "not recorded: cannot read data file" in unrecorded.out, unrecorded.out
+    for rel, data in saved.items():
+        repo.path(rel).write_bytes(data)
+    recorded = run("spot-check", "--merge", *outs, "--record")
+    assert recorded.code == 0, recorded.err
     assert "verifications" in repo.read("data/a.jsonl.provenance.yaml")
 
 
@@ -213,3 +222,24 @@ def test_shards_keyed_by_the_recorded_digest_read_only_their_part(
     assert any("not recomputed" in note for note in report.notices)
     assert any(note.startswith("data/d.jsonl: not sampled: --recorded-digest")
                for note in report.notices)
+
+
+def test_the_sampling_bar_counts_bytes_on_a_terminal_only(repo: Repo,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    from provenance.spot.run import byte_progress
+
+    relpaths = write_repo(repo)
+    config = load_config(repo.root)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    assert byte_progress(config, relpaths) is None
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    bar = byte_progress(config, relpaths)
+    try:
+        assert bar.unit == "B" and bar.unit_scale
+        assert bar.total == sum(repo.path(rel).stat().st_size for rel in relpaths)
+        settings = SpotSettings.from_config(config)
+        prepare(config, settings, relpaths, bar)
+        assert bar.n == bar.total  # every byte sampled was counted
+    finally:
+        bar.close()

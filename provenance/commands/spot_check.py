@@ -185,6 +185,9 @@ def _record(config: Config, report: Any, settings: Any, now: str) -> dict[str, s
     done = {}
     for file_report in report.files:
         facts = datafile.inspect(config.root / file_report.path, config.root)
+        if facts.problem is not None:  # a merge job without the data file, for instance
+            done[file_report.path] = f"not recorded: {facts.problem}"
+            continue
         if facts.content_sha256 != file_report.digest:
             done[file_report.path] = "not recorded: the file changed during the run"
             continue
