@@ -204,9 +204,9 @@ def test_shards_keyed_by_the_recorded_digest_read_only_their_part(
     read: list[str] = []
     real_inspect = shards.inspect
 
-    def inspect(config: Any, settings: Any, relpath: str) -> Any:
+    def inspect(config: Any, digests: Any, relpath: str) -> Any:
         read.append(relpath)
-        return real_inspect(config, settings, relpath)
+        return real_inspect(config, digests, relpath)
 
     monkeypatch.setattr(shards, "inspect", inspect)
     _, one = prepare(config, settings, relpaths)

@@ -349,10 +349,12 @@ def prepare(config: Config, settings: SpotSettings, relpaths: Sequence[str],
     locator = Locator(config.root)
     prepared: list[Prepared] = []
     progress = None if bar is None else bar.update
+    digests = digest_cache(settings)
     for relpath in relpaths:
         if bar is not None:
             bar.set_description_str(f"digest {relpath}")
-        facts = inspect(config, settings, relpath)
+        facts = inspect(config, digests, relpath)
+        digests.save()  # at once: an interrupted run keeps the digests it computed
         if bar is not None:
             bar.set_description_str(f"sampling {relpath}")
         provenance_path, declared = _declared(locator, relpath, facts)
@@ -391,16 +393,20 @@ def start_report(config: Config, settings: SpotSettings) -> SpotReport:
     return report
 
 
-def inspect(config: Config, settings: SpotSettings, relpath: str) -> datafile.DataFacts:
-    """The file's facts (its digest above all), from the digest cache when it is provably
-    unchanged: a second run over a large file does not read it twice."""
+def inspect(config: Config, digests: Any, relpath: str) -> datafile.DataFacts:
+    """The file's facts (its digest above all), from the digest cache (``digest_cache``) when
+    the file is provably unchanged: a second run over a large file does not read it twice."""
+    facts: datafile.DataFacts = digests.inspect(
+        relpath, config.root / relpath, lambda path: datafile.inspect(path, config.root))
+    return facts
+
+
+def digest_cache(settings: SpotSettings) -> Any:
+    """The digest cache of this run (a no-op when ``digest-cache`` or ``--no-cache`` is off);
+    ``save()`` it when done."""
     from provenance.speed.digest_cache import DigestCache
 
-    cache = DigestCache(settings.digests)
-    facts = cache.inspect(relpath, config.root / relpath,
-                          lambda path: datafile.inspect(path, config.root))
-    cache.save()
-    return facts
+    return DigestCache(settings.digests)
 
 
 def make_prepared(settings: SpotSettings, relpath: str, provenance_path: str | None,

@@ -29,6 +29,7 @@ from provenance.spot.run import (
     SpotCheckError,
     SpotReport,
     SpotSettings,
+    digest_cache,
     finish_sample,
     inspect,
     make_prepared,
@@ -80,6 +81,7 @@ def sample_shard(config: Config, settings: SpotSettings, relpaths: Sequence[str]
     locator = Locator(config.root)
     progress = None if bar is None else bar.update
     k = settings.sample_k()
+    digests = digest_cache(settings)
     files = []
     for relpath in relpaths:
         split = is_split(config, relpath)
@@ -91,7 +93,8 @@ def sample_shard(config: Config, settings: SpotSettings, relpaths: Sequence[str]
             facts = _recorded_facts(locator, config, relpath)
             entry["digest_from"] = "record"
         else:
-            facts = inspect(config, settings, relpath)
+            facts = inspect(config, digests, relpath)
+            digests.save()
         if facts.problem is not None or facts.lfs_oid is not None:
             entry["problem"] = facts.problem or "a Git LFS pointer (content not fetched)"
             continue
