@@ -154,7 +154,8 @@ def test_partials_drawn_with_another_key_are_refused(repo: Repo, run: Runner, tm
 def test_shard_options_that_do_not_go_together(repo: Repo, run: Runner) -> None:
     write_repo(repo)
     for args in (["--shard", "0/2"], ["--partial-out", "x.json"], ["--shard", "2/2",
-                 "--partial-out", "x.json"], ["--merge", "x.json", "--shard", "0/2"]):
+                 "--partial-out", "x.json"], ["--merge", "x.json", "--shard", "0/2"],
+                 ["--shard", "0/2", "--partial-out", "x.json", "--attest-statement", "s.json"]):
         result = run("spot-check", *args)
         assert result.code == 2 and len(result.err.strip().splitlines()) == 1, args
 

@@ -106,8 +106,9 @@ def _shard_mode(args: argparse.Namespace) -> tuple[int, int] | None:
     if not args.partial_out:
         raise ConfigError(f"--shard {args.shard} needs --partial-out FILE (the shard's partial "
                           "sample, for spot-check --merge)")
-    if args.record:
-        raise ConfigError("--record goes with --merge, not --shard: a shard has no verdict")
+    if args.record or getattr(args, "attest_statement", None):
+        raise ConfigError("--record and --attest-statement go with --merge, not --shard: a "
+                          "shard has no verdict")
     return _shard(args.shard)
 
 
