@@ -52,6 +52,27 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def reference_rank(secret: bytes, digest: str, position: int) -> bytes:
+    """A row's sampling rank, computed here from the documented scheme (not the tool's code):
+    BLAKE2b-128 keyed by HMAC-SHA256(secret, "qa-provenance-sample/2" NUL digest), of the row's
+    position (JSONL: byte offset; other formats: record index) as 8 big-endian bytes."""
+    import hmac
+
+    file_key = hmac.new(secret, b"qa-provenance-sample/2\0" + digest.encode(),
+                        hashlib.sha256).digest()
+    return hashlib.blake2b(position.to_bytes(8, "big"), key=file_key, digest_size=16).digest()
+
+
+def jsonl_offsets(data: bytes) -> list[int]:
+    """The byte offset of each non-blank line of a JSONL file."""
+    offsets, at = [], 0
+    for line in data.splitlines(keepends=True):
+        if line.strip(b" \t\r\n"):
+            offsets.append(at)
+        at += len(line)
+    return offsets
+
+
 @dataclass
 class Result:
     code: int

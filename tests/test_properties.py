@@ -217,10 +217,12 @@ def _write_records(path: Path, fmt: str, records: list[dict[str, Any]]) -> None:
 def test_spot_check_sample_is_the_bottom_k_of_keyed_row_ranks(
         records: list[dict[str, str]], fmt: str, k: int, key: bytes) -> None:
     """Whatever the records (duplicates included) and the key, the sample is the k rows with
-    the lowest HMAC-SHA256(key, digest, position, record hash), computed here independently;
-    every row counts towards the population."""
+    the lowest rank of their position (JSONL: byte offset, CSV: index) under the file key
+    HMAC-SHA256(key, scheme, digest), computed here independently; every row counts towards
+    the population."""
     import hashlib
-    import hmac
+
+    from conftest import jsonl_offsets, reference_rank
 
     from provenance.reading import readers
 
@@ -232,12 +234,12 @@ def test_spot_check_sample_is_the_bottom_k_of_keyed_row_ranks(
         sampled, population, why = sample_file(config, relpath, spot, k, facts)
         assert why is None
         read = [r.data for r in readers.read_records(root / relpath, fmt)]
+        positions = jsonl_offsets((root / relpath).read_bytes()) if fmt == "jsonl" else \
+            list(range(len(read)))
     hashes = [hashlib.sha256(canonical_bytes(r)).hexdigest() for r in read]
 
-    def rank(position: int) -> bytes:
-        message = (f"qa-provenance-sample/1\0{facts.content_sha256}\0{position}\0"
-                   f"{hashes[position]}")
-        return hmac.new(key, message.encode(), hashlib.sha256).digest()
+    def rank(index: int) -> bytes:
+        return reference_rank(key, facts.content_sha256, positions[index])
 
     assert population == len(records)
     assert [s.item.id for s in sampled] == [hashes[p] for p in sorted(range(len(read)),

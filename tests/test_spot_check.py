@@ -867,21 +867,21 @@ def test_any_edit_draws_a_new_sample(repo: Repo, run: Runner, stub: StubServer) 
 
 
 @pytest.mark.network
-def test_the_rank_is_hmac_of_digest_position_and_record_hash(repo: Repo, run: Runner,
-                                                             stub: StubServer) -> None:
-    """The ids sent are the records' content hashes; the pick is the k smallest ranks,
-    HMAC-SHA256(seed or key, "qa-provenance-sample/1", file digest, position, record hash)."""
-    import hmac
+def test_the_rank_is_keyed_by_digest_and_byte_offset(repo: Repo, run: Runner,
+                                                      stub: StubServer) -> None:
+    """The ids sent are the records' content hashes; the pick is the k smallest ranks of the
+    lines' byte offsets under the file key HMAC-SHA256(seed or key, scheme, file digest)."""
+    from conftest import jsonl_offsets, reference_rank
 
     records = rows(30)
     setup(repo, records=records, verifier=http(stub.url, batch_size=64))
     assert run("spot-check", "--sample", "5", "--seed", "s1").code == 3
     digest = repo.sha256(DATA)
     hashes = [hashlib.sha256(canonical_bytes(r)).hexdigest() for r in records]
+    offsets = jsonl_offsets(repo.path(DATA).read_bytes())
 
     def rank(position: int) -> bytes:
-        message = f"qa-provenance-sample/1\0{digest}\0{position}\0{hashes[position]}"
-        return hmac.new(b"s1", message.encode(), hashlib.sha256).digest()
+        return reference_rank(b"s1", digest, offsets[position])
 
     ranked = sorted(range(30), key=rank)
     assert [i["id"] for i in sent_items(stub)] == [hashes[p] for p in ranked[:5]]

@@ -9,7 +9,6 @@ verifications, time zones) each run end to end with the local verifier, offline.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import itertools
 import json
 import math
@@ -242,11 +241,14 @@ def test_editing_ids_or_whitespace_cannot_steer_the_sample(repo: Repo, run: Runn
     assert result.code == 1, result.out
 
 
-def test_the_keyed_sample_is_hmac_of_digest_position_and_record(repo: Repo, run: Runner,
-                                                                 monkeypatch: pytest.MonkeyPatch
-                                                                 ) -> None:
-    """Rows drawn under the key are the bottom ranks of HMAC-SHA256(key, ...), computed here
-    from the file alone; the public seed draws other rows."""
+def test_the_keyed_sample_is_keyed_by_digest_and_position(repo: Repo, run: Runner,
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    """Rows drawn under the key are the bottom ranks of the lines' byte offsets under the file
+    key HMAC-SHA256(key, scheme, digest), computed here from the file alone; the public seed
+    draws other rows."""
+    from conftest import jsonl_offsets, reference_rank
+
     from provenance.config import load_config
     from provenance.reading import datafile
     from provenance.spot.run import SpotSettings, sample_file
@@ -255,12 +257,10 @@ def test_the_keyed_sample_is_hmac_of_digest_position_and_record(repo: Repo, run:
     setup(repo, records)
     digest = repo.sha256(DATA)
     hashes = [hashlib.sha256(canonical_bytes(r)).hexdigest() for r in records]
+    offsets = jsonl_offsets(repo.path(DATA).read_bytes())
 
     def drawn(key: bytes) -> list[int]:
-        def rank(position: int) -> bytes:
-            message = f"qa-provenance-sample/1\0{digest}\0{position}\0{hashes[position]}"
-            return hmac.new(key, message.encode(), hashlib.sha256).digest()
-        return sorted(range(300), key=rank)[:93]
+        return sorted(range(300), key=lambda p: reference_rank(key, digest, offsets[p]))[:93]
 
     config = load_config(repo.root)
     facts = datafile.inspect(repo.path(DATA), repo.root)

@@ -35,9 +35,13 @@ def test_the_real_squad_v2_sample_passes_its_spot_check(repo: Repo, run: Runner)
                      for paragraph in article["paragraphs"] for q in paragraph["qas"])
     assert impossible > 50  # the sample is half unanswerable questions
     copy_real(repo, "squad_v2.0_dev_normans_subset.json")
-    result = run("spot-check", "--no-cache")
+    # Every record checked: 5 of 208 flagged (2.4%), below 5% exactly. The plan's sample (64)
+    # passes or fails depending on the rows drawn (one of two seeds draws 2 of the 5 flags),
+    # so a test of the file, not of one draw, checks them all.
+    result = run("spot-check", "--no-cache", "--sample", "208")
     assert result.code == 0, result.out
-    assert result.out.startswith("data/squad_v2.0_dev_normans_subset.json: PASS")
+    assert result.out.startswith("data/squad_v2.0_dev_normans_subset.json: PASS all 208 "
+                                 "records checked")
     assert "empty answer" not in result.out
 
 

@@ -33,8 +33,11 @@ def run(args: argparse.Namespace) -> int:
         from provenance.session import Session
 
         session = Session(config)
-        relpaths = session.select(args.paths or None).data
-        report = _run(config, settings, relpaths, session)
+        shard = _shard_mode(args)
+        relpaths = [] if args.merge else session.select(args.paths or None).data
+        if shard is not None:
+            return _write_shard(config, settings, relpaths, shard, args)
+        report = _run(config, settings, relpaths, session, args.merge)
     except (ConfigError, PathError, SpotCheckError, ValueError) as exc:
         print(f"qa-provenance spot-check: {exc}", file=sys.stderr)
         return 2
@@ -86,10 +89,58 @@ def _apply_arguments(settings: Any, args: argparse.Namespace) -> None:
         settings.token_env = args.token_env
     if getattr(args, "no_cache", False):
         settings.cache = None
+        settings.digests = None
 
 
-def _run(config: Config, settings: Any, relpaths: Sequence[str], session: Session) -> Any:
-    from provenance.spot.run import print_progress_target, run
+def _shard_mode(args: argparse.Namespace) -> tuple[int, int] | None:
+    """``--shard I/N`` (with ``--partial-out``), or None; refuses what does not go together."""
+    from provenance.commands.check import _shard
+
+    if args.merge and (args.shard or args.partial_out or args.paths):
+        raise ConfigError("--merge takes partial samples only: no --shard, --partial-out or "
+                          "paths (the files are the partials')")
+    if args.shard is None:
+        if args.partial_out or args.recorded_digest:
+            raise ConfigError("--partial-out and --recorded-digest need --shard I/N")
+        return None
+    if not args.partial_out:
+        raise ConfigError(f"--shard {args.shard} needs --partial-out FILE (the shard's partial "
+                          "sample, for spot-check --merge)")
+    if args.record or getattr(args, "attest_statement", None):
+        raise ConfigError("--record and --attest-statement go with --merge, not --shard: a "
+                          "shard has no verdict")
+    return _shard(args.shard)
+
+
+def _write_shard(config: Config, settings: Any, relpaths: Sequence[str],
+                 shard: tuple[int, int], args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from provenance.spot.run import byte_progress
+    from provenance.spot.shards import is_split, sample_shard, write_partial
+
+    index, total = shard
+    from provenance.discovery import shard_of
+
+    mine = [p for p in relpaths if is_split(config, p) or shard_of(p, total) == index]
+    bar = byte_progress(config, mine)
+    try:
+        partial = sample_shard(config, settings, relpaths, index, total, bar,
+                               recorded_digest=args.recorded_digest)
+    finally:
+        if bar is not None:
+            bar.close()
+    out = args.partial_out
+    write_partial(Path(out), partial)
+    rows = sum(len(entry.get("rows", ())) for entry in partial["files"])
+    print(f"qa-provenance spot-check: shard {index}/{total}: {len(partial['files'])} file(s), "
+          f"{rows} rows kept; partial sample written to {out} (merge with spot-check --merge)")
+    return 0
+
+
+def _run(config: Config, settings: Any, relpaths: Sequence[str], session: Session,
+         merge: Sequence[str] | None = None) -> Any:
+    from provenance.spot.run import byte_progress, prepare, print_progress_target, verify
 
     def independence(identities: list[str], generators: Sequence[Agent], relpath: str
                      ) -> str | None:
@@ -104,9 +155,23 @@ def _run(config: Config, settings: Any, relpaths: Sequence[str], session: Sessio
                             "must come from an independent verifier")
         return None
 
+    # Sampling runs before the event loop: Ctrl-C interrupts it at once (exit 130).
+    if merge:
+        from pathlib import Path
+
+        from provenance.spot.shards import merge_partials
+
+        report, prepared = merge_partials(config, settings, [Path(p) for p in merge])
+    else:
+        bar = byte_progress(config, relpaths)
+        try:
+            report, prepared = prepare(config, settings, relpaths, bar)
+        finally:
+            if bar is not None:
+                bar.close()
     progress = print_progress_target()
     try:
-        return asyncio.run(run(config, settings, relpaths, independence, progress))
+        return asyncio.run(verify(settings, report, prepared, independence, progress))
     finally:
         if progress is not None:
             progress.close()
@@ -121,6 +186,9 @@ def _record(config: Config, report: Any, settings: Any, now: str) -> dict[str, s
     done = {}
     for file_report in report.files:
         facts = datafile.inspect(config.root / file_report.path, config.root)
+        if facts.problem is not None:  # a merge job without the data file, for instance
+            done[file_report.path] = f"not recorded: {facts.problem}"
+            continue
         if facts.content_sha256 != file_report.digest:
             done[file_report.path] = "not recorded: the file changed during the run"
             continue

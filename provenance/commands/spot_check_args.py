@@ -25,3 +25,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--attest-statement", metavar="FILE",
                         help="also write the verification as an unsigned in-toto Statement v1 "
                         "(subjects: the checked files) for actions/attest or cosign to sign")
+    parser.add_argument("--shard", metavar="I/N",
+                        help="sample only shard I of N (0 <= I < N; a CI matrix job) and write "
+                        "the partial sample to --partial-out; large JSONL files are cut between "
+                        "the shards, other files go whole to one")
+    parser.add_argument("--partial-out", metavar="FILE",
+                        help="where --shard writes its partial sample (JSON)")
+    parser.add_argument("--merge", nargs="+", metavar="FILE",
+                        help="merge the partial samples of every shard into the sample one pass "
+                        "would draw, then verify (and --record) as usual")
+    parser.add_argument("--recorded-digest", action="store_true",
+                        help="with --shard: key a file cut between the shards by the digest "
+                        "its provenance record states instead of reading the whole file (each "
+                        "shard then reads only its part)")

@@ -20,8 +20,9 @@ from provenance.config import Config
 from provenance.reading import datafile, readers
 from provenance.reading.embedded import canonical_bytes
 from provenance.record import Agent
+from provenance.spot import scan
 from provenance.spot.http_client import HttpError, HttpSettings, Session, Timeouts
-from provenance.spot.sampling import BottomK, Plan, row_rank, sample_size
+from provenance.spot.sampling import Plan, file_key, sample_size
 from provenance.spot.verdict_cache import VerdictCache
 from provenance.spot.verifiers import Item, Outcome, Verifier
 
@@ -49,6 +50,7 @@ class SpotSettings:
     timeouts: Timeouts = field(default_factory=Timeouts)
     max_field_chars: int = MAX_FIELD_CHARS
     cache: Path | None = None
+    digests: Path | None = None  # the digest cache (``digest-cache``), None when off
     enabled: bool = True
     require: bool = False
     on_inconclusive: str = "fail"
@@ -68,6 +70,15 @@ class SpotSettings:
     def sample_secret(self) -> bytes:
         return self.key if self.key is not None else self.seed.encode("utf-8")
 
+    def sample_k(self) -> int:
+        """How many rows each file's bottom-k keeps: the override, else the binomial plan's n
+        (the exact plan for any population needs at most that many)."""
+        return self.sample or sample_size(self.max_flag_rate, self.confidence, self.acceptance)
+
+    def file_key(self, digest: str) -> bytes:
+        """The key that ranks this file's rows: its digest under the secret (or public seed)."""
+        return file_key(self.sample_secret(), digest)
+
     def seed_record(self) -> dict[str, str]:
         """What a verification records about its sample: the seed's kind, never the key."""
         if self.key is not None:
@@ -79,6 +90,7 @@ class SpotSettings:
     def from_config(cls, config: Config) -> SpotSettings:
         import os
 
+        from provenance.speed.digest_cache import location as digest_location
         from provenance.spot.verdict_cache import location
 
         verifier = dict(config.verifier)
@@ -97,6 +109,7 @@ class SpotSettings:
             timeouts=Timeouts(**verifier.get("timeout", {})),
             max_field_chars=int(verifier.get("max_field_chars", MAX_FIELD_CHARS)),
             cache=location(config.root, verifier.get("cache", True)),
+            digests=digest_location(config.root, config.digest_cache),
             enabled=bool(verifier.get("enabled", True)),
             require=bool(verifier.get("require", False)),
             on_inconclusive=verifier.get("on_inconclusive", "fail"),
@@ -183,42 +196,70 @@ class SpotReport:
 # sampling
 
 def sample_file(config: Config, relpath: str, settings: SpotSettings, k: int,
-                facts: datafile.DataFacts) -> tuple[list[Sampled], int, str | None]:
+                facts: datafile.DataFacts, progress: scan.Progress | None = None
+                ) -> tuple[list[Sampled], int, str | None]:
     """The bottom-k sample of a file's rows (the k lowest keyed ranks, duplicates included, in
     rank order), its population (every row), and why it cannot be sampled."""
-    from provenance.reading import profiles
+    part = read_sample(config, relpath, settings.file_key(facts.content_sha256), k, facts,
+                       progress)
+    if isinstance(part, str):
+        return [], 0, part
+    return finish_sample(config, relpath, settings, part)
 
+
+def read_sample(config: Config, relpath: str, key: bytes, k: int, facts: datafile.DataFacts,
+                progress: scan.Progress | None = None,
+                byte_range: tuple[int, int] | None = None) -> scan.PartSample | str:
+    """A file's bottom-k rows (of ``byte_range`` only, for a JSONL file cut between shards),
+    read in parts on all cores when it is large; or why it has no reader. ``ReadError`` when
+    a record cannot be read."""
     fmt = datafile.format_of(relpath)
     if fmt is None:
-        return [], 0, "no record reader for this format"
-    keys = config.record_keys or readers.DEFAULT_RECORD_KEYS
+        return "no record reader for this format"
     path = config.root / relpath
-    items = readers.read_records(path, fmt, document=facts.document, record_keys=keys)
-    iterator = iter(items)
-    first = next(iterator, None)
-    if first is None:
+    if fmt != "jsonl":
+        keys = config.record_keys or readers.DEFAULT_RECORD_KEYS
+        part = scan.sample_items(
+            readers.read_records(path, fmt, document=facts.document, record_keys=keys), key, k)
+        if progress is not None:
+            progress(facts.size)
+        return part
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise readers.ReadError(f"cannot read data file: {exc.strerror or exc}") from None
+    start, end = byte_range if byte_range is not None else (0, size)
+    ranges = scan.cut(path, start, end, scan.parts_for(end - start))
+    if len(ranges) > 1:
+        merged = scan.sample_parts(path, ranges, key, k, progress)
+        if merged is not None:
+            return merged
+        # A worker could not start or failed: read in one pass (progress starts over).
+    try:
+        return scan.sample_jsonl(path, key, k, start, end, progress)
+    except readers.ReadError as exc:
+        if start == 0 or exc.line is None:
+            raise
+        from provenance.speed.parallel_scan import _line_at
+
+        raise readers.ReadError(exc.message, _line_at(path, start) + exc.line - 1) from None
+
+
+def finish_sample(config: Config, relpath: str, settings: SpotSettings, part: scan.PartSample
+                  ) -> tuple[list[Sampled], int, str | None]:
+    """The rows of a (merged) sample as items to send, with the file's population."""
+    from provenance.reading import profiles
+
+    if not part.has_first:
         return [], 0, "no records"
-    profile = profiles.choose(config.record_mapping(relpath), first.data)
+    profile = profiles.choose(config.record_mapping(relpath), part.first)
     if profile is None or profile.question is None or profile.answer is None:
         return [], 0, "no question/answer fields found (map them under `records:`)"
-    chooser: BottomK[readers.Item] = BottomK(k, settings.seed)
-    secret, digest = settings.sample_secret(), facts.content_sha256
-    for position, record in enumerate(_chain(first, iterator)):
-        content = _record_hash(record.data)
-        chooser.offer_ranked(row_rank(secret, digest, position, content),
-                             f"{position}:{content}", record)
-    sampled = []
-    for row, record in chooser.result():
-        content = row.partition(":")[2]
-        sampled.append(_to_item(content, record, profile, relpath, settings.max_field_chars))
+    sampled = [_to_item(_record_hash(row.data), readers.Item(row.location, row.data, row.line),
+                        profile, relpath, settings.max_field_chars) for row in part.rows]
     # Every row counts, identical ones included: the file is N rows, and a bad record copied
     # 800 times is 800 bad rows.
-    return sampled, chooser.seen(), None
-
-
-def _chain(first: readers.Item, rest: Any) -> Any:
-    yield first
-    yield from rest
+    return sampled, part.count, None
 
 
 def _record_hash(data: Any) -> str:
@@ -291,6 +332,53 @@ async def run(config: Config, settings: SpotSettings, relpaths: Sequence[str],
               independence: Callable[[list[str], Sequence[Agent], str], str | None],
               progress: Any = None) -> SpotReport:
     """Sample every file, check independence for all of them, then verify file by file."""
+    report, prepared = prepare(config, settings, relpaths)
+    return await verify(settings, report, prepared, independence, progress)
+
+
+def prepare(config: Config, settings: SpotSettings, relpaths: Sequence[str],
+            bar: Any = None) -> tuple[SpotReport, list[Prepared]]:
+    """Every file's sample, plan and generators: synchronous, before any event loop runs, so
+    Ctrl-C stops it at once; ``bar`` (a byte progress bar) is told the bytes sampled."""
+    report = start_report(config, settings)
+    if report.skipped is not None:
+        return report, []
+    k = settings.sample_k()
+    from provenance.reading.locate import Locator
+
+    locator = Locator(config.root)
+    prepared: list[Prepared] = []
+    progress = None if bar is None else bar.update
+    digests = digest_cache(settings)
+    for relpath in relpaths:
+        if bar is not None:
+            bar.set_description_str(f"digest {relpath}")
+        facts = inspect(config, digests, relpath)
+        digests.save()  # at once: an interrupted run keeps the digests it computed
+        if bar is not None:
+            bar.set_description_str(f"sampling {relpath}")
+        provenance_path, declared = _declared(locator, relpath, facts)
+        digest = facts.content_sha256
+        if facts.problem is not None or facts.lfs_oid is not None:
+            reason = facts.problem or "a Git LFS pointer (content not fetched)"
+            report.notices.append(f"{relpath}: not sampled: {reason}")
+            continue
+        try:
+            sampled, population, why = sample_file(config, relpath, settings, k, facts, progress)
+        except readers.ReadError as exc:
+            report.notices.append(f"{relpath}: not sampled: {exc.message}")
+            continue
+        entry = make_prepared(settings, relpath, provenance_path, digest, declared, sampled,
+                              population, why, report)
+        if entry is not None:
+            prepared.append(entry)
+    public_seed_notice(settings, report, prepared)
+    return report, prepared
+
+
+def start_report(config: Config, settings: SpotSettings) -> SpotReport:
+    """An empty report with the run's notices; skipped when the verifier cannot be reached
+    (``SpotCheckError`` when it must be)."""
     from provenance.fs.cache_dir import worktree_cache_note
 
     report = SpotReport(settings.kind)
@@ -302,46 +390,60 @@ async def run(config: Config, settings: SpotSettings, relpaths: Sequence[str],
         if settings.require:
             raise SpotCheckError(f"{reason} (verifier.require is true)")
         report.skipped = reason
-        return report
-    k = settings.sample or sample_size(settings.max_flag_rate, settings.confidence,
-                                       settings.acceptance)
-    from provenance.reading.locate import Locator
+    return report
 
-    locator = Locator(config.root)
-    prepared: list[Prepared] = []
-    for relpath in relpaths:
-        facts = datafile.inspect(config.root / relpath, config.root)
-        provenance_path, declared = _declared(locator, relpath, facts)
-        digest = facts.content_sha256
-        if facts.problem is not None or facts.lfs_oid is not None:
-            reason = facts.problem or "a Git LFS pointer (content not fetched)"
-            report.notices.append(f"{relpath}: not sampled: {reason}")
-            continue
-        try:
-            sampled, population, why = sample_file(config, relpath, settings, k, facts)
-        except readers.ReadError as exc:
-            report.notices.append(f"{relpath}: not sampled: {exc.message}")
-            continue
-        if why is None and settings.kind == "local" and not any(s.item.context for s in sampled):
-            why = ("its records carry no context, and the local verifier checks answers against "
-                   "their context (use an http or openai verifier)")
-        if why is not None:
-            report.notices.append(f"{relpath}: not sampled: {why}")
-            continue
-        plan = Plan.for_population(population, settings.max_flag_rate, settings.confidence,
-                                   settings.acceptance, override_n=settings.sample)
-        if plan.n > len(sampled):  # never for the derived plan (its n is at most the binomial k)
-            plan = Plan(plan.max_flag_rate, plan.confidence, plan.acceptance, len(sampled),
-                        population)
-        sampled = sampled[:plan.n]  # the bottom-n of the ranks: the exact plan's sample
-        generators = [*declared, *(g for s in sampled for g in s.generators)]
-        prepared.append(Prepared(relpath, provenance_path, digest, population,
-                                 plan, sampled, generators))
+
+def inspect(config: Config, digests: Any, relpath: str) -> datafile.DataFacts:
+    """The file's facts (its digest above all), from the digest cache (``digest_cache``) when
+    the file is provably unchanged: a second run over a large file does not read it twice."""
+    facts: datafile.DataFacts = digests.inspect(
+        relpath, config.root / relpath, lambda path: datafile.inspect(path, config.root))
+    return facts
+
+
+def digest_cache(settings: SpotSettings) -> Any:
+    """The digest cache of this run (a no-op when ``digest-cache`` or ``--no-cache`` is off);
+    ``save()`` it when done."""
+    from provenance.speed.digest_cache import DigestCache
+
+    return DigestCache(settings.digests)
+
+
+def make_prepared(settings: SpotSettings, relpath: str, provenance_path: str | None,
+                  digest: str, declared: list[Agent], sampled: list[Sampled], population: int,
+                  why: str | None, report: SpotReport) -> Prepared | None:
+    """A sampled file ready to verify, or None (and a notice) when it cannot be checked."""
+    if why is None and settings.kind == "local" and not any(s.item.context for s in sampled):
+        why = ("its records carry no context, and the local verifier checks answers against "
+               "their context (use an http or openai verifier)")
+    if why is not None:
+        report.notices.append(f"{relpath}: not sampled: {why}")
+        return None
+    plan = Plan.for_population(population, settings.max_flag_rate, settings.confidence,
+                               settings.acceptance, override_n=settings.sample)
+    if plan.n > len(sampled):  # never for the derived plan (its n is at most the binomial k)
+        plan = Plan(plan.max_flag_rate, plan.confidence, plan.acceptance, len(sampled),
+                    population)
+    sampled = sampled[:plan.n]  # the bottom-n of the ranks: the exact plan's sample
+    generators = [*declared, *(g for s in sampled for g in s.generators)]
+    return Prepared(relpath, provenance_path, digest, population, plan, sampled, generators)
+
+
+def public_seed_notice(settings: SpotSettings, report: SpotReport,
+                       prepared: list[Prepared]) -> None:
     if settings.key is None and prepared:
         report.notices.append(
             f"the sample is drawn with the public seed '{settings.seed}' (chosen by: "
             f"{settings.seed_chosen_by}), which anyone can compute; set {KEY_ENV} (a CI "
             "secret) for a sample the data's author cannot predict")
+
+
+async def verify(settings: SpotSettings, report: SpotReport, prepared: list[Prepared],
+                 independence: Callable[[list[str], Sequence[Agent], str], str | None],
+                 progress: Any = None) -> SpotReport:
+    """Check independence for every file, then verify file by file (asynchronous)."""
+    if report.skipped is not None:
+        return report
     cache = VerdictCache(settings.cache)
     session = None
     if settings.kind != "local":
@@ -518,6 +620,22 @@ def _declared(locator: Any, relpath: str, facts: datafile.DataFacts
         return top.source, list(Record.from_mapping(top.record).generators)
     except (KeyError, TypeError, ValueError):
         return top.source, []
+
+
+def byte_progress(config: Config, relpaths: Sequence[str]) -> Any:
+    """A progress bar of the bytes sampled, on stderr when it is a terminal; else None."""
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    total = 0
+    for relpath in relpaths:
+        try:
+            total += (config.root / relpath).stat().st_size
+        except OSError:
+            continue
+    return tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc="sampling",
+                file=sys.stderr, leave=False)
 
 
 def print_progress_target() -> Any:

@@ -8,8 +8,9 @@ reduces to k < p N. The plan ``(n, c)`` is the smallest n for which c flags stil
 that is the binomial n (93 for 5% at 95% with c = 1), for small files fewer. The test is computed
 in integers (``math.comb``), so a decision is never a rounding accident.
 
-Which records: each row is ranked by HMAC-SHA256(key, file digest, position, record hash) and the
-``k`` smallest are kept (bottom-k). The key is a secret the data's author does not hold (CI's
+Which records: each row is ranked by a keyed hash of its position under a file key,
+HMAC-SHA256(key, file digest), and the ``k`` smallest are kept (bottom-k; parts of a file merge
+exactly). The key is a secret the data's author does not hold (CI's
 ``QA_PROVENANCE_SAMPLE_KEY``) or, without one, a public seed, which the verification records as
 such. The same content always yields the same sample; any edit yields a new, unpredictable one.
 
@@ -34,6 +35,7 @@ __all__ = [
     "binom_cdf",
     "clopper_pearson_upper",
     "exact_sample_size",
+    "file_key",
     "finite_upper_bound",
     "hypergeom_cdf",
     "hypergeom_test",
@@ -389,15 +391,31 @@ def rank_key(seed: str, record_hash: str) -> bytes:
     return hashlib.sha256(seed.encode("utf-8") + b"\0" + record_hash.encode("utf-8")).digest()
 
 
-def row_rank(key: bytes, file_digest: str, position: int, record_hash: str) -> bytes:
-    """A row's rank: HMAC-SHA256(key, file digest || position || record hash).
+SCHEME = "qa-provenance-sample/2"
+
+
+def file_key(secret: bytes, file_digest: str) -> bytes:
+    """The file's sampling key: HMAC-SHA256(secret, scheme || file digest).
 
     Keyed by a secret, the author cannot compute which rows are drawn; with the file's digest in
-    the message, any edit draws a new sample; with the position, identical records are distinct
-    rows, so a duplicated bad record is drawn as often as it occurs.
+    it, any edit to the file draws a new, unpredictable sample, and the same content always the
+    same one.
     """
-    message = f"qa-provenance-sample/1\0{file_digest}\0{position}\0{record_hash}"
-    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).digest()
+    return hmac.digest(secret, f"{SCHEME}\0{file_digest}".encode(), "sha256")
+
+
+def row_rank(key: bytes, position: int) -> int:
+    """A row's rank under the file's key (``file_key``): keyed BLAKE2b-128 of its position, as a
+    big-endian integer.
+
+    The position is what a reader of any part of the file knows without reading what precedes
+    it: the byte offset of a JSONL line, the record index in formats read whole. The digest in
+    the key already names the content, so the record itself need not be hashed; identical
+    records are distinct rows, drawn as often as they occur. One C call per row, so ranking is
+    cheap next to reading.
+    """
+    digest = hashlib.blake2b(position.to_bytes(8, "big"), key=key, digest_size=16).digest()
+    return int.from_bytes(digest, "big")
 
 
 class _Slot(Generic[T]):
