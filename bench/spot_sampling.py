@@ -21,12 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from provenance.speed import workers  # noqa: E402
-from provenance.spot import scan  # noqa: E402
-from provenance.spot.sampling import file_key  # noqa: E402
+from provenance.speed import workers
+from provenance.spot import scan
+from provenance.spot.sampling import file_key
 
-WORDS = ("the of and a to in is was for on that by with as at from his her it an were are "
-         "which this river city king army church year century war").split()
+WORDS = ["the", "of", "and", "a", "to", "in", "is", "was", "for", "on", "that", "by", "with", "as", "at", "from", "his", "her", "it", "an", "were", "are", "which", "this", "river", "city", "king", "army", "church", "year", "century", "war"]
 
 
 def write_data(path: Path, size: int) -> int:
