@@ -25,7 +25,9 @@ from provenance.speed import workers
 from provenance.spot import scan
 from provenance.spot.sampling import file_key
 
-WORDS = ["the", "of", "and", "a", "to", "in", "is", "was", "for", "on", "that", "by", "with", "as", "at", "from", "his", "her", "it", "an", "were", "are", "which", "this", "river", "city", "king", "army", "church", "year", "century", "war"]
+WORDS = ["the", "of", "and", "a", "to", "in", "is", "was", "for", "on", "that", "by", "with",
+         "as", "at", "from", "his", "her", "it", "an", "were", "are", "which", "this", "river",
+         "city", "king", "army", "church", "year", "century", "war"]
 
 
 def write_data(path: Path, size: int) -> int:
