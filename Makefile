@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint fuzz clean
+.PHONY: demo test lint docs fuzz clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,13 @@ test: $(VENV)/.installed
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check provenance tests
+	$(BIN)/ruff check provenance tests tools
 	$(BIN)/mypy
+
+# The documentation site (docs/, mkdocs.yml) into site/; --strict turns a broken link into an error.
+# NO_MKDOCS_2_WARNING silences Material's end-of-life banner, which is not about this build.
+docs: $(VENV)/.installed
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -d site
 
 # Fuzz the record readers and the provenance loader (fuzz/fuzz_readers.py) for FUZZ_SECONDS:
 # atheris when it installs (crashing inputs land in fuzz/crashes/), else the hypothesis byte fuzzer.
@@ -40,4 +45,4 @@ fuzz: $(VENV)/.installed
 	$(BIN)/python fuzz/fuzz_readers.py --seconds $(FUZZ_SECONDS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache site
