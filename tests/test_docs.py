@@ -5,6 +5,7 @@ and every relative link in the README and docs/ resolves. (``make docs`` builds 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import shutil
@@ -173,3 +174,21 @@ def test_sarif_help_uris_are_pages_that_exist(repo: Repo, run: Runner) -> None:
         assert page.exists(), f"{descriptor['id']}: {descriptor['helpUri']} has no page ({page})"
     for rule, descriptor in zip(ALL_RULES, check["runs"][0]["tool"]["driver"]["rules"]):
         assert page_for(descriptor["helpUri"]) == RULE_PAGES / f"{rule.code}.md"
+
+
+def test_site_hook_sends_links_outside_docs_to_github() -> None:
+    spec = importlib.util.spec_from_file_location("mkdocs_repo_links",
+                                                  ROOT / "tools" / "mkdocs_repo_links.py")
+    assert spec is not None and spec.loader is not None
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    repo = "https://github.com/qa-provenance/qa-provenance"
+    page = "\n".join([
+        "[registry](../provenance/rules.py#L1) [checks](../provenance/checks/)",
+        "[a rule](rules/QP001.md) [gone](../nope.py) [site](https://example.org/x)",
+        "```text", "[in code](../provenance/rules.py)", "```", ""])
+    out = hook.rewrite(page, DOCS, DOCS, ROOT, repo).splitlines()
+    assert out[0] == (f"[registry]({repo}/blob/main/provenance/rules.py#L1) "
+                      f"[checks]({repo}/tree/main/provenance/checks)")
+    assert out[1] == "[a rule](rules/QP001.md) [gone](../nope.py) [site](https://example.org/x)"
+    assert out[3] == "[in code](../provenance/rules.py)"
