@@ -1,10 +1,13 @@
-"""MkDocs hook: relative links from a page to repository files outside docs/ go to GitHub.
+"""MkDocs hooks: links to repository files outside docs/ go to GitHub; unlisted pages get listed.
 
 Pages link to the code they describe the way GitHub and an editor follow them
 (``../provenance/rules.py``), and the link checker in tests/test_docs.py resolves them on disk.
 The built site has no such files, so this hook points those links at the repository on GitHub
 (``repo_url`` in mkdocs.yml). A link whose target does not exist is left alone, for
 ``mkdocs build --strict`` to report. Fenced code blocks are not touched.
+
+A page dropped into docs/ without an entry in mkdocs.yml's ``nav`` is still built; ``on_nav``
+lists it under a last section, "More", so that it can be found until someone gives it its place.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 LINK = re.compile(r"(\]\()([^)\s#]+)(#[^)\s]*)?(\))")
 FENCE = re.compile(r"^\s*(```|~~~)")
 BRANCH = "main"
+UNLISTED_SECTION = "More"
 
 
 def rewrite(markdown: str, page_dir: Path, docs_dir: Path, repo_root: Path, repo_url: str) -> str:
@@ -49,3 +53,22 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     repo_root = Path(config["config_file_path"]).resolve().parent
     page_dir = (docs_dir / page.file.src_uri).parent
     return rewrite(markdown, page_dir, docs_dir, repo_root, config["repo_url"])
+
+
+def on_nav(nav: Any, config: Any, files: Any) -> Any:
+    from mkdocs.structure.nav import Section
+
+    listed = {id(page) for page in nav.pages}
+    unlisted = sorted((file.page for file in files.documentation_pages()
+                       if file.page is not None and id(file.page) not in listed
+                       and file.inclusion.is_in_nav()), key=lambda page: page.file.src_uri)
+    if not unlisted:
+        return nav
+    section = Section(UNLISTED_SECTION, unlisted)
+    for page in unlisted:
+        page.parent = section
+    nav.items.append(section)
+    nav.pages.extend(unlisted)
+    for before, after in zip(nav.pages, nav.pages[1:]):
+        before.next_page, after.previous_page = after, before
+    return nav
