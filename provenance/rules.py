@@ -1,14 +1,18 @@
 """The rule registry: every rule's stable code, name, documentation and checks in one place.
 
-Configuration selects rules by code or name, reporters print the code, the docs table is generated
-from this list (``qa-provenance rules``), and each rule names the functions in ``provenance.checks``
-that emit it (a test holds the two together), so none of them can disagree.
+Configuration selects rules by code or name, reporters print the code, the documentation's rule
+table (docs/rules/index.md, printed by ``qa-provenance rules``) and SARIF's rule descriptors are
+generated from this list, and each rule names the functions in ``provenance.checks`` that emit it
+(a test holds the two together), so none of them can disagree. Each rule has a page under DOCS_URL.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+
+DOCS_URL = "https://qa-provenance.github.io/qa-provenance/"
+"""The documentation site (mkdocs.yml's ``site_url``); rule pages live under ``rules/<code>/``."""
 
 
 class Severity(str, Enum):
@@ -25,6 +29,11 @@ class Rule:
     default: Severity = Severity.ERROR
     # The functions that emit it, as ``module:function`` under ``provenance.checks``.
     checks: tuple[str, ...] = ()
+
+    @property
+    def help_uri(self) -> str:
+        """The rule's page on the documentation site (docs/rules/<code>.md)."""
+        return f"{DOCS_URL}rules/{self.code}/"
 
 
 MISSING = Rule(

@@ -30,9 +30,10 @@ def test_rules_table_lists_every_rule(run: Runner) -> None:
     result = run("rules")
     assert result.code == 0
     lines = result.out.splitlines()
-    assert lines[0] == "| code | name | default | what it catches |"
+    assert lines[0] == "| code | name | default | what it catches | page |"
     for rule in ALL_RULES:
-        assert f"| {rule.code} | {rule.name} | {rule.default.value} | {rule.summary} |" in lines
+        assert (f"| {rule.code} | {rule.name} | {rule.default.value} | {rule.summary} "
+                f"| [{rule.code}]({rule.code}.md) |") in lines
 
 
 def test_quiet_hides_the_summary_only_when_all_pass(repo: Repo, run: Runner) -> None:

@@ -14,7 +14,7 @@ from provenance.reading import profiles
 from provenance.reading.profiles import AgentField, Profile, ProfileError, choose, detect, extract
 from provenance.record import Agent
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+FORMATS_PAGE = Path(__file__).resolve().parent.parent / "docs" / "formats.md"
 
 
 # the built-in table ----------------------------------------------------------------------------
@@ -315,10 +315,10 @@ def test_profiles_command_lists_every_profile(run: Runner) -> None:
            "`context` | - |" in lines
 
 
-def test_readme_profile_table_matches_the_command(run: Runner) -> None:
-    readme = README.read_text("utf-8").splitlines()
+def test_docs_profile_table_matches_the_command(run: Runner) -> None:
+    page = FORMATS_PAGE.read_text("utf-8").splitlines()
     for line in run("profiles").out.splitlines():
-        assert line in readme, line
+        assert line in page, line
 
 
 def test_jsonl_helper_rows_are_generic_qa() -> None:

@@ -30,7 +30,6 @@ from provenance.rules import ALL_RULES, Severity
 
 VENDOR = Path(__file__).parent / "vendor" / "sarif"
 SCHEMA_SHA256 = "80cd7ffb9b62a4162d541aa9170862dd264f6cce0f04c57f1ac9f2337b808958"
-README_RULES = "https://github.com/qa-provenance/qa-provenance#rules"
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +96,8 @@ def test_one_rule_per_registry_code_with_help(repo: Repo, run: Runner) -> None:
         assert descriptor["fullDescription"]["text"] == rule.summary
         assert rule.summary in descriptor["help"]["text"]
         assert rule.code in descriptor["help"]["markdown"]
-        assert descriptor["helpUri"] == README_RULES
+        assert descriptor["helpUri"] == rule.help_uri
+        assert rule.help_uri in descriptor["help"]["text"]
         expected = "warning" if rule.default is Severity.WARN else "error"
         assert descriptor["defaultConfiguration"]["level"] == expected
 

@@ -1,4 +1,8 @@
-"""``qa-provenance rules`` and ``profiles``: the tables the README shows."""
+"""``qa-provenance rules`` and ``profiles``: the tables the documentation shows.
+
+``rules`` prints docs/rules/index.md's table exactly (a test compares them); its links are
+relative to that page. ``profiles`` prints the table of docs/formats.md.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,11 @@ from provenance.rules import ALL_RULES
 
 
 def run(args: argparse.Namespace) -> int:
-    print("| code | name | default | what it catches |")
-    print("|---|---|---|---|")
-    for rule in ALL_RULES:
-        print(f"| {rule.code} | {rule.name} | {rule.default.value} | {rule.summary} |")
+    print("| code | name | default | what it catches | page |")
+    print("|---|---|---|---|---|")
+    for rule in sorted(ALL_RULES, key=lambda rule: rule.code):
+        print(f"| {rule.code} | {rule.name} | {rule.default.value} | {rule.summary} "
+              f"| [{rule.code}]({rule.code}.md) |")
     return 0
 
 

@@ -66,7 +66,7 @@ class Judge:
             why = "; ".join(comparison.path) or relation.value
         loop = relation in _LOOPS[self.policy]
         # Only the lineage policy warns on a shared family; under `model` the family is
-        # independent, as a derivative is (README: the independence policy table).
+        # independent, as a derivative is (docs/identity.md: the independence policy table).
         family_only = not loop and relation is Relation.FAMILY \
             and self.policy is Policy.LINEAGE
         return Verdict(relation, loop, family_only, why)

@@ -1,8 +1,9 @@
 """Provenance embedded in a JSON data file, and the canonical form its digest covers.
 
 A file that carries its own record cannot hash its own bytes, so the digest covers the data part:
-the top-level object without its ``provenance`` member, serialised canonically (see README,
-"Embedded provenance"). Key order and whitespace therefore do not change the digest.
+the top-level object without its ``provenance`` member, serialised canonically (see
+docs/where-provenance-lives.md, "The digest of embedded provenance"). Key order and whitespace
+therefore do not change the digest.
 """
 
 from __future__ import annotations

@@ -17,15 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TextIO
 
 from provenance.findings import FileResult, Finding, RunResult
-from provenance.rules import Severity
+from provenance.rules import DOCS_URL, Severity
 
 if TYPE_CHECKING:
     from provenance.spot.run import SpotReport
 
 TOOL_NAME = "qa-provenance"
 INFORMATION_URI = "https://github.com/qa-provenance/qa-provenance"
-RULES_HELP_URI = f"{INFORMATION_URI}#rules"
-SPOT_HELP_URI = f"{INFORMATION_URI}#spot-checks-sampled-verification-by-an-independent-verifier"
+SPOT_HELP_URI = f"{DOCS_URL}spot-checks/"
 
 
 @dataclass(frozen=True)

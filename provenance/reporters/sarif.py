@@ -1,11 +1,11 @@
 """``--format sarif``: SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
 
 One run; ``tool.driver`` names qa-provenance and lists one rule (``reportingDescriptor``) per code
-in the registry, with the README's Rules section as its help URI. Each finding is a result with
-its rule id, level (``error``/``warning``) and one physical location: the file's URI relative to
-``%SRCROOT%`` (the checkout: ``$GITHUB_WORKSPACE``, else the git work tree) and the line when it
-is known. Notes are tool execution notifications. A spot-check run has three rules of its own
-(a flagged record, a failed file, an inconclusive file).
+in the registry, with the rule's documentation page (``Rule.help_uri``) as its help URI. Each
+finding is a result with its rule id, level (``error``/``warning``) and one physical location: the
+file's URI relative to ``%SRCROOT%`` (the checkout: ``$GITHUB_WORKSPACE``, else the git work tree)
+and the line when it is known. Notes are tool execution notifications. A spot-check run has three
+rules of its own (a flagged record, a failed file, an inconclusive file).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from urllib.parse import quote
 from provenance.findings import Finding, RunResult
 from provenance.reporters.base import (
     INFORMATION_URI,
-    RULES_HELP_URI,
     SPOT_HELP_URI,
     TOOL_NAME,
     Context,
@@ -57,7 +56,7 @@ def rule_descriptor(rule: Rule) -> dict[str, Any]:
     default = "warning" if rule.default is Severity.WARN else "error"
     help_text = (f"{rule.code} {rule.name}: {rule.summary} Default severity: "
                  f"{rule.default.value}. Set it by code or name under `rules:` (or per glob under "
-                 f"`overrides:`) in .qa-provenance.yaml. See {RULES_HELP_URI}")
+                 f"`overrides:`) in .qa-provenance.yaml. See {rule.help_uri}")
     return {
         "id": rule.code,
         "name": rule.name,
@@ -68,9 +67,9 @@ def rule_descriptor(rule: Rule) -> dict[str, Any]:
             "markdown": (f"**{rule.code} {rule.name}** (default: {rule.default.value})\n\n"
                          f"{rule.summary}\n\nSet its severity by code or name under `rules:`, "
                          "or per glob under `overrides:`, in `.qa-provenance.yaml`. "
-                         f"See [the rules]({RULES_HELP_URI})."),
+                         f"See [{rule.code}]({rule.help_uri})."),
         },
-        "helpUri": RULES_HELP_URI,
+        "helpUri": rule.help_uri,
         "defaultConfiguration": {"level": default},
         "properties": {"tags": ["provenance", "datasets"]},
     }
