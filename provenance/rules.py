@@ -105,6 +105,12 @@ LINEAGE_LOOP = Rule(
     "it (or a derivative) generated.",
     checks=("lineage_loops:loop_problems",),
 )
+MIXED_SCRIPT = Rule(
+    "QP017", "mixed-script-identity",
+    "A model id mixes writing systems (Latin with Cyrillic or Greek, say) even once look-alike "
+    "letters are folded: a spelling made to pass for another model, or a typo to fix.",
+    Severity.WARN,
+)
 VERIFICATION_MISSING = Rule(
     "QP030", "verification-missing",
     "The configuration requires a passing spot check for this file (require-verification), "
@@ -176,8 +182,8 @@ UNREADABLE = Rule(
 ALL_RULES: tuple[Rule, ...] = (
     MISSING, INVALID, DIGEST, RECORD_COUNT, CONFLICT, ORPHAN,
     IDENTICAL_SOURCE, SELF_TRAINING, SELF_ANSWERED, SAME_FAMILY, CONTRADICTION, GENERATOR_SHARE,
-    LINEAGE_LOOP, VERIFICATION_MISSING, TRUST_BELOW_MINIMUM, ATTESTATION_INVALID, UNREADABLE,
-    SELF_EVALUATION, CONTAMINATION, EVALUATION_PROVENANCE, SELF_STUDY_DRIFT,
+    LINEAGE_LOOP, MIXED_SCRIPT, VERIFICATION_MISSING, TRUST_BELOW_MINIMUM, ATTESTATION_INVALID,
+    UNREADABLE, SELF_EVALUATION, CONTAMINATION, EVALUATION_PROVENANCE, SELF_STUDY_DRIFT,
     DUPLICATE_QUESTIONS, SOURCE_CONCENTRATION,
 )
 BY_KEY: dict[str, Rule] = {
