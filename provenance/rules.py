@@ -30,7 +30,7 @@ class Rule:
 MISSING = Rule(
     "QP001", "missing-provenance",
     "A QA dataset has no provenance record (sidecar, manifest entry or embedded).",
-    checks=("claims:choose_claim",),
+    checks=("claims:choose_claim", "coverage:apply"),
 )
 INVALID = Rule(
     "QP002", "invalid-record",
@@ -110,6 +110,7 @@ MIXED_SCRIPT = Rule(
     "A model id mixes writing systems (Latin with Cyrillic or Greek, say) even once look-alike "
     "letters are folded: a spelling made to pass for another model, or a typo to fix.",
     Severity.WARN,
+    checks=("per_record:script_problems",),
 )
 VERIFICATION_MISSING = Rule(
     "QP030", "verification-missing",
@@ -121,7 +122,7 @@ TRUST_BELOW_MINIMUM = Rule(
     "QP031", "trust-below-minimum",
     "The file's trust level (declared, recorded or attested, computed by the tool, never read from "
     "the record) is below the minimum the configuration requires for it (trust).",
-    checks=("trust_minimum:trust_problems",),
+    checks=("trust_minimum:trust_problems", "coverage:apply"),
 )
 ATTESTATION_INVALID = Rule(
     "QP032", "attestation-invalid",

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from provenance import rules
+from provenance.checks.problem import Problem
 from provenance.findings import Finding, RunResult
 from provenance.gitindex import Removal
 from provenance.reading.locate import data_path_of_sidecar, is_manifest
@@ -99,7 +100,7 @@ def apply(result: RunResult, found: Sequence[Loss], *, when: str,
         reasons = "; ".join(dict.fromkeys(loss.reason(when) for loss in items))
         number = index.get(dataset)
         if number is None:  # nothing claims it now, and the configuration calls it no dataset
-            _add(result.extra, dataset, rules.MISSING, _missing(reasons), severity)
+            _add(result.extra, dataset, Problem(rules.MISSING, _missing(reasons)), severity)
             continue
         file = result.files[number]
         findings: list[Finding] = []
@@ -114,24 +115,23 @@ def apply(result: RunResult, found: Sequence[Loss], *, when: str,
             path = loss.removal.path
             if not left_in_work_tree(path):
                 continue
+            message = (f"{loss.reason(when)} but is still in the work tree, where the check read "
+                       f"it: the commit leaves '{dataset}' without it (delete the file, or restore "
+                       f"it with git restore --staged {path})")
             if loss.kind == ATTESTATION:
-                rule = rules.TRUST_BELOW_MINIMUM
+                _add(findings, dataset, Problem(rules.TRUST_BELOW_MINIMUM, message), severity)
             elif file.provenance_path == path:
-                rule = rules.MISSING
-            else:
-                continue  # the check read another record, which the commit keeps
-            _add(findings, dataset, rule,
-                 f"{loss.reason(when)} but is still in the work tree, where the check read it: "
-                 f"the commit leaves '{dataset}' without it (delete the file, or restore it with "
-                 f"git restore --staged {path})", severity)
+                _add(findings, dataset, Problem(rules.MISSING, message), severity)
+            # else the check read another record, which the commit keeps
         result.files[number] = replace(file, findings=tuple(findings))
 
 
-def _add(out: list[Finding], path: str, rule: Rule, message: str,
+def _add(out: list[Finding], dataset: str, problem: Problem,
          severity: Callable[[Rule, str], Severity]) -> None:
-    level = severity(rule, path)
+    """Place a problem at the dataset it concerns, graded by the configuration there."""
+    level = severity(problem.rule, dataset)
     if level is not Severity.OFF:
-        out.append(Finding(path, rule, message, level))
+        out.append(Finding(dataset, problem.rule, problem.message, level))
 
 
 def _missing(reasons: str) -> str:
