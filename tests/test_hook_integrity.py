@@ -251,3 +251,9 @@ def test_raw_diff_entries_are_read_by_nul_not_by_line() -> None:
         gitindex.Removal("data/a\nb.provenance.yaml", None, blob),
         gitindex.Removal("x.provenance.yaml", "-h", blob),
     ]
+
+
+def test_spot_check_refuses_an_option_after_the_separator(gitrepo: Repo, run: Runner) -> None:
+    result = run("spot-check", "--", "--sample", "5")
+    assert result.code == 2
+    assert "--sample: no such file (every argument after '--' is a file name" in result.err

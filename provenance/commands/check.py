@@ -74,11 +74,9 @@ def _given_paths(args: argparse.Namespace) -> list[str]:
     """The command line's paths, then those of ``--files-from0``. A name after ``--`` that
     starts with a dash and names no file is an option put in the wrong place (a pre-commit
     ``args:`` lands after the hook's ``--``): refused, rather than checked as a deleted file."""
-    for raw in args.paths:
-        if raw.startswith("-") and not os.path.lexists(raw):
-            raise PathError(f"{raw}: no such file (every argument after '--' is a file name: "
-                            "put options before it, or in the configuration)")
-    paths = list(args.paths)
+    from provenance.commands.common import file_arguments
+
+    paths = file_arguments(args.paths)
     if args.files_from0:
         try:
             if args.files_from0 == "-":
