@@ -257,3 +257,28 @@ def test_spot_check_refuses_an_option_after_the_separator(gitrepo: Repo, run: Ru
     result = run("spot-check", "--", "--sample", "5")
     assert result.code == 2
     assert "--sample: no such file (every argument after '--' is a file name" in result.err
+
+
+def test_a_removal_is_reported_by_the_shard_that_holds_the_dataset(gitrepo: Repo,
+                                                                    run: Runner) -> None:
+    git(gitrepo, "branch", "base")
+    gitrepo.jsonl("data/other.jsonl")
+    gitrepo.sidecar("data/other.jsonl")
+    commit(gitrepo)
+    git(gitrepo, "rm", "-q", SIDECAR, "data/other.jsonl.provenance.yaml")
+    commit(gitrepo)
+    found = [line for index in range(2)
+             for line in run("check", "--changed-since", "base", "--shard", f"{index}/2").lines]
+    assert sorted(line.split(": QP001 ")[0] for line in found) == [
+        "data/other.jsonl", DATA]
+
+
+def test_a_removed_manifest_that_cannot_be_read_back_still_rechecks_datasets(
+        gitrepo: Repo, run: Runner) -> None:
+    git(gitrepo, "rm", "-q", SIDECAR)
+    gitrepo.write("data/provenance.yaml", "a: &a [*a, *a, *a]\nb: &b [*a, *a]\n")
+    commit(gitrepo)
+    git(gitrepo, "rm", "-q", "data/provenance.yaml")
+    result = run("check", "--staged", "--")
+    assert result.has(f"{DATA}: QP001 no provenance record: the manifest data/provenance.yaml "
+                      "is deleted in this commit")

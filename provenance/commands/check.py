@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
                 replay.store(result)
             result.streamed = live is not None and live.stream
         if removed:
-            removed.explain(result)
+            removed.explain(result, shard)
     except (ConfigError, PathError) as exc:  # a ChangedError is a ConfigError
         from provenance.reporters.text import one_line
 
@@ -150,11 +150,14 @@ class _Removed:
     def datasets(self) -> list[str]:
         return [loss.dataset for loss in self.losses]
 
-    def explain(self, result: RunResult) -> None:
+    def explain(self, result: RunResult, shard: tuple[int, int] | None) -> None:
+        from provenance.checker import shard_of
         from provenance.checks import coverage
 
         root = self.config.root
-        coverage.apply(result, self.losses, when=self.when, severity=self.config.severity,
+        losses = self.losses if shard is None else [
+            loss for loss in self.losses if shard_of(loss.dataset, shard[1]) == shard[0]]
+        coverage.apply(result, losses, when=self.when, severity=self.config.severity,
                        left_in_work_tree=lambda p: self.staged and os.path.lexists(root / p))
 
 
@@ -170,18 +173,16 @@ def _listed_attestation(config: Config, relpath: str) -> bool:
 def _old_manifest_globs(root: Path, removal: Removal) -> Callable[[str], bool] | None:
     """The ``files`` globs of a removed manifest as it was (None when it cannot be read: then
     the files the configuration calls datasets are checked again, which is the usual case)."""
-    import yaml
-
     from provenance import gitindex
     from provenance.fs.globs import GlobError, GlobSet
+    from provenance.reading.documents import LoadError, load_yaml
 
-    try:
-        document = yaml.safe_load(gitindex.blob(root, removal.blob))
-        entries = document["datasets"]
+    try:  # the loader every provenance file goes through (alias bombs refused)
+        entries = load_yaml(gitindex.blob(root, removal.blob).decode("utf-8")).data["datasets"]
         patterns = [p for entry in entries for p in (
             [entry["files"]] if isinstance(entry["files"], str) else entry["files"])]
         return GlobSet(tuple(str(p) for p in patterns)).matches
-    except (ConfigError, yaml.YAMLError, GlobError, KeyError, TypeError):
+    except (ConfigError, LoadError, UnicodeDecodeError, GlobError, KeyError, TypeError):
         return None
 
 
