@@ -151,8 +151,8 @@ class _Removed:
         return [loss.dataset for loss in self.losses]
 
     def explain(self, result: RunResult, shard: tuple[int, int] | None) -> None:
-        from provenance.checker import shard_of
         from provenance.checks import coverage
+        from provenance.discovery import shard_of
 
         root = self.config.root
         losses = self.losses if shard is None else [
