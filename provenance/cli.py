@@ -130,6 +130,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--shard", metavar="I/N",
                        help="check only the I-th of N parts (0-based), for a CI matrix")
     _add_no_cache(check)
+    check.add_argument("--staged", action="store_true",
+                       help="as a pre-commit hook: the files are a commit's (none: only this); "
+                       "also check the datasets whose provenance the commit deletes or renames")
+    check.add_argument("--files-from0", metavar="FILE",
+                       help="also check the files named in FILE ('-': standard input), separated "
+                       "by NUL bytes, as `git diff -z --name-only` writes them")
     _add_output(check)
 
     stamp = _subcommand(commands, "stamp",

@@ -39,7 +39,7 @@ class Rule:
 MISSING = Rule(
     "QP001", "missing-provenance",
     "A QA dataset has no provenance record (sidecar, manifest entry or embedded).",
-    checks=("claims:choose_claim",),
+    checks=("claims:choose_claim", "coverage:apply"),
 )
 INVALID = Rule(
     "QP002", "invalid-record",
@@ -114,6 +114,13 @@ LINEAGE_LOOP = Rule(
     "it (or a derivative) generated.",
     checks=("lineage_loops:loop_problems",),
 )
+MIXED_SCRIPT = Rule(
+    "QP017", "mixed-script-identity",
+    "A model id mixes writing systems (Latin with Cyrillic or Greek, say) even once look-alike "
+    "letters are folded: a spelling made to pass for another model, or a typo to fix.",
+    Severity.WARN,
+    checks=("per_record:script_problems",),
+)
 VERIFICATION_MISSING = Rule(
     "QP030", "verification-missing",
     "The configuration requires a passing spot check for this file (require-verification), "
@@ -124,7 +131,7 @@ TRUST_BELOW_MINIMUM = Rule(
     "QP031", "trust-below-minimum",
     "The file's trust level (declared, recorded or attested, computed by the tool, never read from "
     "the record) is below the minimum the configuration requires for it (trust).",
-    checks=("trust_minimum:trust_problems",),
+    checks=("trust_minimum:trust_problems", "coverage:apply"),
 )
 ATTESTATION_INVALID = Rule(
     "QP032", "attestation-invalid",
@@ -185,8 +192,8 @@ UNREADABLE = Rule(
 ALL_RULES: tuple[Rule, ...] = (
     MISSING, INVALID, DIGEST, RECORD_COUNT, CONFLICT, ORPHAN,
     IDENTICAL_SOURCE, SELF_TRAINING, SELF_ANSWERED, SAME_FAMILY, CONTRADICTION, GENERATOR_SHARE,
-    LINEAGE_LOOP, VERIFICATION_MISSING, TRUST_BELOW_MINIMUM, ATTESTATION_INVALID, UNREADABLE,
-    SELF_EVALUATION, CONTAMINATION, EVALUATION_PROVENANCE, SELF_STUDY_DRIFT,
+    LINEAGE_LOOP, MIXED_SCRIPT, VERIFICATION_MISSING, TRUST_BELOW_MINIMUM, ATTESTATION_INVALID,
+    UNREADABLE, SELF_EVALUATION, CONTAMINATION, EVALUATION_PROVENANCE, SELF_STUDY_DRIFT,
     DUPLICATE_QUESTIONS, SOURCE_CONCENTRATION,
 )
 BY_KEY: dict[str, Rule] = {

@@ -258,9 +258,58 @@ def test_git_lfs_pointer(tmp_path: Path, name: str) -> None:
     assert facts.notices == ["Git LFS pointer: digest taken from its oid, record checks skipped"]
 
 
-def test_git_lfs_pointer_without_oid(tmp_path: Path) -> None:
+def test_git_lfs_pointer_without_oid_is_data(tmp_path: Path) -> None:
     facts = inspect(tmp_path, "a.jsonl", b"version https://git-lfs.github.com/spec/v1\nsize 5\n")
-    assert facts.problem == "Git LFS pointer without an 'oid sha256:' line"
+    assert facts.lfs_oid is None
+    assert facts.problem == "record is not valid JSON (Expecting value)"
+    assert facts.notices == ["starts like a Git LFS pointer but is not one (no oid line): "
+                             "checked as data"]
+
+
+EXTENSION = f"ext-0-foo sha256:{'c' * 64}\n".encode()
+
+
+@pytest.mark.parametrize(("content", "why"), [
+    (LFS_POINTER + b'{"question": "q", "answer": "a"}\n', "line 4 is not a 'key value' line"),
+    (LFS_POINTER + b"zzz 1\n", "line 4: 'zzz' is not an oid, size or extension line"),
+    (LFS_POINTER[:-1], "its last line does not end with a newline"),
+    (LFS_POINTER.replace(b"size", b"size "), "line 3: 'size' is not an oid, size or extension "
+                                             "line"),
+    (LFS_POINTER.replace(b"\noid", b"\r\noid"), "line 1 is not a 'key value' line"),
+    (LFS_POINTER + LFS_POINTER[LFS_POINTER.index(b"oid"):], "key 'oid' out of order or "
+                                                           "repeated (line 4)"),
+    (b"version https://git-lfs.github.com/spec/v10\n" + LFS_POINTER.split(b"\n", 1)[1],
+     "its first line is not the spec's version line"),
+    (LFS_POINTER + b"\n" * 1024, "1024 bytes or more"),
+])
+def test_anything_but_a_pointer_is_data(tmp_path: Path, content: bytes, why: str) -> None:
+    facts = inspect(tmp_path, "a.csv", content)
+    assert facts.lfs_oid is None
+    assert facts.content_sha256 == hashlib.sha256(content).hexdigest()
+    assert facts.notices == [f"starts like a Git LFS pointer but is not one ({why}): "
+                             "checked as data"]
+
+
+def test_a_pointer_with_an_extension_line(tmp_path: Path) -> None:
+    version, rest = LFS_POINTER.split(b"\n", 1)
+    facts = inspect(tmp_path, "a.jsonl", version + b"\n" + EXTENSION + rest)
+    assert facts.lfs_oid == LFS_OID
+
+
+def test_records_after_a_pointer_edited_after_stamping_are_refused(repo: Repo,
+                                                                   run: Runner) -> None:
+    """The issue's case: a real pointer, then QA records; the sidecar carries the pointer's
+    oid, so only reading the file as data shows that it changed."""
+    records = b'{"question": "q", "answer": "a"}\n'
+    repo.write("data/train.csv", LFS_POINTER + b"question,answer\nq,a\n")
+    repo.sidecar("data/train.csv", digest={"sha256": LFS_OID})
+    repo.write("data/train.jsonl", LFS_POINTER + records)
+    repo.sidecar("data/train.jsonl", digest={"sha256": LFS_OID})
+    result = run("check")
+    assert result.code == 1
+    assert "data/train.csv.provenance.yaml:10: QP003 content changed" in result.out
+    assert "data/train.jsonl:1: QP020" in result.out
+    assert "starts like a Git LFS pointer but is not one" in result.err
 
 
 def test_git_lfs_pointer_in_a_check(repo: Repo, run: Runner) -> None:

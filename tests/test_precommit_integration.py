@@ -206,3 +206,102 @@ def _sha256(path: Path) -> str:
     import hashlib
 
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# What a commit removes, and names that look like options (issue 13) ---------------------------
+
+
+def _stamped(repo: Path) -> None:
+    _write_dataset(repo)
+    assert _stamp(repo, "data/train.jsonl", "--generator", GENERATOR,
+                  "--validator", "human:Northwind Annotation Team").returncode == 0
+
+
+def _commit_all(repo: Path, env: dict[str, str] | None = None
+                ) -> subprocess.CompletedProcess[str]:
+    _git(repo, "add", "-A")
+    result = subprocess.run(["git", "commit", "-m", "change"], cwd=repo, env=env,
+                            capture_output=True, text=True)
+    result.stdout += result.stderr
+    return result
+
+
+def _plain_hook_repo(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    _git(tmp_path, "init", "-q")
+    hook = tmp_path / ".git" / "hooks" / "pre-commit"
+    shutil.copy2(PROJECT / "hooks" / "pre-commit", hook)
+    hook.chmod(0o755)
+    (tmp_path / "data").mkdir()
+    return tmp_path, {**os.environ, "QA_PROVENANCE": f"{sys.executable} -m provenance"}
+
+
+def _removals(repo: Path, how: str, env: dict[str, str] | None = None
+              ) -> subprocess.CompletedProcess[str]:
+    _stamped(repo)
+    assert _commit_all(repo, env).returncode == 0
+    if how == "rm":
+        _git(repo, "rm", "-q", "data/train.jsonl.provenance.yaml")
+    else:
+        _git(repo, "mv", "data/train.jsonl.provenance.yaml", "data/train.jsonl.provenance.bak")
+    return _commit_all(repo, env)
+
+
+@pytest.mark.parametrize("how", ["rm", "mv"])
+def test_removing_the_sidecar_is_refused(data_repo: Path, how: str) -> None:
+    result = _removals(data_repo, how)
+    assert result.returncode != 0, result.stdout
+    assert "data/train.jsonl: QP001 no provenance record: its sidecar " \
+           "data/train.jsonl.provenance.yaml is" in result.stdout
+    assert _git(data_repo, "rev-list", "--count", "HEAD").stdout.strip() == "2"
+
+
+@pytest.mark.parametrize("how", ["rm", "mv"])
+def test_plain_hook_refuses_removing_the_sidecar(tmp_path: Path, git_env: None, how: str) -> None:
+    repo, env = _plain_hook_repo(tmp_path)
+    result = _removals(repo, how, env)
+    assert result.returncode != 0, result.stdout
+    assert "its sidecar data/train.jsonl.provenance.yaml is" in result.stdout
+
+
+# A file named --config=x.jsonl next to x.jsonl holding `exclude: ["**"]` would, read as an option,
+# exclude everything; -h would print the help and pass; a newline would split a name in two.
+ODD_NAMES = ["--config=x.jsonl", "-h", "data/odd\nname.jsonl"]
+
+
+def _odd_names(repo: Path) -> None:
+    (repo / "x.jsonl").write_text('exclude: ["**"]\n')
+    for name in ODD_NAMES:
+        (repo / name).write_text('{"question": "q", "answer": "a"}\n')
+    _write_dataset(repo)
+
+
+def test_names_that_look_like_options_are_files(data_repo: Path) -> None:
+    _odd_names(data_repo)
+    result = _commit_all(data_repo)
+    assert result.returncode != 0, result.stdout
+    for name in ("data/train.jsonl", "--config=x.jsonl", "data/odd\\nname.jsonl"):
+        assert f"{name}: QP001 no provenance record" in result.stdout
+
+
+def test_plain_hook_passes_names_that_look_like_options_as_files(tmp_path: Path,
+                                                                 git_env: None) -> None:
+    repo, env = _plain_hook_repo(tmp_path)
+    _odd_names(repo)
+    result = _commit_all(repo, env)
+    assert result.returncode != 0, result.stdout
+    for name in ("data/train.jsonl", "--config=x.jsonl", "data/odd\\nname.jsonl", "x.jsonl"):
+        assert f"{name}: QP001 no provenance record" in result.stdout
+    assert "usage:" not in result.stdout
+
+
+def test_plain_hook_refuses_a_staged_file_with_unstaged_changes(tmp_path: Path,
+                                                                git_env: None) -> None:
+    repo, env = _plain_hook_repo(tmp_path)
+    _stamped(repo)
+    _git(repo, "add", "-A")
+    with open(repo / "data/train.jsonl", "a", encoding="utf-8") as handle:
+        handle.write('{"question": "later", "answer": "x"}\n')
+    result = subprocess.run(["git", "commit", "-m", "x"], cwd=repo, env=env,
+                            capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "unstaged changes" in result.stderr and "data/train.jsonl" in result.stderr

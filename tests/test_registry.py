@@ -74,7 +74,20 @@ PAIRS: list[tuple[str, str, Relation, str]] = [
     ("gemma2:9b", "google/gemma-2-9b-it", SAME, "Ollama default tag is -it"),
     ("phi4", "microsoft/phi-4", SAME, "spelling"),
     ("acme/unknown-model-x", "Unknown_Model_X", SAME, "unknown but spelling-equal"),
-    ("llama3.1:latest", "ollama/llama3.1", SAME, "family-level name, two spellings"),
+    ("llama3.1:latest", "ollama/llama3.1", SAME, "Ollama name, two spellings"),
+    # --- issue 13: spellings a registry can know
+    ("gpt4-o", "gpt-4o", SAME, "misplaced hyphen"),
+    ("gpt-4 o", "gpt-4o", SAME, "space"),
+    ("OpenAI GPT-4o", "gpt-4o", SAME, "vendor name first"),
+    ("claude-sonnet-3.5", "claude-3-5-sonnet-20241022", SAME, "name before version"),
+    ("claude-3-5-sonnet-v2", "anthropic/claude-3-5-sonnet-20241022", SAME, "-v2 suffix"),
+    ("groq/llama-3.1-70b-versatile", "meta-llama/Llama-3.1-70B-Instruct", SAME, "Groq"),
+    ("openrouter/google/gemini-pro-1.5", "gemini-1.5-pro", SAME, "OpenRouter"),
+    ("azure/gpt-35-turbo-16k", "gpt-3.5-turbo", SAME, "Azure, longer context"),
+    ("deepseek/deepseek-chat", "deepseek-ai/DeepSeek-V3", SAME, "DeepSeek API name"),
+    ("deepseek/deepseek-reasoner", "deepseek-ai/DeepSeek-R1", SAME, "DeepSeek API name"),
+    ("ollama/llama3.1", "meta-llama/Llama-3.1-8B-Instruct", SAME, "Ollama default model"),
+    ("llama3.1:latest", "meta-llama/Llama-3.1-8B-Instruct", SAME, "Ollama default tag"),
     # --- derived: base vs instruct, distills, chains
     ("meta-llama/Meta-Llama-3-8B", "meta-llama/Meta-Llama-3-8B-Instruct", DERIVED, "base/instruct"),
     ("llama3:8b", "llama3:8b-text", DERIVED, "Ollama instruct / base tags"),
@@ -122,7 +135,7 @@ PAIRS: list[tuple[str, str, Relation, str]] = [
     ("mixtral:8x7b", "mistral-small", FAMILY, "Mistral"),
     ("qwen2.5:7b", "qwen2:72b", FAMILY, "Qwen 2 / 2.5"),
     ("deepseek-v3", "deepseek-r1", FAMILY, "both post-trained from V3-Base"),
-    ("deepseek-chat", "deepseek-ai/DeepSeek-R1", FAMILY, "moving API name: family only"),
+    ("deepseek-chat", "deepseek-ai/DeepSeek-R1", FAMILY, "API name of V3: R1's sibling"),
     ("microsoft/Phi-3-mini-4k-instruct", "phi-4", FAMILY, "Phi"),
     ("llama3.1:latest", "meta-llama/Llama-3.1-405B-Instruct", FAMILY, "family-level name"),
     ("deepseek-r1:32b", "qwen2.5:72b", FAMILY, "a distill inherits its base's family"),
@@ -751,8 +764,9 @@ def test_no_alias_is_claimed_by_two_entries(registry: Registry) -> None:
             assert spelled.setdefault(verbatim, entry.id) == entry.id, alias
             key = canonical_model_id(alias)
             if key in keys and keys[key] != entry.id:
-                # Matched only as written: must be an Ollama tag (name:tag).
-                assert ":" in alias, (alias, entry.id, keys[key])
+                # Matched only as written: must be an Ollama name (name:tag, or Ollama's bare
+                # llama3.1, which spelled out is the family-level llama-3.1).
+                assert ":" in alias or alias == "llama3.1", (alias, entry.id, keys[key])
                 continue
             assert canonical.setdefault(key, entry.id) == entry.id, alias
 

@@ -77,3 +77,27 @@ def test_an_error_in_remembered_settings_still_names_its_line(tmp_path: Path) ->
     assert [o.returncode for o in outputs] == [2, 2]
     assert outputs[0].stderr == outputs[1].stderr
     assert ".qa-provenance.yaml:3" in outputs[1].stderr
+
+
+def test_the_hook_on_a_commit_without_datasets_imports_nothing_heavy(tmp_path: Path) -> None:
+    """`check --staged` (the pre-commit entry) asks git what the commit removes: one more
+    subprocess, no more imports, also when the commit deletes a file that is no provenance."""
+    import shutil
+
+    if shutil.which("git") is None:
+        return
+    root = _repo(tmp_path)
+    shutil.rmtree(root / ".git")
+    git = ["git", "-c", "user.email=t@example.invalid", "-c", "user.name=t"]
+    subprocess.run([*git, "init", "-q"], cwd=root, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=root, check=True)
+    subprocess.run([*git, "commit", "-qm", "x"], cwd=root, check=True)
+    subprocess.run([*git, "rm", "-q", "README.md"], cwd=root, check=True)
+    probe = PROBE.replace('["check", "src/main.py", "README.md"]',
+                          '["check", "--staged", "--", "src/main.py"]')
+    for _ in range(2):
+        result = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True,
+                                text=True, check=True)
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["code"] == 0
+    assert not {name for name in HEAVY if name in report["modules"]}

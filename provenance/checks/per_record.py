@@ -206,6 +206,23 @@ def _exact(value: Any) -> Any:
     return (type(value), repr(value))
 
 
+def script_problems(generators: tuple[Agent, ...], validators: tuple[Agent, ...]
+                    ) -> list[tuple[str, Rule, str]]:
+    """A model id that still mixes scripts once look-alikes are folded (QP017). People's and
+    teams' names may mix scripts; model ids are not written that way."""
+    from provenance.identity.folding import mixed_scripts
+
+    out: list[tuple[str, Rule, str]] = []
+    for role, agents in (("generator", generators), ("validator", validators)):
+        for agent in agents:
+            scripts = mixed_scripts(agent.id) if agent.type == "model" else ()
+            if scripts:
+                out.append((f"script|{agent.id}", rules.MIXED_SCRIPT,
+                            f"{role} {agent.describe()} mixes scripts ({', '.join(scripts)}) "
+                            "even once look-alike letters are folded: spell the id in one script"))
+    return out
+
+
 def record_problems(generators: tuple[Agent, ...], validators: tuple[Agent, ...],
                     judge: Judge) -> list[tuple[str, Rule, str]]:
     """(identity of the offence, rule, message) for one combination of agents.
@@ -213,7 +230,7 @@ def record_problems(generators: tuple[Agent, ...], validators: tuple[Agent, ...]
     Self-answering (the question writer also wrote the reference answer) only counts when no
     validator checks the pair: that is the self-study loop with nothing independent in it.
     """
-    out: list[tuple[str, Rule, str]] = []
+    out = script_problems(generators, validators)
     for validator in validators:
         for generator in generators:
             verdict = judge.judge(validator, generator)

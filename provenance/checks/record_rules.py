@@ -142,6 +142,7 @@ def identity_problems(record: Record, judge: Judge) -> list[Problem]:
         if rule is rules.IDENTICAL_SOURCE:
             message += ": an independent validator must come from a different source"
         field = ("validator",) if rule in (rules.IDENTICAL_SOURCE, rules.SAME_FAMILY) \
+            or (rule is rules.MIXED_SCRIPT and message.startswith("validator")) \
             else ("generator",)
         out.append(Problem(rule, message, _agent_field(record, field[0], message)))
     return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from provenance.config import Config, find_root, load_config
@@ -27,3 +28,19 @@ def configure(args: argparse.Namespace) -> Config:
 
         config = dataclasses.replace(config, digest_cache=False)
     return config
+
+
+def file_arguments(paths: list[str]) -> list[str]:
+    """The command line's file names, checked for an option put in the wrong place.
+
+    The hooks end options with ``--`` so that a file named ``-h`` or ``--config=x.jsonl`` stays
+    a file name; a pre-commit ``args:`` then lands after the ``--``. A name that starts with a
+    dash and names no file is such an option: refused, rather than quietly checked as a deleted
+    file."""
+    from provenance.discovery import PathError
+
+    for raw in paths:
+        if raw.startswith("-") and not os.path.lexists(raw):
+            raise PathError(f"{raw}: no such file (every argument after '--' is a file name: "
+                            "put options before it, or in the configuration)")
+    return list(paths)

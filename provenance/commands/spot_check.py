@@ -23,11 +23,12 @@ EXIT_INCONCLUSIVE = 3
 
 
 def run(args: argparse.Namespace) -> int:
-    from provenance.commands.common import configure
+    from provenance.commands.common import configure, file_arguments
     from provenance.spot.run import SpotCheckError, SpotSettings
 
     try:
         config = configure(args)
+        file_arguments(args.paths)
         settings = SpotSettings.from_config(config)
         _apply_arguments(settings, args)
         from provenance.session import Session

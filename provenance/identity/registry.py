@@ -16,7 +16,6 @@ Everything here is pure: the packaged file is read once, and nothing else touche
 from __future__ import annotations
 
 import enum
-import unicodedata
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from provenance.identity.folding import fold
 from provenance.identity.spelling import canonical_model_id
 
 __all__ = [
@@ -106,7 +106,7 @@ class Comparison:
 
 def _spelling(raw: str) -> str:
     """The id as written, minus case and route prefix: how verbatim-only aliases are matched."""
-    text = unicodedata.normalize("NFKC", raw).strip().casefold()
+    text = fold(raw).strip()
     parts = [part.strip() for part in text.split("/") if part.strip()]
     return parts[-1] if parts else text
 

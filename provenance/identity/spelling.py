@@ -17,7 +17,6 @@ sizes, and model versions stay apart; lineage is not this module's concern.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -26,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from provenance.identity.folding import fold
 from provenance.record import Agent
 
 __all__ = ["canonical_agent", "canonical_model_id", "load_table", "same_source"]
@@ -156,8 +156,9 @@ def _nonempty(candidate: str, previous: str) -> str:
 
 def _structural(table: Table, raw: str) -> str:
     """Strip routes, file extensions, Vertex/Bedrock decoration and route tags (steps 1-6)."""
-    # NFKC folds look-alikes such as full-width letters before casefolding.
-    text = unicodedata.normalize("NFKC", raw).strip().casefold()
+    # Invisible characters go, NFKC folds full-width letters, and look-alikes of ASCII letters
+    # (a Cyrillic "\u0440" in "g\u0440t-4o") become them (identity.folding).
+    text = fold(raw).strip()
     segments = [seg for seg in text.split(table.route_separator) if seg.strip()]
     if segments:
         text = segments[-1].strip()
@@ -241,14 +242,15 @@ def canonical_model_id(raw: str) -> str:
 
 
 def _collapse(text: str) -> str:
-    return " ".join(text.casefold().split())
+    return " ".join(fold(text).split())
 
 
 def canonical_agent(agent: Agent) -> tuple[str, str]:
     """(type, key) for comparing agents.
 
-    Models get :func:`canonical_model_id`; humans and programs are named by people, so only case
-    and whitespace are forgiven ("Acme Labelers" == "acme  labelers").
+    Models get :func:`canonical_model_id`; humans and programs are named by people, so only case,
+    whitespace and look-alike or invisible characters are forgiven ("Acme Labelers" ==
+    "acme  labelers" == "Acme\u200b Labelers").
     """
     kind = _collapse(agent.type)
     if kind == "model":

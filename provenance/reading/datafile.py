@@ -21,11 +21,17 @@ from provenance.reading.embedded import canonical_sha256, split_embedded
 
 CHUNK = 1 << 20
 LFS_PREFIX = b"version https://git-lfs.github.com/spec/v1"
-LFS_MAX_SIZE = 1024
+LFS_MAX_SIZE = 1024  # a pointer is smaller than this (the spec's limit)
 _MAYBE_BLANK = re.compile(rb"\n[ \t\r]*\n")
 _INNER_BLANK = re.compile(rb"\n[ \t\r]*(?=\n)")  # one match per blank line after a newline
 _SPACES = b" \t\r"
-_LFS_OID = re.compile(rb"^oid sha256:([0-9a-f]{64})\s*$", re.M)
+# One pointer line, as the spec writes it: "{key} {value}\n", key of [a-z0-9.-], one space.
+_LFS_LINE = re.compile(r"([a-z0-9.-]+) ([^\r\n]*)")
+_LFS_VALUES = {
+    "oid": re.compile(r"sha256:[0-9a-f]{64}"),
+    "size": re.compile(r"[0-9]+"),
+}
+_LFS_EXTENSION = re.compile(r"ext-[0-9]-[a-z0-9.-]+")  # ext-{priority}-{name} sha256:{oid}
 
 FORMATS = {
     ".jsonl": "jsonl",
@@ -74,8 +80,12 @@ def inspect(path: Path, root: Path | None = None) -> DataFacts:
         with open(path, "rb") as handle:
             head = handle.read(LFS_MAX_SIZE + 1)
             handle.seek(0)
-            if len(head) <= LFS_MAX_SIZE and head.startswith(LFS_PREFIX):
-                return _lfs_pointer(head)
+            if head.startswith(LFS_PREFIX):
+                pointer = _lfs_pointer(head)
+                if isinstance(pointer, DataFacts):
+                    return pointer
+                facts.notices.append(f"starts like a Git LFS pointer but is not one ({pointer}): "
+                                     "checked as data")
             _READERS.get(format_of(path.name) or "", _read_plain)(handle, facts)
     except OSError as exc:
         return DataFacts(problem=f"cannot read data file: {exc.strerror or exc}")
@@ -86,13 +96,47 @@ def inspect(path: Path, root: Path | None = None) -> DataFacts:
     return facts
 
 
-def _lfs_pointer(text: bytes) -> DataFacts:
+def _lfs_pointer(text: bytes) -> DataFacts | str:
+    """The facts of a Git LFS pointer, or why ``text`` is not exactly one.
+
+    A pointer is the spec's format and nothing else: ``version`` first, then keys in ascending
+    order, each once; ``oid sha256:...`` and ``size N`` required, ``ext-N-name`` lines allowed;
+    every line ends with a newline; smaller than 1024 bytes. Anything more (records appended
+    after a real pointer, say) makes the file data, hashed and read as data."""
+    if len(text) >= LFS_MAX_SIZE:
+        return f"{LFS_MAX_SIZE} bytes or more"
+    try:
+        decoded = text.decode("utf-8")
+    except UnicodeDecodeError:
+        return "not UTF-8"
+    if not decoded.endswith("\n"):
+        return "its last line does not end with a newline"
+    values: dict[str, str] = {}
+    previous = ""
+    for number, line in enumerate(decoded[:-1].split("\n"), 1):
+        match = _LFS_LINE.fullmatch(line)
+        if match is None:
+            return f"line {number} is not a 'key value' line"
+        key, value = match.groups()
+        if number == 1:
+            if line != LFS_PREFIX.decode():
+                return "its first line is not the spec's version line"
+        elif key <= previous and previous != "version":
+            return f"key '{key}' out of order or repeated (line {number})"
+        elif key == "version":
+            return f"key 'version' repeated (line {number})"
+        pattern = _LFS_VALUES.get(key)
+        if pattern is None and number > 1 and _LFS_EXTENSION.fullmatch(key):
+            pattern = _LFS_VALUES["oid"]
+        if number > 1 and (pattern is None or not pattern.fullmatch(value)):
+            return f"line {number}: '{key}' is not an oid, size or extension line"
+        values[key] = value
+        previous = key
+    missing = [key for key in ("oid", "size") if key not in values]
+    if missing:
+        return f"no {' and no '.join(missing)} line"
     facts = DataFacts(sha256=hashlib.sha256(text).hexdigest(), size=len(text))
-    match = _LFS_OID.search(text)
-    if match is None:
-        facts.problem = "Git LFS pointer without an 'oid sha256:' line"
-        return facts
-    facts.lfs_oid = match.group(1).decode()
+    facts.lfs_oid = values["oid"][len("sha256:"):]
     facts.notices.append("Git LFS pointer: digest taken from its oid, record checks skipped")
     return facts
 

@@ -27,7 +27,7 @@ from provenance.findings import FileResult, Finding, RunResult
 from provenance.rules import BY_KEY, Severity
 from provenance.speed.digest_cache import write_cache
 
-VERSION = 1
+VERSION = 2  # 2: see digest_cache (Git LFS pointers are read strictly)
 RACY_SECONDS = 2.0
 KEPT = 8  # runs remembered: one per distinct command line (the hook's file lists vary)
 PACKAGE = Path(__file__).resolve().parent.parent  # the whole package: the tool's own files
