@@ -18,6 +18,7 @@ from provenance.checks.attestation_refusals import attestation_problems
 from provenance.checks.contamination import contamination_problems
 from provenance.checks.lineage_loops import loop_problems
 from provenance.checks.offences import offence_problems
+from provenance.checks.overridden import overridden_problems
 from provenance.checks.problem import Problem
 from provenance.checks.self_evaluation import self_evaluation_problems
 from provenance.checks.shares import FolderShares, file_share_problems, in_folder
@@ -104,7 +105,9 @@ class Checker:
         state.claim, problems = claims.choose_claim(relpath, found, under_broken_manifest=broken)
         self._emit(state.findings, problems, relpath)
         if state.claim is not None and not problems:
-            self._overridden(state, found)
+            for other, problem in overridden_problems(found, state.claim,
+                                                      self.session.judge_for(relpath)):
+                self._emit(state.findings, [problem], relpath, other)  # claims it overrides
             state.record = self._record(state, relpath)
             if state.record is not None:
                 self._record_rules(state, facts)
@@ -145,17 +148,6 @@ class Checker:
         yield from contamination_problems(scanner.scan(graph, checked, full=full,
                                                        sharded=shard is not None), scanner.shown)
         self.notices.extend(scanner.notes)
-
-    def _overridden(self, state: _FileState, found: list[Claim]) -> None:
-        """Loops in the claims the closest one overrides are reported too (checks.overridden)."""
-        if len(found) < 2:
-            return
-        from provenance.checks.overridden import overridden_problems
-
-        assert state.claim is not None
-        judge = self.session.judge_for(state.relpath)
-        for claim, problem in overridden_problems(found, state.claim, judge):
-            self._emit(state.findings, [problem], state.relpath, claim)
 
     def _record(self, state: _FileState, relpath: str) -> Record | None:
         """Validate the claim's record; None when it cannot be used for further checks."""

@@ -14,13 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from provenance import rules
 from provenance.checks.problem import Problem
 from provenance.checks.record_rules import identity_problems, training_problems
-from provenance.identity.independence import Judge
 from provenance.reading.locate import Claim
 from provenance.record import Record
+
+if TYPE_CHECKING:
+    from provenance.identity.independence import Judge  # loads the model tables
 
 _LOOPS = (rules.IDENTICAL_SOURCE, rules.SAME_FAMILY, rules.SELF_TRAINING)
 
