@@ -8,17 +8,14 @@ through PyYAML's safe loader (the libyaml C one when present); JSON through the 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-# A provenance document is small; anything that expands past this is an alias bomb or not ours.
-MAX_EXPANDED_NODES = 100_000
-MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
-
-
+# How large a document may be, and how many nodes its aliases may add: ``limits``.
 
 class LoadError(Exception):
     """A document that cannot be loaded; ``line`` is 1-based when known."""
@@ -46,13 +43,22 @@ class Document:
             parts = parts[:-1]
 
 
-def load_file(path: Path) -> Document:
-    """Load a ``.json`` file as JSON and anything else as YAML."""
+def load_file(path: Path, *, max_bytes: int | None = None,
+              setting: str = "provenance-bytes") -> Document:
+    """Load a ``.json`` file as JSON and anything else as YAML; a file larger than ``max_bytes``
+    (default: the ``provenance-bytes`` limit) is refused before it is parsed, since parsing
+    costs about a hundred times the file's size in memory."""
+    from provenance.reading import limits
+
+    if max_bytes is None:
+        max_bytes = limits.current().provenance_bytes
     try:
-        size = path.stat().st_size
-        if size > MAX_DOCUMENT_BYTES:
-            raise LoadError(f"document is {size} bytes, larger than {MAX_DOCUMENT_BYTES}")
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:
+            raw = handle.read(max_bytes + 1)  # a file that grows meanwhile is still bounded
+            if len(raw) > max_bytes:
+                size = max(os.fstat(handle.fileno()).st_size, len(raw))
+                raise LoadError(f"file is {size} bytes, larger than the limit of "
+                                f"{limits.describe(max_bytes)} (limits: {setting})")
     except OSError as exc:
         raise LoadError(f"cannot read: {exc.strerror or exc}") from None
     try:
@@ -182,9 +188,15 @@ def _inspect_nodes(root: Any) -> dict[tuple[str | int, ...], int]:
 
 
 def _check_expansion(root: Any) -> None:
-    """Count nodes as the constructed value would hold them, sharing aliases only once in memory."""
+    """Count nodes as the constructed value would hold them, sharing aliases only once in memory.
+
+    What is bounded is what aliases add (the expanded count less the distinct nodes): a large
+    document without aliases is not a bomb (its size is bounded by the byte limits instead)."""
     import yaml
 
+    from provenance.reading import limits
+
+    allowed = limits.current().alias_nodes
     sizes: dict[int, int] = {}
     on_path: set[int] = set()
     stack: list[tuple[Any, bool]] = [(root, False)]
@@ -194,12 +206,10 @@ def _check_expansion(root: Any) -> None:
         if children_done:
             on_path.discard(ident)
             total = 1 + sum(sizes[id(child)] for child in _children(node))
-            if total > MAX_EXPANDED_NODES:
-                raise LoadError(
-                    f"YAML expands to more than {MAX_EXPANDED_NODES} nodes (alias bomb?)",
-                    node.start_mark.line + 1,
-                )
             sizes[ident] = total
+            if total - len(sizes) > allowed:  # more than the distinct nodes seen: aliases
+                raise LoadError(f"YAML expands to more than {allowed} nodes (alias bomb?)",
+                                node.start_mark.line + 1)
             continue
         if ident in sizes:
             continue
