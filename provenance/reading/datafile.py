@@ -449,9 +449,14 @@ def _read_parquet(handle: BinaryIO, facts: DataFacts) -> None:
         return
     handle.seek(0)
     try:
-        facts.records = pq.ParquetFile(handle).metadata.num_rows
+        metadata = pq.ParquetFile(handle).metadata
+        facts.records = metadata.num_rows
     except Exception as exc:  # pyarrow raises several unrelated types for corrupt files
         facts.problem = f"unreadable Parquet metadata: {exc}".splitlines()[0]
+        return
+    from provenance.reading.readers import parquet_oversized
+
+    facts.problem = parquet_oversized(metadata, limits.current().record_bytes)
 
 
 _READERS = {

@@ -64,7 +64,7 @@ class _Window:
         self.lines_dropped = 0  # newlines in text already dropped from the window
         self.chars_dropped = 0
 
-    def more(self, at_least: int = CHUNK) -> bool:
+    def more(self, at_least: int = 0) -> bool:
         """Read at least ``at_least`` more bytes (less at the end); False at the end."""
         if self.eof:
             return False
@@ -113,10 +113,11 @@ def array_items(handle: BinaryIO, max_item_chars: int, *,
         yield from batch
 
 
-# Small items are decoded many at a time: the text up to a comma near the window's end, inside
-# brackets, in one call of the C decoder. A comma inside an item (in a string, in a nested
-# value) cannot give a valid array there, so a wrong cut only fails, and the items are then
-# decoded one by one for a while before batching is tried again.
+# Small items are decoded many at a time: the text up to a separator near the window's end,
+# inside brackets, in one call of the C decoder. The separator looked for is the one last seen
+# between two items, with the characters either side (``},\n{``); one inside an item (in a
+# string, in a nested value) cannot give a valid array there, so a wrong cut only fails, and the
+# items are then decoded one by one for a while before batching is tried again.
 _BATCH_MIN_CHARS = 4096
 _BATCH_BACKOFF = 1000  # items decoded one by one after a failed batch
 _BATCH_ITEM_CHARS = 128  # batching pays when items are shorter than this on average
@@ -133,6 +134,8 @@ def array_batches(handle: BinaryIO, max_item_chars: int, *,
     index = 0
     single = 0  # items to decode one by one before batching is tried (again)
     chars = 0  # characters of the items decoded one by one, for their average
+    separator = ""  # as last seen between two items decoded one by one, with their edges
+    last_end = -1  # where the last item decoded one by one ended, if nothing came since
     while True:
         char = window.skip_space()
         if char == "]" and index == 0:
@@ -145,16 +148,23 @@ def array_batches(handle: BinaryIO, max_item_chars: int, *,
                                  window.line_at(window.pos), index)
             window.pos += 1
             window.skip_space()
-        if single <= 0 and index and chars < _BATCH_ITEM_CHARS * index:
-            batch = _batch(window)
-            if batch is not None:
+            if last_end > 0 and window.pos < len(window.text):
+                separator = window.text[last_end - 1:window.pos + 1]
+        last_end = -1
+        if separator and single <= 0 and chars < _BATCH_ITEM_CHARS * index:
+            if len(window.text) - window.pos < _BATCH_MIN_CHARS + _MARGIN:
+                window.more()  # a batch wants a window's worth of text
+            batch = _batch(window, separator)
+            if batch:
                 yield batch
                 index += len(batch)
                 continue
-            single = _BATCH_BACKOFF
+            if batch is None:
+                single = _BATCH_BACKOFF
         start = window.pos
         item = _item(decoder, window, max_item_chars, index)
         chars += window.pos - start
+        last_end = window.pos
         single -= 1
         yield [item]
         index += 1
@@ -163,20 +173,21 @@ def array_batches(handle: BinaryIO, max_item_chars: int, *,
         raise ArrayError("not valid JSON: Extra data", window.line_at(window.pos))
 
 
-def _batch(window: _Window) -> list[Any] | None:
-    """The items from the window's position up to its last comma (not the items' own, or the
-    decode fails and None says so); the position is then at that comma."""
+def _batch(window: _Window, separator: str) -> list[Any] | None:
+    """The items from the window's position up to the last ``separator`` (not one inside an
+    item, or the decode fails and None says so); the position is then at its comma. An empty
+    list when the window holds too little for a batch."""
     text, start = window.text, window.pos
-    cut = text.rfind(",", start, len(text) - _MARGIN)
-    if cut - start < _BATCH_MIN_CHARS:
-        return None
+    found = text.rfind(separator, start, len(text) - _MARGIN)
+    if found - start < _BATCH_MIN_CHARS:
+        return []
     try:
-        items = json.loads(f"[{text[start:cut]}]")
+        items = json.loads(f"[{text[start:found + 1]}]")
     except (ValueError, RecursionError):
         return None
     if not isinstance(items, list) or not items:
         return None
-    window.pos = cut
+    window.pos = found + separator.index(",", 1)
     return items
 
 

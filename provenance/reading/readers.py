@@ -331,13 +331,49 @@ def _parquet(path: Path) -> Iterator[Item]:
     row = 0
     try:
         with pq.ParquetFile(path) as parquet:
-            for batch in parquet.iter_batches(batch_size=4096):
+            oversized = parquet_oversized(parquet.metadata, limits.current().record_bytes)
+            if oversized is not None:
+                raise ReadError(oversized)
+            for batch in parquet.iter_batches(batch_size=_batch_rows(parquet.metadata)):
                 for record in batch.to_pylist():
                     row += 1
                     yield Item(f"row {row}", record)
     except (pa.ArrowException, OSError, ValueError) as exc:  # a corrupt page or footer
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ReadError(f"unreadable Parquet data after row {row}: {message}") from None
+
+
+_BATCH_BYTES = 64 << 20  # about this much decoded data per Parquet batch
+
+
+def _batch_rows(metadata: Any) -> int:
+    """Rows per batch: 4096, fewer when rows are large (by the row groups' own sizes)."""
+    widest = 1
+    for index in range(metadata.num_row_groups):
+        group = metadata.row_group(index)
+        if group.num_rows:
+            widest = max(widest, group.total_byte_size // group.num_rows)
+    return max(1, min(4096, _BATCH_BYTES // widest))
+
+
+def parquet_oversized(metadata: Any, limit: int) -> str | None:
+    """A Parquet cell longer than ``limit``, found from the footer before any page is decoded:
+    a column chunk whose decoded size, shared among its rows, is more than the limit each (a
+    30 MB file can hold a 600 MB cell that compresses well)."""
+    first_row = 1
+    for index in range(metadata.num_row_groups):
+        group = metadata.row_group(index)
+        rows = max(group.num_rows, 1)
+        for column in range(group.num_columns):
+            chunk = group.column(column)
+            if chunk.total_uncompressed_size > limit and \
+                    chunk.total_uncompressed_size // rows > limit:
+                last = first_row + rows - 1
+                where = f"row {first_row}" if rows == 1 else f"rows {first_row}-{last}"
+                return (f"{where}: column '{chunk.path_in_schema}' holds a cell longer than the "
+                        f"limit of {limits.describe(limit)} (limits: record-bytes)")
+        first_row += group.num_rows
+    return None
 
 
 def text_of(value: Any) -> str:
