@@ -467,16 +467,16 @@ def test_default_record_keys_are_documented() -> None:
 
 def test_a_json_array_is_read_in_bounded_memory(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    """A top-level array streams: reading 1 MB of records holds a window of 64 KiB and the
-    records decoded from it, not the document (read whole: about 10 MB of Python objects)."""
+    """A top-level array streams: reading 270 KB of records holds a window of 16 KiB and the
+    records decoded from it, not the document (read whole: about 2 MB of Python objects)."""
     import tracemalloc
 
     from provenance.reading import datafile, json_stream, readers
 
-    monkeypatch.setattr(json_stream, "CHUNK", 64 << 10)
+    monkeypatch.setattr(json_stream, "CHUNK", 16 << 10)
     path = tmp_path / "qa.json"
     record = json.dumps({"instruction": "Name a prime.", "generation": "7"})
-    path.write_text("[" + ",\n".join([record] * 20_000) + "]", encoding="utf-8")
+    path.write_text("[" + ",\n".join([record] * 5_000) + "]", encoding="utf-8")
     tracemalloc.start()
     try:
         facts = datafile.inspect(path)
@@ -484,8 +484,8 @@ def test_a_json_array_is_read_in_bounded_memory(tmp_path: Path,
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert (facts.records, facts.problem, count) == (20_000, None, 20_000)
-    assert peak < 2 << 20, peak  # read whole: over 7 MB
+    assert (facts.records, facts.problem, count) == (5_000, None, 5_000)
+    assert peak < 1 << 19, peak  # read whole: about 2 MB
 
 
 def test_a_parquet_cell_longer_than_the_limit_is_refused_from_the_footer(tmp_path: Path) -> None:
