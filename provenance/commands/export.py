@@ -76,6 +76,13 @@ def run(args: argparse.Namespace) -> int:
         text = serialise([statement(e.relpath, e.sha256, e.record) for e in ready])
     else:
         text = _croissant(args, config.root.name, ready)
+    if args.output and args.output != "-":
+        from provenance.fs.outputs import refusal
+
+        problem = refusal(config, args.output)
+        if problem is not None:
+            print(f"qa-provenance export: {problem}", file=sys.stderr)
+            return 2
     return _emit(args.output, text, len(ready))
 
 
