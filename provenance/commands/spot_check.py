@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from provenance.config import Config, ConfigError
 from provenance.discovery import PathError
 from provenance.record import Agent
+from provenance.reporters.escape import terminal
 
 if TYPE_CHECKING:
     from provenance.session import Session
@@ -36,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         relpaths = session.select(args.paths or None).data
         report = _run(config, settings, relpaths, session)
     except (ConfigError, PathError, SpotCheckError, ValueError) as exc:
-        print(f"qa-provenance spot-check: {exc}", file=sys.stderr)
+        print(f"qa-provenance spot-check: {terminal(str(exc))}", file=sys.stderr)
         return 2
     from provenance.checker import Checker
     from provenance.reporters.base import SpotResult

@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from provenance.reporters.escape import terminal
+
 if TYPE_CHECKING:
     from provenance.findings import RunResult
     from provenance.reporters.base import Context, Reporter, SpotResult
@@ -169,7 +171,7 @@ def _emit_or_exit(args: argparse.Namespace, root: Path,
         _emit(args, root, report, summary, out or sys.stdout, err or sys.stderr,
               os.environ if env is None else env)
     except OutputError as exc:
-        (err or sys.stderr).write(f"{label}: {exc}\n")
+        (err or sys.stderr).write(f"{label}: {terminal(str(exc))}\n")
         return EXIT_USAGE
     return None
 
