@@ -26,6 +26,7 @@ def stamped(repo: Repo) -> Repo:
 @pytest.mark.parametrize("args", [
     ("check", "-o"),
     ("check", "--sarif-file"),
+    ("check", "--json-file"),
     ("check", "--summary-file"),
     ("spot-check", "-o"),
     ("export", DATA, "--croissant", "-o"),

@@ -179,7 +179,8 @@ def _emit_or_exit(args: argparse.Namespace, root: Path,
 def _refuse_data(args: argparse.Namespace, root: Path) -> None:
     """OutputError when a report path the user named is a dataset or a provenance file
     (``outputs``); the step summary GitHub names is not the user's to mistype."""
-    named = (getattr(args, name, None) for name in ("output", "sarif_file", "summary_file"))
+    named = (getattr(args, name, None)
+             for name in ("output", "sarif_file", "json_file", "summary_file"))
     paths = [str(p) for p in named if p and p != "-"]
     if not paths:
         return
