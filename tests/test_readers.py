@@ -546,3 +546,23 @@ def test_a_shrunk_jsonl_file_with_the_same_size_check_still_cannot_assert(
 
     monkeypatch.setattr(datafile, "_finish_jsonl", blank_then_finish)
     assert datafile.inspect(path).problem == datafile.CHANGED
+
+
+def test_a_csv_file_that_grows_while_it_is_read_is_changed_while_reading(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another process appends once the reader has reached the end it saw."""
+    from provenance.reading import datafile
+
+    path = tmp_path / "qa.csv"
+    path.write_text("question,answer\nq,a\n", encoding="utf-8")
+    real = datafile._HashingReader.readinto
+
+    def read_then_grow(self: Any, buffer: Any) -> int:
+        count: int = real(self, buffer)
+        if count == 0:
+            with open(path, "ab") as writer:
+                writer.write(b"q2,a2\n")
+        return count
+
+    monkeypatch.setattr(datafile._HashingReader, "readinto", read_then_grow)
+    assert datafile.inspect(path).problem == datafile.CHANGED

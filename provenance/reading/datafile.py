@@ -430,6 +430,8 @@ def _read_delimited(handle: BinaryIO, facts: DataFacts, delimiter: str) -> None:
         pass
     facts.sha256, facts.size = source.digest.hexdigest(), source.size
     facts.records = max(rows, 0) if facts.problem is None else None
+    if facts.problem is None and _size_now(handle) not in (None, facts.size):
+        facts.problem, facts.records = CHANGED, None
 
 
 def _read_parquet(handle: BinaryIO, facts: DataFacts) -> None:
