@@ -129,18 +129,38 @@ def _step(tokens: tuple[_Token, ...], states: frozenset[int], char: str) -> froz
     return _closure(tokens, out)
 
 
-def _matches(tokens: tuple[_Token, ...], path: str) -> bool:
-    states = _closure(tokens, {0})
-    for char in path:
-        states = _step(tokens, states, char)
-        if not states:
-            return False
-    return 2 * len(tokens) in states
+class _Matcher:
+    """One pattern's state sets, with each step remembered (a DFA built as paths need it): a
+    manifest's glob is matched against thousands of similar paths, which then cost one dict
+    lookup a character."""
+
+    MAX_STEPS = 1 << 16  # remembered steps; past it, the table starts again
+
+    def __init__(self, tokens: tuple[_Token, ...]) -> None:
+        self.tokens = tokens
+        self.start = _closure(tokens, {0})
+        self.accept = 2 * len(tokens)
+        self.steps: dict[tuple[frozenset[int], str], frozenset[int]] = {}
+
+    def matches(self, path: str) -> bool:
+        steps = self.steps
+        if len(steps) > self.MAX_STEPS:
+            steps.clear()
+        states = self.start
+        for char in path:
+            key = (states, char)
+            following = steps.get(key)
+            if following is None:
+                following = steps[key] = _step(self.tokens, states, char)
+            if not following:
+                return False
+            states = following
+        return self.accept in states
 
 
 @lru_cache(maxsize=256)
-def _compile(patterns: tuple[str, ...]) -> tuple[tuple[_Token, ...], ...]:
-    return tuple(_tokens(pattern) for pattern in patterns)
+def _compile(patterns: tuple[str, ...]) -> tuple[_Matcher, ...]:
+    return tuple(_Matcher(_tokens(pattern)) for pattern in patterns)
 
 
 class GlobSet:
@@ -151,7 +171,7 @@ class GlobSet:
         self._compiled = _compile(self.patterns)
 
     def matches(self, relpath: str) -> bool:
-        return any(_matches(tokens, relpath) for tokens in self._compiled)
+        return any(matcher.matches(relpath) for matcher in self._compiled)
 
     def __bool__(self) -> bool:
         return bool(self.patterns)

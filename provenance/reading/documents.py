@@ -101,7 +101,7 @@ def load_yaml(text: str) -> Document:
         node = loader.get_single_node()
         if node is None:
             return Document(None)
-        lines = _inspect_nodes(node)
+        lines = _inspect_nodes(node, aliases="*" in text)  # an alias is spelled *name
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -153,11 +153,13 @@ def _loader_class() -> Any:
     return type("ProvenanceLoader", (base,), {"yaml_implicit_resolvers": resolvers})
 
 
-def _inspect_nodes(root: Any) -> dict[tuple[str | int, ...], int]:
-    """Reject alias bombs, cycles and duplicate keys; map each path to its line."""
+def _inspect_nodes(root: Any, *, aliases: bool = True) -> dict[tuple[str | int, ...], int]:
+    """Reject alias bombs, cycles and duplicate keys; map each path to its line. A document
+    without aliases (no ``*`` anywhere) cannot expand or refer to itself: not counted."""
     import yaml
 
-    _check_expansion(root)
+    if aliases:
+        _check_expansion(root)
     lines: dict[tuple[str | int, ...], int] = {(): root.start_mark.line + 1}
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(root, ())]
     while stack:
