@@ -104,6 +104,14 @@ def _manifest(subjects: int) -> Callable[[Path], None]:
     return make
 
 
+def _dense_manifest(root: Path) -> None:
+    """Nodes, not bytes, cost memory: 700,000 of them in 4 MiB."""
+    _write(root / "data/qa.jsonl", b'{"instruction": "q", "generation": "a"}\n')
+    head = ("datasets:\n- files: '*.jsonl'\n"
+            + "".join("  " + line + "\n" for line in AGENTS.splitlines()) + "  notes:\n")
+    _write(root / "data/provenance.yaml", head.encode() + b"  - x\n" * (4 * MIB // 6))
+
+
 def _glob(root: Path) -> None:
     _write(root / "data" / ("a" * 40 + ".jsonl"), b'{"instruction": "q", "generation": "a"}\n')
     _write(root / "data/provenance.yaml", (
@@ -128,7 +136,8 @@ CASES: dict[str, tuple[str, Callable[[Path], None]]] = {
     "parquet-600MB-cell": ("small Parquet file, one 600 MB cell", _parquet_cell),
     "sidecar-16MB": ("16 MB YAML sidecar", _sidecar_16mb),
     "manifest-15000-subjects": ("manifest, 15,000 subjects", _manifest(15_000)),
-    "manifest-50000-subjects": ("manifest, 50,000 subjects (the limit)", _manifest(50_000)),
+    "manifest-25000-subjects": ("manifest, 25,000 subjects (the limit)", _manifest(25_000)),
+    "manifest-4MiB-dense": ("manifest, 4 MiB list of one-letter items", _dense_manifest),
     "glob-backtracking": ("*a*a*a*a*a*a*a*a*a*a*a*b vs 40 chars", _glob),
     "manifest-nul-subject": ("NUL in a subjects key", _nul_subject),
 }

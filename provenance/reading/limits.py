@@ -27,7 +27,8 @@ class Limits:
     json_document_bytes: int = 64 * MIB  # a JSON data file whose top level is an object
     provenance_bytes: int = 1 * MIB  # a sidecar (YAML or JSON) or a configuration file
     manifest_bytes: int = 8 * MIB  # a directory manifest (provenance.yaml)
-    manifest_subjects: int = 50_000  # stamped subjects in one manifest
+    manifest_subjects: int = 25_000  # stamped subjects in one manifest
+    provenance_nodes: int = 250_000  # YAML nodes of one provenance document, before aliases
     alias_nodes: int = 100_000  # nodes YAML aliases may add once expanded
 
     @classmethod
