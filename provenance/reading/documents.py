@@ -142,8 +142,9 @@ def _check_node_count(text: str) -> None:
             if isinstance(event, kinds):
                 count += 1
                 if count > allowed:
+                    mark = event.start_mark
                     raise LoadError(f"YAML document of more than {allowed} nodes (limits: "
-                                    "provenance-nodes)", event.start_mark.line + 1)
+                                    "provenance-nodes)", mark.line + 1 if mark else None)
     except yaml.YAMLError:
         return  # invalid: the parse proper says where and why
 
