@@ -169,13 +169,51 @@ def measure(python: str, root: Path, args: list[str], timeout: float) -> dict[st
     return result
 
 
+def compare_decoders() -> None:
+    """provenance's JSON array decoder against ijson's C backend (when installed), on the two
+    JSON cases: CPU seconds and peak traced memory to read every item."""
+    import resource as _resource
+
+    from provenance.reading import json_stream
+
+    try:
+        import ijson
+    except ImportError:
+        ijson = None
+    print(f"{'decoder':24} {'case':32} {'CPU':>8} {'items':>10}  backend")
+    for name in ("json-array-100MB-empty-objects", "json-array-500MB-qa"):
+        with tempfile.TemporaryDirectory(prefix="hostile-") as folder:
+            root = Path(folder)
+            CASES[name][1](root)
+            path = root / "data/qa.json"
+            readers: list[tuple[str, Callable[[object], object], str]] = [
+                ("json_stream (batches)", lambda h: (
+                    len(b) for b in json_stream.array_batches(h, 16 * MIB)), "stdlib scanner")]
+            if ijson is not None:
+                readers.append(("ijson.items", lambda h: (
+                    1 for _ in ijson.items(h, "item", use_float=True, buf_size=MIB)),
+                    ijson.backend))
+            for label, read, backend in readers:
+                before = _resource.getrusage(_resource.RUSAGE_SELF)
+                with open(path, "rb") as handle:
+                    count = sum(read(handle))  # type: ignore[call-overload]
+                after = _resource.getrusage(_resource.RUSAGE_SELF)
+                cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+                print(f"{label:24} {name:32} {cpu:>6.1f} s {count:>10}  {backend}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="comma-separated case names")
     parser.add_argument("--python", default=sys.executable,
                         help="the interpreter whose qa-provenance runs (default: this one)")
     parser.add_argument("--timeout", type=float, default=120.0)
+    parser.add_argument("--decoders", action="store_true",
+                        help="instead: time the JSON array decoder against ijson (yajl2_c)")
     args = parser.parse_args()
+    if args.decoders:
+        compare_decoders()
+        return
     names = args.only.split(",") if args.only else list(CASES)
     print(f"{'case':32} {'peak RSS':>10} {'wall':>8} {'CPU':>8} {'exit':>7}  finding")
     for name in names:

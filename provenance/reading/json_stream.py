@@ -5,9 +5,10 @@ sliding text window, so an item reads exactly as ``json.loads`` would read it (N
 Python's digit limit, nesting too deep for the scanner, lone surrogate escapes): the same file
 gives the same records and the same errors whether it is streamed or not. An item cut off by the
 end of the window is decoded again once the window has grown (geometrically, so a large item
-costs a few passes, not one per chunk). ijson (yajl2_c) was measured against this: see
-bench/hostile.py; it rejects NaN, reports big integers differently and exhausted memory on an
-array nested 100,000 levels deep.
+costs a few passes, not one per chunk). ijson (yajl2_c) was measured against this
+(``bench/hostile.py --decoders``): slower on small items, a little faster on large ones; it
+rejects NaN, reports big integers differently and exhausted memory on an array nested 100,000
+levels deep.
 """
 
 from __future__ import annotations
