@@ -1,8 +1,9 @@
 """Faults that used to end in "internal error" (issue 14): the run goes on and says why.
 
 The verdict cache of ``spot-check`` that cannot be read or written is a note; the cases run the
-embedded local verifier (no sockets). A full disk is a real small tmpfs where this machine lets
-the test mount one (as root), and an injected ``ENOSPC`` everywhere.
+embedded local verifier (no sockets). A full disk is a real small tmpfs (mounted on the cache folder
+in the git directory) and a read-only checkout a read-only bind mount, where this machine lets the
+test mount them (as root); an injected ``ENOSPC`` everywhere.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import pytest
 from conftest import Repo, Runner
 
 DATA = "data/qa.jsonl"
-CACHE_DIR = ".qa-provenance-cache"
+CACHE_DIR = ".git/qa-provenance"  # where provenance.fs.cache_dir keeps caches in a checkout
 
 
 def qa_rows(count: int = 3) -> list[dict[str, Any]]:
@@ -37,6 +38,8 @@ def setup(repo: Repo) -> None:
 def test_a_verdict_cache_that_cannot_be_created_is_a_note(repo: Repo, run: Runner) -> None:
     """A file where the cache folder would be: the cache can be neither read nor written."""
     setup(repo)
+    if repo.path(CACHE_DIR).is_dir():  # made by an earlier run's caches
+        shutil.rmtree(repo.path(CACHE_DIR))
     repo.write(CACHE_DIR, "not a folder\n")
     result = run("spot-check")
     assert result.code == 0, result.out + result.err
@@ -86,7 +89,6 @@ def test_a_really_full_disk_under_the_verdict_cache_is_a_note(repo: Repo, run: R
             while True:
                 handle.write(b"\0" * 1024)
                 handle.flush()
-        (cache / ".gitignore").write_text("*\n") if (cache / ".gitignore").exists() else None
         result = run("spot-check")
     assert result.code == 0, result.out + result.err
     assert "verdict cache could not be" in result.out + result.err
