@@ -36,9 +36,17 @@ def test_a_report_path_that_is_data_or_provenance_is_refused(
     before = stamped.path(target).read_bytes()
     result = run(*args, target)
     assert result.code == 2, result.out + result.err
-    lines = [line for line in result.err.splitlines() if "refusing to write a report" in line]
+    lines = [line for line in result.err.splitlines() if "refusing to write to" in line]
     assert len(lines) == 1 and target in lines[0], result.err
     assert stamped.path(target).read_bytes() == before
+
+
+def test_an_import_draft_never_lands_on_a_dataset(stamped: Repo, run: Runner) -> None:
+    card = stamped.write("card.md", "---\nlicense: mit\n---\n# A dataset\n")
+    before = stamped.path(DATA).read_bytes()
+    result = run("import", "--card", str(card), "-o", DATA, "--force")
+    assert result.code == 2 and "refusing to write to data/qa.jsonl: it is a dataset" in result.err
+    assert stamped.path(DATA).read_bytes() == before
 
 
 def test_a_report_beside_the_data_is_written(stamped: Repo, run: Runner) -> None:

@@ -56,6 +56,13 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
         return 0
     target = Path(args.output) if args.output else config.root / (data_relpath or "")
+    if args.output:
+        from provenance.fs.outputs import refusal
+
+        problem = refusal(config, args.output, provenance_allowed=True)
+        if problem is not None:
+            print(f"qa-provenance import: {terminal(problem)}", file=sys.stderr)
+            return 2
     if not args.output:
         target = target.with_name(target.name + DRAFT_SUFFIX)
     if target.exists() and not args.force:

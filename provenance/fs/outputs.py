@@ -1,6 +1,7 @@
 """Where a report may be written: never over a dataset or a provenance file.
 
-``check -o``, ``--sarif-file``, ``--summary-file``, ``spot-check -o`` and ``export -o`` write a
+``check -o``, ``--sarif-file``, ``--json-file``, ``--summary-file``, ``spot-check -o``, ``export
+-o`` and ``import -o`` (a draft: provenance, but never over a dataset, even with --force) write a
 file the user names; a slip of the finger (``-o data/train.jsonl``) would replace the data the
 report is about. A path inside the root that is a dataset (by the configuration, or a data file
 with provenance beside it) or a provenance file (sidecar, manifest, draft, the configuration) is
@@ -18,8 +19,9 @@ from provenance.config import CONFIG_FILE, Config
 _PROVENANCE_SUFFIXES = (".provenance.yaml", ".provenance.json", ".provenance.draft.yaml")
 
 
-def refusal(config: Config, path: str) -> str | None:
-    """Why the report must not go to ``path`` (one line), or None."""
+def refusal(config: Config, path: str, *, provenance_allowed: bool = False) -> str | None:
+    """Why the report must not go to ``path`` (one line), or None. ``provenance_allowed``: the
+    output is itself provenance (an import draft), so only a dataset is refused."""
     from provenance.reading.datafile import format_of
     from provenance.reading.locate import MANIFEST_NAME, present, sidecar_paths
 
@@ -31,6 +33,8 @@ def refusal(config: Config, path: str) -> str | None:
         return None
     name = posixpath.basename(relpath)
     if name.endswith(_PROVENANCE_SUFFIXES) or name in (MANIFEST_NAME, CONFIG_FILE):
+        if provenance_allowed:
+            return None
         what = "a provenance file"
     elif config.is_dataset(relpath) or (
             format_of(relpath) is not None
@@ -38,4 +42,4 @@ def refusal(config: Config, path: str) -> str | None:
         what = "a dataset"
     else:
         return None
-    return f"refusing to write a report to {path}: it is {what} (choose another path)"
+    return f"refusing to write to {path}: it is {what} (choose another path)"
