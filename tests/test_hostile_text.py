@@ -143,3 +143,21 @@ def test_spot_check_escapes_a_verifiers_rationale_and_id(repo: Repo, run: Runner
                  "timeout": {"connect": 2, "read": 2}, "cache": False}, quoted=False)
     assert_formats(repo, run, "spot-check", tmp_path)
 
+
+
+def test_the_live_progress_line_escapes_a_file_name(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At a terminal, the progress line names the file last checked: escaped like the rest."""
+    import io
+
+    from provenance.findings import FileResult
+    from provenance.reporters.live import LiveView
+
+    err = io.StringIO()
+    monkeypatch.setattr("sys.stderr", err)
+    (tmp_path / "x.jsonl").write_text("{}\n", encoding="utf-8")
+    view = LiveView(stream=False, progress=True, color=False)
+    view.start(tmp_path, ["x.jsonl"])
+    view.done(FileResult(f"data/q{NAME_INJECT}.jsonl", None))
+    view.close()
+    assert "\x1b[31mRED" not in err.getvalue() and "\x85" not in err.getvalue()
