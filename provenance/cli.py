@@ -283,7 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("QA_PROVENANCE_DEBUG"):
             raise
-        print(f"qa-provenance: internal error: {type(exc).__name__}: {exc} "
+        print(f"qa-provenance: internal error: {type(exc).__name__}: {_one_line(str(exc))} "
               "(set QA_PROVENANCE_DEBUG=1 for details, and please report it)", file=sys.stderr)
         return EXIT_USAGE
 
@@ -296,6 +296,12 @@ def _silence_stdout() -> None:
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError):  # no real file descriptor: nothing more to flush there
         pass
+
+
+def _one_line(text: str) -> str:
+    from provenance.reporters.escape import terminal
+
+    return terminal(text)
 
 
 def _tolerant_streams() -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from provenance.fs.globs import GlobError, GlobSet
+from provenance.reading.limits import Limits
 from provenance.rules import ALL_RULES, Rule, Severity, lookup
 
 if TYPE_CHECKING:
@@ -134,6 +135,7 @@ class Config:
     contamination: Mapping[str, Any] = field(default_factory=dict)
     evaluations: Mapping[str, Any] = field(default_factory=dict)  # provenance.evaluation.settings
     diversity: DiversityLimits = field(default_factory=DiversityLimits)
+    limits: Limits = field(default_factory=Limits)
 
     @property
     def diversity_enabled(self) -> bool:
@@ -207,10 +209,15 @@ def find_root(start: Path) -> Path:
 
 
 def load_config(root: Path, explicit: Path | None = None) -> Config:
+    """The configuration; its ``limits`` become the readers' for the rest of the run."""
+    from provenance.reading import limits
+
     try:
-        return _load(root, explicit, remembered=True)
+        config = _load(root, explicit, remembered=True)
     except ConfigError:  # said again from the YAML itself, with its line numbers
-        return _load(root, explicit, remembered=False)
+        config = _load(root, explicit, remembered=False)
+    limits.use(config.limits)
+    return config
 
 
 def _load(root: Path, explicit: Path | None, *, remembered: bool) -> Config:
@@ -288,6 +295,7 @@ def _load(root: Path, explicit: Path | None, *, remembered: bool) -> Config:
             contamination=raw.get("contamination") or {},
             evaluations=raw.get("evaluations") or {},
             diversity=DiversityLimits.from_raw(raw.get("diversity") or {}),
+            limits=Limits.from_settings(raw.get("limits")),
         )
     except GlobError as exc:
         raise ConfigError(f"{path}: {exc}") from None

@@ -111,6 +111,10 @@ def build(case: Case, tmp_path: Path) -> Path:
         if "repeat" in step:
             path.write_bytes(b"".join(str(text).encode() * int(count)
                                       for text, count in step["repeat"]))
+        elif "numbered" in step:  # head, then the line once per n in range(count)
+            line, count = step["numbered"]
+            path.write_text(str(step.get("head", "")) + "".join(
+                str(line).replace("{n}", str(n)) for n in range(int(count))), "utf-8")
         elif "symlink" in step:
             path.symlink_to(str(step["symlink"]).replace("{outside}", str(outside)))
         elif "move" in step:

@@ -9,14 +9,13 @@ import pytest
 from conftest import Repo, Runner
 
 from provenance.reading.documents import (
-    MAX_DOCUMENT_BYTES,
-    MAX_EXPANDED_NODES,
     LoadError,
     format_path,
     load_file,
     load_json,
     load_yaml,
 )
+from provenance.reading.limits import Limits
 
 DATA = "data/train.jsonl"
 SIDECAR = f"{DATA}.provenance.yaml"
@@ -132,7 +131,7 @@ def test_billion_laughs_fails_fast() -> None:
     with pytest.raises(LoadError) as info:
         load_yaml(billion_laughs())
     assert time.perf_counter() - start < 2
-    assert f"more than {MAX_EXPANDED_NODES} nodes" in info.value.message
+    assert f"more than {Limits().alias_nodes} nodes" in info.value.message
 
 
 def test_billion_laughs_through_the_cli(repo: Repo, run: Runner) -> None:
@@ -271,7 +270,7 @@ def test_load_file_invalid_utf8(tmp_path: Path) -> None:
 def test_load_file_too_large(tmp_path: Path) -> None:
     path = tmp_path / "a.yaml"
     with open(path, "wb") as handle:
-        handle.truncate(MAX_DOCUMENT_BYTES + 1)
+        handle.truncate(Limits().provenance_bytes + 1)
     with pytest.raises(LoadError, match="larger than"):
         load_file(path)
 

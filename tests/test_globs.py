@@ -51,3 +51,34 @@ def test_empty_set_matches_nothing() -> None:
 def test_bad_pattern_raises_glob_error(pattern: str) -> None:
     with pytest.raises(GlobError, match=r"bad glob pattern .*: bad character range"):
         GlobSet([pattern])
+
+
+def test_a_backtracking_pattern_matches_in_linear_time() -> None:
+    """Issue 14: a 39-byte manifest glob against a 40-character name hung a regex engine; a name
+    of 4,000 characters would take a backtracking matcher longer than anyone waits."""
+    pattern = "*a*a*a*a*a*a*a*a*a*a*a*b"
+    assert not GlobSet([pattern]).matches("a" * 40)
+    assert not GlobSet([pattern]).matches("a" * 4000)
+    assert GlobSet([pattern]).matches("a" * 4000 + "b")
+    assert not GlobSet([f"**/{pattern}"]).matches("x/" * 1000 + "a" * 2000)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path", "matches"),
+    [
+        ("**/x", "ax", False),
+        ("**/x", "a/x", True),
+        ("a/**/b", "a/b", True),
+        ("a/**/b", "a/x/y/b", True),
+        ("a/**/b", "a/xb", False),
+        ("a/**", "a/", True),
+        ("*", "a/b", True),
+        ("a*", "b/a", True),
+        ("/a*", "b/a", False),
+        ("x/*", "x/a/b", False),
+        ("line\nbreak", "line\nbreak", True),
+        ("?", "\n", True),
+    ],
+)
+def test_edge_matching(pattern: str, path: str, matches: bool) -> None:
+    assert GlobSet([pattern]).matches(path) is matches

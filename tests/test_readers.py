@@ -460,3 +460,109 @@ def test_text_of_values() -> None:
 
 def test_default_record_keys_are_documented() -> None:
     assert readers.DEFAULT_RECORD_KEYS == ("examples", "data", "Data", "records", "rows", "items")
+
+
+# --- issue 14: every reader streams or refuses ---------------------------------------------------
+
+
+def test_a_json_array_is_read_in_bounded_memory(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A top-level array streams: reading 270 KB of records holds a window of 16 KiB and the
+    records decoded from it, not the document (read whole: about 2 MB of Python objects)."""
+    import tracemalloc
+
+    from provenance.reading import datafile, json_stream, readers
+
+    monkeypatch.setattr(json_stream, "CHUNK", 16 << 10)
+    path = tmp_path / "qa.json"
+    record = json.dumps({"instruction": "Name a prime.", "generation": "7"})
+    path.write_text("[" + ",\n".join([record] * 5_000) + "]", encoding="utf-8")
+    tracemalloc.start()
+    try:
+        facts = datafile.inspect(path)
+        count = sum(1 for _ in readers.read_records(path, "json"))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert (facts.records, facts.problem, count) == (5_000, None, 5_000)
+    assert peak < 1 << 19, peak  # read whole: about 2 MB
+
+
+def test_a_parquet_cell_longer_than_the_limit_is_refused_from_the_footer(tmp_path: Path) -> None:
+    """A small file can hold a huge cell that compresses well: found before it is decoded."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    from provenance.reading import datafile, limits, readers
+
+    path = tmp_path / "qa.parquet"
+    big = "x" * (17 << 20)
+    pq.write_table(pa.table({"instruction": ["q", big], "generation": ["a", "b"]}), path,
+                   compression="zstd", row_group_size=1)
+    assert path.stat().st_size < 1 << 20
+    facts = datafile.inspect(path)
+    assert facts.problem == ("row 2: column 'instruction' holds a cell longer than the limit of "
+                             "16 MiB (limits: record-bytes)")
+    with pytest.raises(readers.ReadError, match="row 2: column 'instruction'"):
+        list(readers.read_records(path, "parquet"))
+    limits.use(limits.Limits(record_bytes=32 << 20))
+    try:
+        assert datafile.inspect(path).problem is None
+    finally:
+        limits.use(limits.Limits())
+
+
+def test_a_jsonl_file_that_shrinks_between_passes_is_changed_while_reading(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hash pass counted records; before the first record is parsed the file is cut short
+    (was: internal error: AssertionError)."""
+    from provenance.reading import datafile
+
+    path = tmp_path / "qa.jsonl"
+    path.write_text('{"a": 1}\n' * 10, encoding="utf-8")
+    real = datafile._finish_jsonl
+
+    def shrink_then_finish(handle: Any, *args: Any) -> None:
+        with open(path, "r+b") as writer:
+            writer.truncate(0)
+        real(handle, *args)
+
+    monkeypatch.setattr(datafile, "_finish_jsonl", shrink_then_finish)
+    facts = datafile.inspect(path)
+    assert facts.problem == datafile.CHANGED
+
+
+def test_a_shrunk_jsonl_file_with_the_same_size_check_still_cannot_assert(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blanked in place (same size, no record left): still 'changed while reading'."""
+    from provenance.reading import datafile
+
+    path = tmp_path / "qa.jsonl"
+    path.write_text('{"a": 1}\n' * 10, encoding="utf-8")
+    real = datafile._finish_jsonl
+
+    def blank_then_finish(handle: Any, *args: Any) -> None:
+        path.write_bytes(b" " * 89 + b"\n")
+        real(handle, *args)
+
+    monkeypatch.setattr(datafile, "_finish_jsonl", blank_then_finish)
+    assert datafile.inspect(path).problem == datafile.CHANGED
+
+
+def test_a_csv_file_that_grows_while_it_is_read_is_changed_while_reading(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another process appends once the reader has reached the end it saw."""
+    from provenance.reading import datafile
+
+    path = tmp_path / "qa.csv"
+    path.write_text("question,answer\nq,a\n", encoding="utf-8")
+    real = datafile._HashingReader.readinto
+
+    def read_then_grow(self: Any, buffer: Any) -> int:
+        count: int = real(self, buffer)
+        if count == 0:
+            with open(path, "ab") as writer:
+                writer.write(b"q2,a2\n")
+        return count
+
+    monkeypatch.setattr(datafile._HashingReader, "readinto", read_then_grow)
+    assert datafile.inspect(path).problem == datafile.CHANGED

@@ -19,6 +19,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from provenance.reporters.escape import terminal
+
 if TYPE_CHECKING:
     from provenance.checker import Checker
     from provenance.interop.croissant import FileEntry
@@ -55,15 +57,15 @@ def run(args: argparse.Namespace) -> int:
         skipped = _not_datasets(config.root, args.files, relpaths)
         if skipped:
             for raw in skipped:
-                print(f"{raw}: not a QA dataset (the configuration does not include it and no "
-                      "provenance claims it)", file=sys.stderr)
+                print(f"{terminal(raw)}: not a QA dataset (the configuration does not include "
+                      "it and no provenance claims it)", file=sys.stderr)
             return 2
         if not relpaths:
             print("qa-provenance export: no QA dataset among the given paths", file=sys.stderr)
             return 2
         entries = [_entry(checker, relpath) for relpath in relpaths]
     except (ConfigError, PathError) as exc:
-        print(f"qa-provenance export: {exc}", file=sys.stderr)
+        print(f"qa-provenance export: {terminal(str(exc))}", file=sys.stderr)
         return 2
     ready = [entry for entry in entries if entry is not None]
     if len(ready) != len(entries):
@@ -76,6 +78,13 @@ def run(args: argparse.Namespace) -> int:
         text = serialise([statement(e.relpath, e.sha256, e.record) for e in ready])
     else:
         text = _croissant(args, config.root.name, ready)
+    if args.output and args.output != "-":
+        from provenance.fs.outputs import refusal
+
+        problem = refusal(config, args.output)
+        if problem is not None:
+            print(f"qa-provenance export: {terminal(problem)}", file=sys.stderr)
+            return 2
     return _emit(args.output, text, len(ready))
 
 
@@ -114,7 +123,7 @@ def _entry(checker: Checker, relpath: str) -> FileEntry | None:
     claims = checker.session.locator.claims(relpath, facts.embedded)
     record: Any = max(claims, key=lambda c: c.level).record if claims else None
     if not isinstance(record, dict) or "digest" not in record:
-        print(f"{relpath}: no provenance record to export", file=sys.stderr)
+        print(f"{terminal(relpath)}: no provenance record to export", file=sys.stderr)
         return None
     named = {str(a.get("id")) for key in ("generator", "validator")
              for a in _agents(record.get(key))}
@@ -164,7 +173,7 @@ def _emit(output: str | None, text: str, count: int) -> int:
     try:
         write_atomic(target, text.encode("utf-8"))
     except OSError as exc:
-        print(f"qa-provenance export: {output}: {exc.strerror or exc}", file=sys.stderr)
+        print(terminal(f"qa-provenance export: {output}: {exc.strerror or exc}"), file=sys.stderr)
         return 2
-    print(f"wrote {output} ({count} file{'s' if count != 1 else ''})", file=sys.stderr)
+    print(f"wrote {terminal(output)} ({count} file{'s' if count != 1 else ''})", file=sys.stderr)
     return 0

@@ -9,6 +9,7 @@ from provenance.checker import Checker
 from provenance.commands.common import configure
 from provenance.config import ConfigError
 from provenance.lineage.render import RENDERERS
+from provenance.reporters.escape import terminal
 
 
 def run(args: argparse.Namespace) -> int:
@@ -20,7 +21,7 @@ def run(args: argparse.Namespace) -> int:
         checker.run(None)
         graph = checker.lineage.graph()
     except ConfigError as exc:
-        print(f"qa-provenance: {exc}", file=sys.stderr)
+        print(f"qa-provenance: {terminal(str(exc))}", file=sys.stderr)
         return 2
 
     sys.stdout.write(RENDERERS[args.format](graph))
@@ -28,5 +29,5 @@ def run(args: argparse.Namespace) -> int:
     if loops and args.format == "text":
         print(f"{len(loops)} loop{'s' if len(loops) != 1 else ''} through the lineage:")
         for loop in loops:
-            print(f"  {graph.describe(loop)}")
+            print(f"  {terminal(graph.describe(loop))}")
     return 0

@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from provenance.reporters.escape import terminal
+
 if TYPE_CHECKING:
     from provenance.config import Config
     from provenance.interop.import_draft import Draft
@@ -45,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         source = Path(args.croissant or args.card)
         draft = _draft(source, bool(args.croissant), config)
     except (ConfigError, PathError, _SourceError) as exc:
-        print(f"qa-provenance import: {exc}", file=sys.stderr)
+        print(f"qa-provenance import: {terminal(str(exc))}", file=sys.stderr)
         return 2
     from provenance.interop.import_draft import render
 
@@ -54,10 +56,17 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
         return 0
     target = Path(args.output) if args.output else config.root / (data_relpath or "")
+    if args.output:
+        from provenance.fs.outputs import refusal
+
+        problem = refusal(config, args.output, provenance_allowed=True)
+        if problem is not None:
+            print(f"qa-provenance import: {terminal(problem)}", file=sys.stderr)
+            return 2
     if not args.output:
         target = target.with_name(target.name + DRAFT_SUFFIX)
     if target.exists() and not args.force:
-        print(f"qa-provenance import: {target} exists (pass --force to replace it)",
+        print(f"qa-provenance import: {terminal(str(target))} exists (pass --force to replace it)",
               file=sys.stderr)
         return 2
     from provenance.fs.atomic import write_atomic
@@ -67,9 +76,10 @@ def run(args: argparse.Namespace) -> int:
             target.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(target, text.encode("utf-8"))
     except OSError as exc:
-        print(f"qa-provenance import: {target}: {exc.strerror or exc}", file=sys.stderr)
+        print(terminal(f"qa-provenance import: {target}: {exc.strerror or exc}"), file=sys.stderr)
         return 2
-    print(f"wrote {target}: a DRAFT ({len(draft.record()['todo'])} things to do, listed under "
+    todo = len(draft.record()["todo"])
+    print(f"wrote {terminal(str(target))}: a DRAFT ({todo} things to do, listed under "
           "todo:); complete it, save it without '.draft', then run qa-provenance stamp",
           file=sys.stderr)
     if data_relpath is not None:
@@ -107,8 +117,8 @@ def _say_existing(root: Path, data_relpath: str) -> None:
     from provenance.reading.locate import sidecar_paths
 
     if not (root / data_relpath).is_file():
-        print(f"note: {data_relpath} does not exist yet", file=sys.stderr)
+        print(f"note: {terminal(data_relpath)} does not exist yet", file=sys.stderr)
     for sidecar in sidecar_paths(data_relpath):
         if (root / sidecar).is_file():
-            print(f"note: {data_relpath} already has provenance in {sidecar}; the draft does not "
-                  "replace it", file=sys.stderr)
+            print(f"note: {terminal(data_relpath)} already has provenance in "
+                  f"{terminal(sidecar)}; the draft does not replace it", file=sys.stderr)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from provenance.config import Config, ConfigError
 from provenance.discovery import PathError
 from provenance.record import Agent
+from provenance.reporters.escape import terminal
 
 if TYPE_CHECKING:
     from provenance.session import Session
@@ -40,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
             return _write_shard(config, settings, relpaths, shard, args)
         report = _run(config, settings, relpaths, session, args.merge)
     except (ConfigError, PathError, SpotCheckError, ValueError) as exc:
-        print(f"qa-provenance spot-check: {exc}", file=sys.stderr)
+        print(f"qa-provenance spot-check: {terminal(str(exc))}", file=sys.stderr)
         return 2
     from provenance.checker import Checker
     from provenance.reporters.base import SpotResult

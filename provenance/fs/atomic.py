@@ -42,11 +42,25 @@ def remove_leftovers(path: Path) -> int:
 _RANDOM_CHARS = 8  # the length of tempfile.mkstemp's random part
 
 
+def current_umask() -> int:
+    """The process's umask, read without changing it where the system says it (Linux), else
+    set and restored at once."""
+    with contextlib.suppress(OSError, ValueError), open("/proc/self/status", "rb") as status:
+        for line in status:
+            if line.startswith(b"Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write to a temporary file beside ``path``, fsync it, then rename it over ``path``."""
     import tempfile  # here: a check that writes nothing does not pay for the import
 
-    mode = path.stat().st_mode & 0o777 if path.exists() else None
+    # An existing file keeps its mode; a new one gets what open() would give it (mkstemp's
+    # 0600 would hide a sidecar or a report from everyone else on a shared checkout).
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~current_umask()
     fd, temp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.name}.", suffix=TEMP_SUFFIX,
                                 dir=path.parent)
     try:
@@ -54,8 +68,7 @@ def write_atomic(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(temp, mode)
+        os.chmod(temp, mode)
         os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -12,8 +12,11 @@ _VERBS = {GENERATED: "generated", DERIVED: "derived into", TRAINS: "trains",
 
 
 def _label(graph: LineageGraph, node: str) -> str:
-    """A node's label; a node added only through an edge is named by its key."""
-    return graph.labels.get(node, node)
+    """A node's label; a node added only through an edge is named by its key. Labels come from
+    file names and provenance files: escaped as terminal text (one line, no control sequence)."""
+    from provenance.reporters.escape import terminal
+
+    return terminal(graph.labels.get(node, node))
 
 
 def loop_edges(graph: LineageGraph) -> set[Edge]:
@@ -64,7 +67,7 @@ def render_text(graph: LineageGraph) -> str:
         for index, edge in enumerate(edges):
             last = index == len(edges) - 1
             branch = "`-- " if last else "|-- "
-            verb = _VERBS[edge.kind] + (f" ({edge.detail})" if edge.detail else "")
+            verb = _VERBS[edge.kind] + (f" ({_detail(edge)})" if edge.detail else "")
             mark = f"  {LOOP_MARK}" if edge in marked else ""
             again = " (see above)" if edge.dst in shown and edge.kind != VALIDATES else ""
             lines.append(f"{prefix}{branch}{verb} {name(edge.dst)}{again}{mark}")
@@ -83,6 +86,12 @@ def render_text(graph: LineageGraph) -> str:
         lines.append(name(node))
         visit(node, "")
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _detail(edge: Edge) -> str:
+    from provenance.reporters.escape import terminal
+
+    return terminal(str(edge.detail))
 
 
 def _ids(graph: LineageGraph, nodes: Iterable[str]) -> dict[str, str]:

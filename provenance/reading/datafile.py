@@ -12,11 +12,13 @@ import csv
 import hashlib
 import io
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from provenance.reading import limits
 from provenance.reading.embedded import canonical_sha256, split_embedded
 
 CHUNK = 1 << 20
@@ -170,12 +172,19 @@ def _read_jsonl(handle: BinaryIO, facts: DataFacts) -> None:
         return
     handle.seek(0)
     pending = None
+    longest = _LongLines(limits.current().record_bytes)
     with ThreadPoolExecutor(max_workers=1) as hasher:
         while chunk := handle.read(CHUNK):
             if pending is not None:
                 pending.result()  # hash in order, at most one chunk ahead
             pending = hasher.submit(digest.update, chunk)
             facts.size += len(chunk)
+            too_long = longest.feed(chunk, newlines)
+            if too_long is not None:  # stop: no digest, so the cache keeps nothing
+                pending.result()
+                facts.sha256 = ""
+                facts.problem, facts.problem_line = too_long
+                return
             lines, empty, at_blank = tally(chunk, at_blank)
             newlines += lines
             blanks += empty
@@ -185,16 +194,61 @@ def _read_jsonl(handle: BinaryIO, facts: DataFacts) -> None:
     _finish_jsonl(handle, facts, digest, newlines, blanks, at_blank)
 
 
+class _LongLines:
+    """Finds a line longer than the ``record-bytes`` limit while chunks of at most ``CHUNK``
+    bytes (no more than the limit) go by: only a line spanning chunks can be that long."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.run = 0  # bytes of the unfinished line so far
+
+    def feed(self, chunk: bytes, newlines_before: int) -> tuple[str, int] | None:
+        first = chunk.find(b"\n")
+        if first < 0:
+            self.run += len(chunk)
+            if self.run > self.limit:
+                return too_long_line(self.limit), newlines_before + 1
+            return None
+        if self.run + first > self.limit:
+            return too_long_line(self.limit), newlines_before + 1
+        self.run = len(chunk) - chunk.rfind(b"\n") - 1
+        return None
+
+
+def too_long_line(limit: int) -> str:
+    return f"line longer than the limit of {limits.describe(limit)} (limits: record-bytes)"
+
+
 def _finish_jsonl(handle: BinaryIO, facts: DataFacts, digest: Any, newlines: int, blanks: int,
                   at_blank: bool) -> None:
     """The digest and count, then a parse of the first and last records."""
     facts.sha256 = digest.hexdigest()
     facts.records = newlines - blanks + (0 if at_blank else 1)
+    if _size_now(handle) not in (None, facts.size):
+        facts.problem = CHANGED
+        return
     if facts.records:
-        for where in (_first_line(handle), _last_line(handle, newlines)):
-            _parse_json_line(where, facts)
-            if facts.problem:
-                return
+        try:
+            for where in (_first_line(handle), _last_line(handle, newlines)):
+                _parse_json_line(where, facts)
+                if facts.problem:
+                    return
+        except _Changed:
+            facts.problem = CHANGED
+
+
+CHANGED = "data file changed while reading: check again once it is written"
+
+
+class _Changed(Exception):
+    """The file no longer holds what the first pass over it found."""
+
+
+def _size_now(handle: BinaryIO) -> int | None:
+    try:
+        return os.fstat(handle.fileno()).st_size
+    except (OSError, ValueError, io.UnsupportedOperation):  # not a real file (a BytesIO)
+        return None
 
 
 # Average line length (bytes) from which jumping from newline to newline (memchr, plus a little
@@ -246,7 +300,7 @@ def _first_line(handle: BinaryIO) -> tuple[int, bytes]:
     for number, line in enumerate(handle, 1):
         if line.strip(_SPACES + b"\n"):  # as counted: \v or \f alone is a (broken) record
             return number, line
-    raise AssertionError("the file has a record")  # pragma: no cover
+    raise _Changed  # the first pass found a record: the file has shrunk since
 
 
 def _last_line(handle: BinaryIO, newlines: int) -> tuple[int, bytes]:
@@ -264,7 +318,8 @@ def _last_line(handle: BinaryIO, newlines: int) -> tuple[int, bytes]:
         for index in range(len(parts) - 1, 0 if position else -1, -1):
             if parts[index].strip(_SPACES):
                 return before + index + 1, parts[index]
-    raise AssertionError("the file has a record")  # pragma: no cover
+    raise _Changed  # the first pass found a record: the file has shrunk since
+
 
 def _parse_json_line(where: tuple[int, bytes], facts: DataFacts) -> None:
     line_no, raw = where
@@ -287,7 +342,21 @@ def _reason(exc: ValueError) -> str:
 
 
 def _read_json(handle: BinaryIO, facts: DataFacts) -> None:
-    raw = handle.read()
+    """A top-level array streams item by item (``json_stream``); a top-level object (which may
+    carry embedded provenance, whose digest covers the rest) is read whole, up to a limit."""
+    from provenance.reading import json_stream
+
+    if json_stream.starts_with_array(handle):
+        _read_json_array(handle, facts)
+        return
+    bound = limits.current().json_document_bytes
+    raw = handle.read(bound + 1)
+    if len(raw) > bound:
+        facts.size = max(_size_now(handle) or 0, len(raw))
+        facts.problem = (f"JSON document larger than the limit of {limits.describe(bound)} for "
+                         "a top-level object, which is read whole (limits: json-document-bytes):"
+                         " write its records as a top-level array, or as JSONL")
+        return
     facts.size = len(raw)
     facts.sha256 = hashlib.sha256(raw).hexdigest()
     if not raw:
@@ -323,6 +392,36 @@ def _read_json(handle: BinaryIO, facts: DataFacts) -> None:
     facts.records = count_json_records(document)
 
 
+def _read_json_array(handle: BinaryIO, facts: DataFacts) -> None:
+    """Hash the bytes as they are read and count the items, holding one window at a time."""
+    from provenance.reading import json_stream
+
+    digest = hashlib.sha256()
+
+    def hashed(data: bytes) -> None:
+        digest.update(data)
+        facts.size += len(data)
+
+    count = 0
+    try:
+        for batch in json_stream.array_batches(handle, limits.current().record_bytes,
+                                               on_bytes=hashed):
+            count += len(batch)
+    except json_stream.ArrayError as exc:
+        facts.problem, facts.problem_line = exc.message, exc.line
+        if exc.index is not None and "record-bytes" in exc.message:
+            facts.problem = f"record /{exc.index}: {exc.message}"
+            return  # no digest: what depends on a setting is not cached
+        while chunk := handle.read(CHUNK):  # the digest of a broken file is still its digest
+            hashed(chunk)
+    facts.sha256 = digest.hexdigest()
+    if facts.problem is not None:
+        return
+    facts.records = count
+    if _size_now(handle) not in (None, facts.size):
+        facts.problem = CHANGED
+
+
 def count_json_records(document: Any) -> int | None:
     """Items of a top-level array, or of the object's only list-valued member."""
     if isinstance(document, list):
@@ -354,23 +453,29 @@ class _HashingReader(io.RawIOBase):
 
 
 def _read_delimited(handle: BinaryIO, facts: DataFacts, delimiter: str) -> None:
+    from provenance.reading.readers import LineTooLong, delimited_problem, delimited_reader
+
     source = _HashingReader(handle)
     text = io.TextIOWrapper(io.BufferedReader(source, CHUNK), encoding="utf-8-sig", newline="")
-    reader = csv.reader(text, delimiter=delimiter, strict=True)
+    reader = delimited_reader(text, delimiter)
     rows = -1  # the header is not a record
     try:
         for row in reader:
             if row:
                 rows += 1
-    except csv.Error as exc:
-        kind = "TSV" if delimiter == "\t" else "CSV"
-        facts.problem, facts.problem_line = f"not valid {kind}: {exc}", reader.line_num
+    except (csv.Error, LineTooLong) as exc:
+        facts.problem = delimited_problem(exc, delimiter)
+        facts.problem_line = reader.line_num + (1 if isinstance(exc, LineTooLong) else 0)
+        if isinstance(exc, LineTooLong) or "record-bytes" in facts.problem:
+            return  # not read to its end: no digest, so the cache keeps nothing
     except UnicodeDecodeError:
         facts.problem, facts.problem_line = "not valid UTF-8", reader.line_num + 1
     while source.read(CHUNK):
         pass
     facts.sha256, facts.size = source.digest.hexdigest(), source.size
     facts.records = max(rows, 0) if facts.problem is None else None
+    if facts.problem is None and _size_now(handle) not in (None, facts.size):
+        facts.problem, facts.records = CHANGED, None
 
 
 def _read_parquet(handle: BinaryIO, facts: DataFacts) -> None:
@@ -390,9 +495,14 @@ def _read_parquet(handle: BinaryIO, facts: DataFacts) -> None:
         return
     handle.seek(0)
     try:
-        facts.records = pq.ParquetFile(handle).metadata.num_rows
+        metadata = pq.ParquetFile(handle).metadata
+        facts.records = metadata.num_rows
     except Exception as exc:  # pyarrow raises several unrelated types for corrupt files
         facts.problem = f"unreadable Parquet metadata: {exc}".splitlines()[0]
+        return
+    from provenance.reading.readers import parquet_oversized
+
+    facts.problem = parquet_oversized(metadata, limits.current().record_bytes)
 
 
 _READERS = {

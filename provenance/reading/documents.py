@@ -8,17 +8,14 @@ through PyYAML's safe loader (the libyaml C one when present); JSON through the 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-# A provenance document is small; anything that expands past this is an alias bomb or not ours.
-MAX_EXPANDED_NODES = 100_000
-MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
-
-
+# How large a document may be, and how many nodes its aliases may add: ``limits``.
 
 class LoadError(Exception):
     """A document that cannot be loaded; ``line`` is 1-based when known."""
@@ -46,13 +43,22 @@ class Document:
             parts = parts[:-1]
 
 
-def load_file(path: Path) -> Document:
-    """Load a ``.json`` file as JSON and anything else as YAML."""
+def load_file(path: Path, *, max_bytes: int | None = None,
+              setting: str = "provenance-bytes") -> Document:
+    """Load a ``.json`` file as JSON and anything else as YAML; a file larger than ``max_bytes``
+    (default: the ``provenance-bytes`` limit) is refused before it is parsed, since parsing
+    costs about a hundred times the file's size in memory."""
+    from provenance.reading import limits
+
+    if max_bytes is None:
+        max_bytes = limits.current().provenance_bytes
     try:
-        size = path.stat().st_size
-        if size > MAX_DOCUMENT_BYTES:
-            raise LoadError(f"document is {size} bytes, larger than {MAX_DOCUMENT_BYTES}")
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:
+            raw = handle.read(max_bytes + 1)  # a file that grows meanwhile is still bounded
+            if len(raw) > max_bytes:
+                size = max(os.fstat(handle.fileno()).st_size, len(raw))
+                raise LoadError(f"file is {size} bytes, larger than the limit of "
+                                f"{limits.describe(max_bytes)} (limits: {setting})")
     except OSError as exc:
         raise LoadError(f"cannot read: {exc.strerror or exc}") from None
     try:
@@ -87,15 +93,21 @@ def load_json(text: str) -> Document:
     return Document(data)
 
 
+# Documents up to this size are composed at once: they cannot hold enough nodes to matter.
+_COUNT_NODES_FROM = 256 * 1024
+
+
 def load_yaml(text: str) -> Document:
     import yaml
 
+    if len(text) > _COUNT_NODES_FROM:
+        _check_node_count(text)
     loader = _loader_class()(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return Document(None)
-        lines = _inspect_nodes(node)
+        lines = _inspect_nodes(node, aliases="*" in text)  # an alias is spelled *name
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -112,6 +124,29 @@ def load_yaml(text: str) -> Document:
     finally:
         loader.dispose()
     return Document(data, lines)
+
+
+def _check_node_count(text: str) -> None:
+    """Refuse a document of more nodes than the ``provenance-nodes`` limit before any is built:
+    composed, each costs about 600 bytes (a 4 MiB list of one-letter items, 450 MB). Counted
+    from libyaml's event stream, which holds one event at a time."""
+    import yaml
+
+    from provenance.reading import limits
+
+    allowed = limits.current().provenance_nodes
+    kinds = (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent, yaml.AliasEvent)
+    count = 0
+    try:
+        for event in yaml.parse(text, Loader=_loader_class()):
+            if isinstance(event, kinds):
+                count += 1
+                if count > allowed:
+                    mark = event.start_mark
+                    raise LoadError(f"YAML document of more than {allowed} nodes (limits: "
+                                    "provenance-nodes)", mark.line + 1 if mark else None)
+    except yaml.YAMLError:
+        return  # invalid: the parse proper says where and why
 
 
 def _first_clause(exc: Exception) -> str:
@@ -147,11 +182,13 @@ def _loader_class() -> Any:
     return type("ProvenanceLoader", (base,), {"yaml_implicit_resolvers": resolvers})
 
 
-def _inspect_nodes(root: Any) -> dict[tuple[str | int, ...], int]:
-    """Reject alias bombs, cycles and duplicate keys; map each path to its line."""
+def _inspect_nodes(root: Any, *, aliases: bool = True) -> dict[tuple[str | int, ...], int]:
+    """Reject alias bombs, cycles and duplicate keys; map each path to its line. A document
+    without aliases (no ``*`` anywhere) cannot expand or refer to itself: not counted."""
     import yaml
 
-    _check_expansion(root)
+    if aliases:
+        _check_expansion(root)
     lines: dict[tuple[str | int, ...], int] = {(): root.start_mark.line + 1}
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(root, ())]
     while stack:
@@ -182,9 +219,15 @@ def _inspect_nodes(root: Any) -> dict[tuple[str | int, ...], int]:
 
 
 def _check_expansion(root: Any) -> None:
-    """Count nodes as the constructed value would hold them, sharing aliases only once in memory."""
+    """Count nodes as the constructed value would hold them, sharing aliases only once in memory.
+
+    What is bounded is what aliases add (the expanded count less the distinct nodes): a large
+    document without aliases is not a bomb (its size is bounded by the byte limits instead)."""
     import yaml
 
+    from provenance.reading import limits
+
+    allowed = limits.current().alias_nodes
     sizes: dict[int, int] = {}
     on_path: set[int] = set()
     stack: list[tuple[Any, bool]] = [(root, False)]
@@ -194,12 +237,10 @@ def _check_expansion(root: Any) -> None:
         if children_done:
             on_path.discard(ident)
             total = 1 + sum(sizes[id(child)] for child in _children(node))
-            if total > MAX_EXPANDED_NODES:
-                raise LoadError(
-                    f"YAML expands to more than {MAX_EXPANDED_NODES} nodes (alias bomb?)",
-                    node.start_mark.line + 1,
-                )
             sizes[ident] = total
+            if total - len(sizes) > allowed:  # more than the distinct nodes seen: aliases
+                raise LoadError(f"YAML expands to more than {allowed} nodes (alias bomb?)",
+                                node.start_mark.line + 1)
             continue
         if ident in sizes:
             continue

@@ -163,11 +163,16 @@ class Locator:
         relpath = posixpath.join(directory, MANIFEST_NAME) if directory else MANIFEST_NAME
         if not present(self.root / relpath):
             return None
+        from provenance.reading import limits, schema
+
+        bound = limits.current()
         try:
-            document = self._load(relpath)
+            document = self._load(relpath, bound.manifest_bytes, "manifest-bytes")
         except LoadError as exc:
             return Manifest(relpath, directory, None, error=exc)
-        from provenance.reading import schema
+        bad_subjects = _subject_problem(document, bound.manifest_subjects)
+        if bad_subjects is not None:
+            return Manifest(relpath, directory, document, error=bad_subjects)
 
         problems = schema.validate("manifest", document.data)
         if problems:
@@ -188,7 +193,8 @@ class Locator:
             entries.append((index, globs, entry))
         return Manifest(relpath, directory, document, entries)
 
-    def _load(self, relpath: str) -> Document:
+    def _load(self, relpath: str, max_bytes: int | None = None,
+              setting: str = "provenance-bytes") -> Document:
         """A provenance document, unless it is a symlink leading out of the root (or nowhere)."""
         path = self.root / relpath
         refused = confine.problem(self.root, path)
@@ -199,7 +205,33 @@ class Locator:
             if data is None:
                 raise LoadError("cannot be read as provenance")
             return Document(data)
-        return load_file(path)
+        return load_file(path, max_bytes=max_bytes, setting=setting)
+
+
+def _subject_problem(document: Document, allowed: int) -> LoadError | None:
+    """A manifest's size is bounded by its subjects (each a file it stamps): counted before the
+    schema is applied, which costs time in proportion to them. A subject no file system can name
+    (a NUL in it) is the manifest's problem, not an error of the run."""
+    datasets = document.data.get("datasets") if isinstance(document.data, Mapping) else None
+    if not isinstance(datasets, list):
+        return None
+    count = 0
+    for index, entry in enumerate(datasets):
+        subjects = entry.get("subjects") if isinstance(entry, Mapping) else None
+        if isinstance(subjects, Mapping):
+            for key in subjects:
+                if isinstance(key, str) and "\0" in key:
+                    at: tuple[str | int, ...] = ("datasets", index, "subjects")
+                    return LoadError(f"{format_path(at)}: subject {key!r} holds a NUL "
+                                     "character, which no file name can",
+                                     document.line_of((*at, key)))
+            count += len(subjects)
+            if count > allowed:
+                where = ("datasets", index, "subjects")
+                return LoadError(f"manifest stamps more than {allowed} subjects (limits: "
+                                 "manifest-subjects): split it into one manifest per folder",
+                                 document.line_of(where))
+    return None
 
 
 def present(path: Path) -> bool:
@@ -207,7 +239,7 @@ def present(path: Path) -> bool:
     or looping symlink named like provenance is reported, not mistaken for no provenance."""
     try:
         mode = os.lstat(path).st_mode
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL in the name
         return False
     return stat.S_ISREG(mode) or stat.S_ISLNK(mode)
 

@@ -1,8 +1,11 @@
 """Streaming record readers, one per container, each yielding records with their location.
 
 Locations are what a person needs to find a record: a line for JSONL and CSV/TSV, a JSON pointer
-for JSON, a row for Parquet. JSONL, CSV/TSV and Parquet stream (Parquet by row group); a JSON
-document is parsed whole, since its structure is only known once it is read.
+for JSON, a row for Parquet. Everything streams or refuses: JSONL, CSV/TSV, a JSON top-level array
+(``json_stream``) and Parquet (by row group) stream, and a record longer than the ``record-bytes``
+limit is a ReadError naming it, found before more than that is held; a JSON document whose top
+level is an object is parsed whole (its structure is only known once it is read), up to the
+``json-document-bytes`` limit.
 """
 
 from __future__ import annotations
@@ -11,9 +14,11 @@ import csv
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+from provenance.reading import limits
 from provenance.reading.embedded import EMBED_KEY
 
 BOM = b"\xef\xbb\xbf"
@@ -54,6 +59,9 @@ def read_records(path: Path, fmt: str, *, document: Any = None,
         return _parquet(path)
     if fmt == "json":
         if document is None:
+            streamed = _json_array(path)
+            if streamed is not None:
+                return streamed
             document = _load_json(path)
         return json_records(document, record_keys)
     return iter(())
@@ -102,9 +110,13 @@ def _jsonl_values(path: Path, start: int = 0, end: int | None = None, first_line
                   ) -> Iterator[tuple[Any, int]]:
     loads = _fast_loads()
     position = start
+    limit = limits.current().record_bytes
     with open(path, "rb") as handle:
         handle.seek(start)
-        for number, raw in enumerate(handle, first_line):
+        # At most limit + 1 bytes a line: a longer one is refused, not held whole.
+        for number, raw in enumerate(iter(partial(handle.readline, limit + 1), b""), first_line):
+            if len(raw) > limit and raw[-1:] != b"\n":
+                raise ReadError(too_long(limit, "line"), number)
             if end is not None:
                 if position >= end:
                     return
@@ -139,10 +151,45 @@ def _fast_loads() -> Any:
     return loads
 
 
-def _load_json(path: Path) -> Any:
+def too_long(limit: int, what: str) -> str:
+    return f"{what} longer than the limit of {limits.describe(limit)} (limits: record-bytes)"
+
+
+def _json_array(path: Path) -> Iterator[Item] | None:
+    """The items of a JSON file whose top level is an array, streamed; None for any other."""
+    from provenance.reading import json_stream
+
     try:
         with open(path, "rb") as handle:
-            return json.loads(handle.read().decode("utf-8-sig"))
+            if not json_stream.starts_with_array(handle):
+                return None
+    except OSError as exc:
+        raise ReadError(f"cannot read data file: {exc.strerror or exc}") from None
+    return _guarded(_json_array_items(path))
+
+
+def _json_array_items(path: Path) -> Iterator[Item]:
+    from provenance.reading import json_stream
+
+    with open(path, "rb") as handle:
+        try:
+            for index, value in enumerate(
+                    json_stream.array_items(handle, limits.current().record_bytes)):
+                yield Item(f"/{index}", value)
+        except json_stream.ArrayError as exc:
+            where = f"record /{exc.index}: " if exc.index is not None else ""
+            raise ReadError(where + exc.message, exc.line) from None
+
+
+def _load_json(path: Path) -> Any:
+    bound = limits.current().json_document_bytes
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(bound + 1)
+            if len(raw) > bound:
+                raise ReadError(f"JSON document larger than the limit of {limits.describe(bound)}"
+                                " for a top-level object (limits: json-document-bytes)")
+            return json.loads(raw.decode("utf-8-sig"))
     except OSError as exc:
         raise ReadError(f"cannot read data file: {exc.strerror or exc}") from None
     except RecursionError:
@@ -218,9 +265,41 @@ def _escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
+class LineTooLong(Exception):
+    """A CSV/TSV line longer than the ``record-bytes`` limit (raised by ``bounded_lines``)."""
+
+
+def bounded_lines(handle: Any, limit: int) -> Iterator[str]:
+    """The lines of a text file, none longer than ``limit`` characters: the csv module would
+    otherwise hold a line of any length whole before it looks at its fields."""
+    read = handle.readline
+    while line := read(limit + 1):
+        if len(line) > limit and line[-1] not in "\r\n":
+            raise LineTooLong
+        yield line
+
+
+def delimited_reader(handle: Any, delimiter: str) -> Any:
+    """A strict csv reader over ``handle`` whose lines and fields are bounded by the limit."""
+    limit = limits.current().record_bytes
+    csv.field_size_limit(limit)
+    return csv.reader(bounded_lines(handle, limit), delimiter=delimiter, strict=True)
+
+
+def delimited_problem(exc: Exception, delimiter: str) -> str:
+    """What a csv error says, in the terms of the limit when it is the limit's."""
+    kind = "TSV" if delimiter == "\t" else "CSV"
+    limit = limits.current().record_bytes
+    if isinstance(exc, LineTooLong):
+        return too_long(limit, f"{kind} line")
+    if "field larger than field limit" in str(exc):
+        return too_long(limit, f"{kind} field")
+    return f"not valid {kind}: {exc}"
+
+
 def _delimited(path: Path, delimiter: str) -> Iterator[Item]:
     with open(path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle, delimiter=delimiter, strict=True)
+        reader = delimited_reader(handle, delimiter)
         try:
             header = next(reader, None)
             if header is None:
@@ -234,9 +313,9 @@ def _delimited(path: Path, delimiter: str) -> Iterator[Item]:
                     record = {name: row[i] if i < len(row) else None for i, name in names}
                     yield Item(f"line {start}", record, start)
                 start = reader.line_num + 1
-        except csv.Error as exc:
-            kind = "TSV" if delimiter == "\t" else "CSV"
-            raise ReadError(f"not valid {kind}: {exc}", reader.line_num) from None
+        except (csv.Error, LineTooLong) as exc:
+            line = reader.line_num + (1 if isinstance(exc, LineTooLong) else 0)
+            raise ReadError(delimited_problem(exc, delimiter), line) from None
         except UnicodeDecodeError:
             raise ReadError("not valid UTF-8", reader.line_num + 1) from None
 
@@ -252,13 +331,49 @@ def _parquet(path: Path) -> Iterator[Item]:
     row = 0
     try:
         with pq.ParquetFile(path) as parquet:
-            for batch in parquet.iter_batches(batch_size=4096):
+            oversized = parquet_oversized(parquet.metadata, limits.current().record_bytes)
+            if oversized is not None:
+                raise ReadError(oversized)
+            for batch in parquet.iter_batches(batch_size=_batch_rows(parquet.metadata)):
                 for record in batch.to_pylist():
                     row += 1
                     yield Item(f"row {row}", record)
     except (pa.ArrowException, OSError, ValueError) as exc:  # a corrupt page or footer
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ReadError(f"unreadable Parquet data after row {row}: {message}") from None
+
+
+_BATCH_BYTES = 64 << 20  # about this much decoded data per Parquet batch
+
+
+def _batch_rows(metadata: Any) -> int:
+    """Rows per batch: 4096, fewer when rows are large (by the row groups' own sizes)."""
+    widest = 1
+    for index in range(metadata.num_row_groups):
+        group = metadata.row_group(index)
+        if group.num_rows:
+            widest = max(widest, group.total_byte_size // group.num_rows)
+    return max(1, min(4096, _BATCH_BYTES // widest))
+
+
+def parquet_oversized(metadata: Any, limit: int) -> str | None:
+    """A Parquet cell longer than ``limit``, found from the footer before any page is decoded:
+    a column chunk whose decoded size, shared among its rows, is more than the limit each (a
+    30 MB file can hold a 600 MB cell that compresses well)."""
+    first_row = 1
+    for index in range(metadata.num_row_groups):
+        group = metadata.row_group(index)
+        rows = max(group.num_rows, 1)
+        for column in range(group.num_columns):
+            chunk = group.column(column)
+            if chunk.total_uncompressed_size > limit and \
+                    chunk.total_uncompressed_size // rows > limit:
+                last = first_row + rows - 1
+                where = f"row {first_row}" if rows == 1 else f"rows {first_row}-{last}"
+                return (f"{where}: column '{chunk.path_in_schema}' holds a cell longer than the "
+                        f"limit of {limits.describe(limit)} (limits: record-bytes)")
+        first_row += group.num_rows
+    return None
 
 
 def text_of(value: Any) -> str:

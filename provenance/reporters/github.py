@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from provenance.findings import FileResult, Finding, RunResult
+from provenance.reporters import escape
 from provenance.reporters.base import Context, Reporter, SpotResult, file_outcome, level
 from provenance.reporters.text import summary as text_summary
 
@@ -29,12 +30,8 @@ ICONS = {"pass": "✅", "warn": "⚠️", "fail": "❌", "PASS": "✅", "FAIL": 
          "INCONCLUSIVE": "❔", "SKIPPED": "⏭️"}
 
 
-def escape_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(value: str) -> str:
-    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
+escape_data = escape.workflow_data
+escape_property = escape.workflow_property
 
 
 def command(name: str, message: str, properties: Sequence[tuple[str, object]] = ()) -> str:
@@ -60,19 +57,8 @@ def annotation(finding: Finding, context: Context) -> str:
 # Markdown
 
 
-def md_text(value: str) -> str:
-    """Plain text safe in a table cell: HTML and Markdown punctuation escaped, one line."""
-    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    for char in "\\`*_[]|#~!":
-        value = value.replace(char, "\\" + char)
-    return " ".join(value.split())
-
-
-def md_path(value: str) -> str:
-    """A path as inline code (only a pipe needs escaping in a table), or escaped text."""
-    if "`" in value or "\n" in value:
-        return md_text(value)
-    return f"`{value.replace('|', chr(92) + '|')}`"
+md_text = escape.markdown
+md_path = escape.markdown_code
 
 
 def _agents(ids: Sequence[str]) -> str:

@@ -12,20 +12,15 @@ the suite's ``<system-err>``. Paths are relative to the checkout, as in the GitH
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from typing import TextIO
 
 from provenance.findings import Finding, RunResult
+from provenance.reporters import escape
 from provenance.reporters.base import TOOL_NAME, Context, DocumentReporter, SpotResult, level
 
-# Characters XML 1.0 cannot carry at all (a data file's text can contain them).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def _clean(text: str) -> str:
-    return _NOT_XML.sub("\ufffd", text)
+_clean = escape.xml
 
 
 def _line(finding: Finding, context: Context) -> str:

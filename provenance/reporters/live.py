@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 from provenance.findings import FileResult, Watch
 from provenance.reporters.base import color_enabled
+from provenance.reporters.escape import terminal
 from provenance.reporters.select import choose
 from provenance.reporters.text import format_finding
 
@@ -49,7 +50,7 @@ class LiveView(Watch):
                 self.out.flush()
         if self._bar is not None:
             self._bar.update(_size(self._root / result.path))
-            self._bar.set_postfix_str(result.path[-40:], refresh=False)
+            self._bar.set_postfix_str(terminal(result.path)[-40:], refresh=False)
 
     def close(self) -> None:
         if self._bar is not None:

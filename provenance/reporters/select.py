@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from provenance.reporters.escape import terminal
+
 if TYPE_CHECKING:
     from provenance.findings import RunResult
     from provenance.reporters.base import Context, Reporter, SpotResult
@@ -165,9 +167,31 @@ def _emit_or_exit(args: argparse.Namespace, root: Path,
                   label: str, out: TextIO | None, err: TextIO | None,
                   env: Mapping[str, str] | None) -> int | None:
     try:
+        _refuse_data(args, root)
         _emit(args, root, report, summary, out or sys.stdout, err or sys.stderr,
               os.environ if env is None else env)
     except OutputError as exc:
-        (err or sys.stderr).write(f"{label}: {exc}\n")
+        (err or sys.stderr).write(f"{label}: {terminal(str(exc))}\n")
         return EXIT_USAGE
     return None
+
+
+def _refuse_data(args: argparse.Namespace, root: Path) -> None:
+    """OutputError when a report path the user named is a dataset or a provenance file
+    (``outputs``); the step summary GitHub names is not the user's to mistype."""
+    named = (getattr(args, name, None)
+             for name in ("output", "sarif_file", "json_file", "summary_file"))
+    paths = [str(p) for p in named if p and p != "-"]
+    if not paths:
+        return
+    from provenance.config import ConfigError, load_config
+    from provenance.fs.outputs import refusal
+
+    try:
+        config = load_config(root, Path(args.config) if getattr(args, "config", None) else None)
+    except ConfigError:
+        return  # the command has already said so
+    for path in paths:
+        problem = refusal(config, path)
+        if problem is not None:
+            raise OutputError(problem)

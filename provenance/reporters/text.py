@@ -6,13 +6,13 @@ Colour (the rule code and the summary) only when the caller says so: on a termin
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import TextIO
 
 from provenance.adoption.hints import missing_hints
 from provenance.findings import FileResult, Finding, RunResult
 from provenance.reporters.base import Reporter, SpotResult
+from provenance.reporters.escape import terminal
 from provenance.rules import Severity
 
 RED, YELLOW, GREEN, BOLD, RESET = "\033[31m", "\033[33m", "\033[32m", "\033[1m", "\033[0m"
@@ -22,28 +22,9 @@ def _paint(text: str, *styles: str, color: bool) -> str:
     return f"{''.join(styles)}{text}{RESET}" if color else text
 
 
-# What would end a line or reach the terminal as a control sequence: C0 and C1 controls but the
-# tab, Unicode line and paragraph separators, and lone surrogates (the undecodable bytes of a file
-# name, which would also fail to encode).
-_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
-_NAMED = {"\n": "\\n", "\r": "\\r"}
-
-
 def one_line(text: str) -> str:
-    """``text`` safe to print as (part of) one line: a file name holding a newline or an escape
-    sequence cannot split a finding in two or repaint the terminal. Escapes are Python's
-    (``\\n``, ``\\x1b``; an undecodable byte of a name as ``\\xe9``)."""
-    return _UNSAFE.sub(_escape, text) if _UNSAFE.search(text) else text
-
-
-def _escape(match: re.Match[str]) -> str:
-    char = match.group()
-    code = ord(char)
-    if char in _NAMED:
-        return _NAMED[char]
-    if 0xDC80 <= code <= 0xDCFF:  # surrogateescape: the original byte
-        return f"\\x{code - 0xDC00:02x}"
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    """``text`` safe to print as (part of) one line (``escape.terminal``)."""
+    return terminal(text)
 
 
 def format_finding(finding: Finding, *, color: bool = False) -> str:

@@ -84,7 +84,7 @@ class RecordIndex:
             return entry[kind]
         self.parsed += 1
         try:
-            value = make(load_file(Path(path)).data)
+            value = make(_load(Path(path)).data)
         except (LoadError, OSError, ValueError, TypeError):
             value = None
         self._entries[relpath] = {"key": _key(stat), "made": time.time(), kind: value}
@@ -95,3 +95,13 @@ class RecordIndex:
         if self.path is None or not self._dirty:
             return
         write_cache(self.path, dumps({"version": VERSION, "files": self._entries}))
+
+
+def _load(path: Path) -> Any:
+    """A sidecar within the provenance-bytes limit, a manifest within manifest-bytes."""
+    from provenance.reading import limits
+
+    if path.name == "provenance.yaml":
+        return load_file(path, max_bytes=limits.current().manifest_bytes,
+                         setting="manifest-bytes")
+    return load_file(path)

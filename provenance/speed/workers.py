@@ -30,7 +30,9 @@ def cores() -> int:
 def start(module: str) -> subprocess.Popen[bytes]:
     """A worker running ``module`` (OSError when it cannot start); its stderr is discarded, so a
     crash shows as a closed pipe, not as a traceback in the user's terminal."""
-    env = dict(os.environ)
+    from provenance.reading import limits
+
+    env = {**os.environ, **limits.environment()}  # read with the run's limits
     here = str(Path(__file__).resolve().parents[2])  # wherever the parent found the package
     env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH")) if p)
     return subprocess.Popen([sys.executable, "-m", module], stdin=subprocess.PIPE,

@@ -444,7 +444,7 @@ async def verify(settings: SpotSettings, report: SpotReport, prepared: list[Prep
     """Check independence for every file, then verify file by file (asynchronous)."""
     if report.skipped is not None:
         return report
-    cache = VerdictCache(settings.cache)
+    cache = TolerantCache(VerdictCache(settings.cache), report.notices)
     session = None
     if settings.kind != "local":
         assert settings.url is not None
@@ -502,7 +502,42 @@ async def verify(settings: SpotSettings, report: SpotReport, prepared: list[Prep
     return report
 
 
-async def _verify_file(verifier: Verifier, cache: VerdictCache, sampled: list[Sampled],
+class TolerantCache:
+    """The verdict cache, whose failures are notes: a cache that cannot be read (a folder in
+    its place, no permission) or written (a read-only checkout, a full disk) leaves the run
+    going without it, said once."""
+
+    def __init__(self, cache: VerdictCache, notices: list[str]) -> None:
+        self.cache = cache
+        self._notices = notices
+        self._broken = False
+
+    def get(self, verifier_id: str, item_id: str) -> Outcome | None:
+        if self._broken:
+            return None
+        try:
+            return self.cache.get(verifier_id, item_id)
+        except (OSError, UnicodeError) as exc:
+            self._fail("read", exc)
+            return None
+
+    def put(self, verifier_id: str, outcome: Outcome) -> None:
+        if self._broken:
+            return
+        try:
+            self.cache.put(verifier_id, outcome)
+        except OSError as exc:
+            self._fail("written", exc)
+
+    def _fail(self, how: str, exc: Exception) -> None:
+        self._broken = True
+        where = self.cache.path if self.cache.path is not None else "the verdict cache"
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        self._notices.append(f"{where}: verdict cache could not be {how} ({reason}): "
+                             "this run goes on without it")
+
+
+async def _verify_file(verifier: Verifier, cache: TolerantCache, sampled: list[Sampled],
                        report: FileReport, settings: SpotSettings, progress: Any,
                        refusal: Callable[[], str | None] = lambda: None) -> None:
     plan = report.plan
