@@ -214,13 +214,9 @@ class Checker:
 
     def _remember(self, state: _FileState) -> None:
         """Keep what the folder-share rule and the lineage graph need, not the records."""
-        scan = state.scan
-        self.shares.add_file(state.relpath, scan.generator_counts if scan else None,
-                             state.record, claimed=state.claim is not None)
+        self.shares.add_file(state.relpath, state.scan, state.record, claimed=bool(state.claim))
         if state.claim is not None:
-            self.lineage.add(state.relpath, state.claim, state.record,
-                             scan.generators.values() if scan else (),
-                             scan.validators.values() if scan else ())
+            self.lineage.add(state.relpath, state.claim, state.record, state.scan)
 
     def _result(self, state: _FileState) -> FileResult:
         record, scan = state.record, state.scan

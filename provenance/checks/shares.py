@@ -10,10 +10,14 @@ from __future__ import annotations
 import posixpath
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from provenance import rules
 from provenance.checks.problem import Problem
 from provenance.record import Record
+
+if TYPE_CHECKING:
+    from provenance.checks.per_record import RecordScan
 
 # A declared count is any integer (10**400 is valid JSON): past 2**53 no file holds that many
 # records, and the share arithmetic is in floats.
@@ -42,11 +46,12 @@ class FolderShares:
         self._files: Counter[str] = Counter()
         self._names: dict[str, str] = {}
 
-    def add_file(self, relpath: str, generator_counts: Counter[str] | None,
-                 record: Record | None, *, claimed: bool) -> None:
+    def add_file(self, relpath: str, scan: RecordScan | None, record: Record | None, *,
+                 claimed: bool) -> None:
         """A file's generators: counted from its records, else from its declared count. Only
         files with provenance count towards the two files a folder needs to be judged."""
         folder = posixpath.dirname(relpath)
+        generator_counts = scan.generator_counts if scan is not None else None
         self._files[folder] += claimed
         if generator_counts:
             for name, count in generator_counts.items():

@@ -4,7 +4,7 @@ file-level records of every other dataset in the repository (read, not checked).
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ from provenance.record import Agent, Record
 from provenance.speed.record_index import RecordIndex
 
 if TYPE_CHECKING:
+    from provenance.checks.per_record import RecordScan
     from provenance.session import Session
 
 
@@ -33,8 +34,8 @@ class LineageInputs:
         self._graph: LineageGraph | None = None
 
     def add(self, relpath: str, claim: Claim, record: Record | None,
-            generators: Iterable[Agent], validators: Iterable[Agent]) -> None:
-        """A checked file's record, with the agents its records name."""
+            scan: RecordScan | None) -> None:
+        """A checked file's record, with the agents its records name (``scan``)."""
         if claim.kind in ("sidecar", "manifest") and claim.document is not None:
             self._parsed[claim.source] = claim.document.data
         facts = DatasetFacts(relpath, claim.source)
@@ -45,8 +46,9 @@ class LineageInputs:
             facts.derived_from.extend(record.derived_from)
             facts.evaluates.extend(record.evaluates)
             facts.held_out = record.held_out
-        facts.generators.extend(generators)
-        facts.validators.extend(validators)
+        if scan is not None:
+            facts.generators.extend(scan.generators.values())
+            facts.validators.extend(scan.validators.values())
         self.checked[relpath] = facts
 
     def graph(self) -> LineageGraph:
