@@ -453,9 +453,7 @@ def test_a_verifier_that_is_the_generator_in_disguise_is_refused(repo: Repo,
     result = check_with(repo, run, [passing(repo, verifier=GENERATOR["id"], kind="openai")])
     assert "the same source as generator" in result.out
     result = check_with(repo, run, [passing(repo, verifier=disguised, kind="openai")])
-    if "the same source as generator" not in result.out:
-        pytest.xfail("zero-width characters are folded by the identity normaliser (issue 13, "
-                     "identities), not yet on this branch")
+    assert "the same source as generator" in result.out  # zero-width characters are folded
 
 
 # --------------------------------------------------------------------------- issue 17
