@@ -183,20 +183,6 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--request-budget", type=float, metavar="SECONDS",
                        help="judging time per request; items left are unsure (default 10)")
 
-    export = _subcommand(commands, "export",
-                         "provenance as Croissant 1.1 JSON-LD or in-toto statements")
-    _add_common(export)
-    from provenance.commands.export import add_arguments as add_export_arguments
-
-    add_export_arguments(export)
-
-    draft = _subcommand(commands, "import",
-                        "draft a sidecar from a Croissant file or a dataset card")
-    _add_common(draft)
-    from provenance.commands.import_cmd import add_arguments as add_import_arguments
-
-    add_import_arguments(draft)
-
     start = _subcommand(commands, "init",
                         "write a configuration, a pre-commit entry and a workflow for this "
                         "repository")
@@ -205,26 +191,22 @@ def build_parser() -> argparse.ArgumentParser:
                        help="print what would be written, write nothing")
     start.add_argument("--no-workflow", action="store_true",
                        help="do not write the GitHub Actions workflow")
-    record_eval = _subcommand(commands, "record-eval",
-                              "record evaluation results (or import lm-evaluation-harness's)")
-    _add_common(record_eval)
-    from provenance.commands.record_eval import add_arguments as add_record_eval_arguments
 
-    add_record_eval_arguments(record_eval)
-
-    drift = _subcommand(commands, "drift",
-                        "self-generated vs held-out scores per round, and the gap")
-    _add_common(drift)
-    from provenance.commands.drift import add_arguments as add_drift_arguments
-
-    add_drift_arguments(drift)
-
-    stats = _subcommand(commands, "stats",
-                        "source diversity: duplicates, question types, context coverage")
-    _add_common(stats)
-    from provenance.commands.stats import add_arguments as add_stats_arguments
-
-    add_stats_arguments(stats)
+    # Commands whose module says its own arguments (each keeps its heavy imports inside run()).
+    for name, summary, module in (
+            ("export", "provenance as Croissant 1.1 JSON-LD or in-toto statements",
+             "provenance.commands.export"),
+            ("import", "draft a sidecar from a Croissant file or a dataset card",
+             "provenance.commands.import_cmd"),
+            ("record-eval", "record evaluation results (or import lm-evaluation-harness's)",
+             "provenance.commands.record_eval"),
+            ("drift", "self-generated vs held-out scores per round, and the gap",
+             "provenance.commands.drift"),
+            ("stats", "source diversity: duplicates, question types, context coverage",
+             "provenance.commands.stats")):
+        sub = _subcommand(commands, name, summary)
+        _add_common(sub)
+        importlib.import_module(module).add_arguments(sub)
 
     commands.add_parser("rules", help="list the rules with their codes")
     commands.add_parser("profiles", help="list the built-in record profiles")
