@@ -75,10 +75,22 @@ def test_a_backtracking_pattern_matches_in_linear_time() -> None:
         ("*", "a/b", True),
         ("a*", "b/a", True),
         ("/a*", "b/a", False),
-        ("x/*", "x/a/b", False),
+        ("x/*", "x/a/b", True),  # x/a matches: everything in it does (as .gitignore)
+        ("x/*.json", "x/a/b.json", False),
+        (r"\*.jsonl", "*.jsonl", True),  # an escaped star is a star
+        (r"\*.jsonl", "a.jsonl", False),
+        (r"\!important.csv", "!important.csv", True),
         ("line\nbreak", "line\nbreak", True),
         ("?", "\n", True),
     ],
 )
 def test_edge_matching(pattern: str, path: str, matches: bool) -> None:
     assert GlobSet([pattern]).matches(path) is matches
+
+
+def test_a_later_negated_pattern_takes_back_what_earlier_ones_matched() -> None:
+    globs = GlobSet(["data/**", "!data/scratch/**", "data/scratch/keep.jsonl"])
+    assert globs.matches("data/a.jsonl")
+    assert not globs.matches("data/scratch/tmp.jsonl")
+    assert globs.matches("data/scratch/keep.jsonl")  # the last pattern that matches decides
+    assert not GlobSet(["!data/**"]).matches("data/a.jsonl")  # nothing to take back

@@ -1,8 +1,11 @@
-"""Gitignore-style glob patterns, matched in time linear in the path.
+r"""Gitignore-style glob patterns, matched in time linear in the path.
 
 Semantics users know from .gitignore: a pattern without a slash matches a file name at any depth;
 one with a slash is anchored at the base directory; ``**`` crosses directories; ``*`` and ``?``
-do not. A small translator, because the standard library's fnmatch lets ``*`` cross ``/``.
+do not; a pattern that matches a folder matches everything in it (``x/*`` covers ``x/y/z``); a
+backslash makes the next character literal (``\*``, ``\!``); and in a list of patterns a later
+``!pattern`` takes back what earlier ones matched (the last pattern that matches decides). A
+small translator, because the standard library's fnmatch lets ``*`` cross ``/``.
 
 Patterns come from manifests anyone can commit, so they are not handed to a backtracking regular
 expression engine (``*a*a*a*a*a*a*a*a*a*a*a*b`` against a 40-character name would take hours):
@@ -43,6 +46,10 @@ def _tokens(pattern: str) -> tuple[_Token, ...]:
     i = 0
     while i < len(pattern):
         char = pattern[i]
+        if char == "\\" and i + 1 < len(pattern):  # an escaped character is itself
+            out.append(_Token(_LITERAL, pattern[i + 1]))
+            i += 2
+            continue
         if pattern.startswith("**/", i):
             out.append(_Token(_DIRS))
             i += 3
@@ -143,6 +150,17 @@ class _Matcher:
         self.steps: dict[tuple[frozenset[int], str], frozenset[int]] = {}
 
     def matches(self, path: str) -> bool:
+        """The path, or a folder it lies in (as .gitignore treats a matched folder)."""
+        start = 0
+        while True:
+            cut = path.find("/", start)
+            if cut == -1:
+                return self._matches(path)
+            if self._matches(path[:cut]):
+                return True
+            start = cut + 1
+
+    def _matches(self, path: str) -> bool:
         steps = self.steps
         if len(steps) > self.MAX_STEPS:
             steps.clear()
@@ -159,8 +177,13 @@ class _Matcher:
 
 
 @lru_cache(maxsize=256)
-def _compile(patterns: tuple[str, ...]) -> tuple[_Matcher, ...]:
-    return tuple(_Matcher(_tokens(pattern)) for pattern in patterns)
+def _compile(patterns: tuple[str, ...]) -> tuple[tuple[bool, _Matcher], ...]:
+    r"""(negated, matcher) per pattern; ``\!`` at the start is a literal ``!``."""
+    out = []
+    for pattern in patterns:
+        negated = pattern.startswith("!")
+        out.append((negated, _Matcher(_tokens(pattern[1:] if negated else pattern))))
+    return tuple(out)
 
 
 class GlobSet:
@@ -171,7 +194,12 @@ class GlobSet:
         self._compiled = _compile(self.patterns)
 
     def matches(self, relpath: str) -> bool:
-        return any(matcher.matches(relpath) for matcher in self._compiled)
+        """Whether the last pattern that matches ``relpath`` is not a ``!`` pattern."""
+        verdict = False
+        for negated, matcher in self._compiled:
+            if verdict == negated and matcher.matches(relpath):
+                verdict = not negated
+        return verdict
 
     def __bool__(self) -> bool:
         return bool(self.patterns)
