@@ -125,13 +125,18 @@ def test_a_deleted_manifest_names_every_file_it_covered(gitrepo: Repo, run: Runn
     assert all(reason in line for line in result.lines)
 
 
-def test_a_deleted_attestation_below_the_trust_minimum_names_it(gitrepo: Repo,
-                                                                run: Runner) -> None:
+def committed_attestation(gitrepo: Repo) -> None:
+    """A committed attestation beside the data, under a trust minimum of `attested`."""
     gitrepo.write(".qa-provenance.yaml", dump_yaml({
         "trust": [{"files": "data/**", "minimum": "attested"}],
         "attestations": {"allow": ["ci-key-1"]}}))
     gitrepo.write(f"{DATA}.intoto.json", "{}\n")
     commit(gitrepo)
+
+
+def test_a_deleted_attestation_below_the_trust_minimum_names_it(gitrepo: Repo,
+                                                                run: Runner) -> None:
+    committed_attestation(gitrepo)
     git(gitrepo, "rm", "-q", f"{DATA}.intoto.json")
     result = run("check", "--staged", "--")
     assert result.code == 1
@@ -141,11 +146,7 @@ def test_a_deleted_attestation_below_the_trust_minimum_names_it(gitrepo: Repo,
 
 def test_an_attestation_removed_from_the_index_only_is_refused(gitrepo: Repo,
                                                                run: Runner) -> None:
-    gitrepo.write(".qa-provenance.yaml", dump_yaml({
-        "trust": [{"files": "data/**", "minimum": "attested"}],
-        "attestations": {"allow": ["ci-key-1"]}}))
-    gitrepo.write(f"{DATA}.intoto.json", "{}\n")
-    commit(gitrepo)
+    committed_attestation(gitrepo)
     git(gitrepo, "rm", "-q", "--cached", f"{DATA}.intoto.json")
     result = run("check", "--staged", "--")
     assert result.has(f"{DATA}: QP031 the attestation {DATA}.intoto.json is deleted in this "
