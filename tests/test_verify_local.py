@@ -531,7 +531,7 @@ def test_fuzzy_matching_is_bounded_per_record(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_identity() -> None:
-    assert VERIFIER_ID == "qa-provenance/local-grounding@2"
+    assert VERIFIER_ID == "qa-provenance/local-grounding@3"
     verdict = verify("q", "Frank Herbert", [DUNE])
     with pytest.raises(AttributeError):
         verdict.score = 0.0  # type: ignore[misc]
@@ -764,3 +764,45 @@ def test_a_parenthetical_gloss_is_not_part_of_the_span() -> None:
     context = ["开学典礼将于9月5日举行。"]
     verdict = verify("What is the date of the opening ceremony?", "9月5日 (September 5th)", context)
     assert verdict.verdict == "supported"
+
+
+# ------------------------------------------------------------------------------------------
+# candidate ranking: a name or number taken from the wrong sentence
+
+ROUEN = ("The Viking leader Rollo sailed up the Seine. In 911 King Charles the Simple granted "
+         "the lands around Rouen to the Vikings. In 1066 the Normans crossed the sea to England.")
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Who granted the lands around Rouen?", "Rollo"),  # the sentence before's name
+    ("In what year were the lands around Rouen granted?", "1066"),  # the sentence after's year
+])
+def test_a_value_from_a_sentence_the_question_does_not_point_at_is_flagged(
+        question: str, answer: str) -> None:
+    verdict = verify(question, answer, [ROUEN])
+    assert verdict.verdict == "unsure", verdict
+    assert "sentence 2 holds more of the question" in verdict.rationale
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Who granted the lands around Rouen?", "King Charles the Simple"),
+    ("In what year were the lands around Rouen granted?", "911"),
+    ("In what year were the lands around Rouen granted?", "in the year nine hundred and eleven"),
+    ("Who sailed up the Seine?", "Rollo"),
+])
+def test_the_value_where_the_question_points_is_supported(question: str, answer: str) -> None:
+    assert verify(question, answer, [ROUEN]).verdict == "supported"
+
+
+def test_a_sentence_opening_with_a_pronoun_continues_the_one_before() -> None:
+    context = ("The Normans spoke a dialect of Old French. The Anglo-Norman language was absorbed "
+               "into the language of the English. It in turn evolved into Modern English. "
+               "Geoffrey Chaucer wrote in Middle English.")
+    question = "What did the Anglo-Norman language evolve into?"
+    assert verify(question, "Modern English", [context]).verdict == "supported"
+
+
+def test_an_answer_that_is_not_a_name_or_number_is_not_ranked() -> None:
+    context = "In 1191 Richard left Messina to reach Acre. But a storm dispersed the fleet."
+    assert verify("What ruined Richard's plans to reach Acre?", "a storm",
+                  [context]).verdict == "supported"

@@ -25,6 +25,7 @@ from __future__ import annotations
 import ast
 import io
 import json
+import math
 import re
 import tokenize
 import unicodedata
@@ -54,7 +55,7 @@ __all__ = [
 ]
 
 #: Versioned: change the suffix whenever a verdict could change, since it keys the verdict cache.
-VERIFIER_ID = "qa-provenance/local-grounding@2"
+VERIFIER_ID = "qa-provenance/local-grounding@3"
 
 SUPPORTED = "supported"
 UNSUPPORTED = "unsupported"
@@ -123,6 +124,15 @@ ABSENT_TERMS_COUNT = frozenset({"number", "negation"})
 #: Sentences before and after the answer's own that may hold the question's terms.
 SCOPE_BEFORE = 2
 SCOPE_AFTER = 1
+#: Candidate ranking (see _rival): a question term in the sentence next to a candidate counts
+#: this share of its weight; an answer is flagged when a sentence holding another candidate of
+#: its kind scores at least ALIGN_MARGIN more and the answer's best sentence under ALIGN_RATIO
+#: of it. A sentence that opens with a pronoun ("It in turn ...") takes ALIGN_ANAPHOR of the terms
+#: of the sentence before (tuned after the first held-out run: see docs/verifier-quality.md).
+ALIGN_NEIGHBOUR = 0.5
+ALIGN_RATIO = 0.65
+ALIGN_MARGIN = 0.45
+ALIGN_ANAPHOR = 0.75
 #: Names of an answer searched as phrases in the context, at most (each search is one pass).
 MAX_NAME_SEARCHES = 32
 
@@ -253,6 +263,8 @@ _NUMBER_WORDS = dict(zip(
     _words("0 2 3 4 5 6 7 8 9 10 11 12 20 30 40 50 60 70 80 90"),
 ))
 _DIGIT_WORDS = {digits: word for word, digits in _NUMBER_WORDS.items()}
+# Words that open a sentence continuing the one before ("It in turn evolved into ...").
+_ANAPHORS = _wordset("it its he his she her they their them this these there")
 _YES_NO = frozenset({"yes", "no"})
 _ARTICLES = frozenset({"a", "an", "the"})
 # Keys whose value is the passage text when a context item is a mapping.
@@ -1015,10 +1027,93 @@ def _against_question(asked: Asked, span: Sequence[str], hits: Sequence[_Hit], h
         verb = "is" if len(word_missing) == 1 else "are"
         return _banded(UNSURE, 0.6, f"the answer is in {where}, but the question's '{shown}' "
                                     f"{verb} elsewhere in the context, not near the answer")
+    rival = _rival(span, hits, terms, ctx)
+    if rival:
+        return _banded(UNSURE, 0.6, rival)
     checked = ("" if not terms else "; the question's term is near it" if len(terms) == 1
                else f"; the question's {len(terms)} terms are near it")
     return _banded(SUPPORTED, 1.0 if how == "as a span" else 0.9,
                    f"answer found {how} in {where}{checked}")
+
+
+def _rival(span: Sequence[str], hits: Sequence[_Hit], terms: Sequence[Term],
+           ctx: _Context) -> str | None:
+    """Why another sentence of the answer's passage is where the question points, or None.
+
+    Candidate ranking, as in the sliding-window baseline of the SQuAD paper: each sentence is
+    scored by the question's terms it holds (a term in a neighbouring sentence counts
+    ``ALIGN_NEIGHBOUR`` of its weight), each term weighted by how few of the passage's
+    sentences hold it. A name or number answer is flagged when a sentence that holds another
+    name (or number) scores clearly better than every sentence holding the
+    answer: a value taken from the wrong sentence ("Who ruined Roussel's plans?" answered with
+    the name of the sentence before). Other answers, and answers that tie, are left alone.
+    Linear: one pass over the sentences of the passages that hold the answer.
+    """
+    if not terms:
+        return None
+    content = [_plural(t) for t in span if t not in _STOPWORDS]
+    if not content:
+        return None
+    number = all(t[0].isdigit() for t in content)
+    if not number and not set(content) <= ctx.capitalised:
+        return None
+    own = set(content) | set(span)
+    asked = {t.token for t in terms} | {_plural(t.token) for t in terms}
+    for index in sorted({hit.passage for hit in hits}):
+        passage = ctx.passages[index]
+        if len(passage.starts) < 2:
+            continue
+        words = passage.words
+        bounds = [*passage.starts, len(words)]
+        title = words[:passage.title]
+        held: list[set[str]] = []
+        rivals: list[bool] = []
+        for at in range(len(passage.starts)):
+            sentence = set(words[bounds[at]:bounds[at + 1]])
+            scope = sentence.union(title)
+            roots = {root(t) for t in scope}
+            held.append({t.token for t in terms if _has_term(t.token, scope, roots)})
+            others = ({t for t in sentence if t[0].isdigit()}
+                      if number else passage.capitals[at])
+            rivals.append(bool(others - own - asked))
+        scores = _aligned(held, [words[start] in _ANAPHORS for start in passage.starts])
+        mine = max(scores[hit.sentence] for hit in hits if hit.passage == index)
+        best, where = max(((scores[at], at) for at in range(len(held)) if rivals[at]),
+                          default=(0.0, -1))
+        if best - mine >= ALIGN_MARGIN and mine < ALIGN_RATIO * best:
+            shown = "', '".join(t.token for t in terms if t.token in held[where])
+            return (f"the answer is in context {index + 1}, but sentence {where + 1} holds "
+                    f"more of the question ('{shown}') and another "
+                    f"{'number' if number else 'name'}: the answer may come from the wrong "
+                    "sentence")
+    return None
+
+
+def _aligned(held: Sequence[set[str]], follows: Sequence[bool]) -> list[float]:
+    """Each sentence's score: the weights of the question terms it holds, where a term held by
+    fewer sentences weighs more; a term in the sentence before one that opens with a pronoun
+    counts ALIGN_ANAPHOR, one in a neighbour ALIGN_NEIGHBOUR (both neighbours: in full)."""
+    size = len(held)
+    counts: dict[str, int] = {}
+    for terms in held:
+        for token in terms:
+            counts[token] = counts.get(token, 0) + 1
+    weight = {token: math.log((size + 1) / (count + 0.5)) for token, count in counts.items()}
+    scores = []
+    for at, terms in enumerate(held):
+        before = held[at - 1] if at > 0 else set()
+        after = held[at + 1] if at + 1 < size else set()
+        total = 0.0
+        for token, value in weight.items():
+            if token in terms:
+                total += value
+            elif token in before and follows[at]:
+                total += ALIGN_ANAPHOR * value
+            else:
+                sides = (token in before) + (token in after)
+                total += min(ALIGN_NEIGHBOUR * sides, 1.0) * value
+        scores.append(total)
+    return scores
 
 
 def _windows(ctx: _Context, before: int) -> Iterable[tuple[int, tuple[str, ...]]]:
