@@ -1065,14 +1065,13 @@ def _rival(span: Sequence[str], hits: Sequence[_Hit], terms: Sequence[Term],
             continue
         words = passage.words
         bounds = [*passage.starts, len(words)]
-        title = words[:passage.title]
+        meets = _term_words([t.token for t in terms], set(words))
+        title: set[str] = set().union(*(meets.get(w, ()) for w in words[:passage.title]))
         held: list[set[str]] = []
         rivals: list[bool] = []
         for at in range(len(passage.starts)):
             sentence = set(words[bounds[at]:bounds[at + 1]])
-            scope = sentence.union(title)
-            roots = {root(t) for t in scope}
-            held.append({t.token for t in terms if _has_term(t.token, scope, roots)})
+            held.append(title.union(*(meets[w] for w in sentence if w in meets)))
             others = ({t for t in sentence if t[0].isdigit()}
                       if number else passage.capitals[at])
             rivals.append(bool(others - own - asked))
@@ -1087,6 +1086,23 @@ def _rival(span: Sequence[str], hits: Sequence[_Hit], terms: Sequence[Term],
                     f"{'number' if number else 'name'}: the answer may come from the wrong "
                     "sentence")
     return None
+
+
+def _term_words(terms: Sequence[str], vocabulary: Iterable[str]) -> dict[str, set[str]]:
+    """For each word of the vocabulary that meets one of the terms (as _has_term would), the
+    terms it meets: one pass over the vocabulary, so a sentence is then judged by lookups."""
+    forms = {t: ({t, _plural(t)}, root(t)) for t in terms}
+    fuzzy = {t for t in terms if len(t) >= FUZZY_TERM_LETTERS}
+    out: dict[str, set[str]] = {}
+    for word in vocabulary:
+        for token, (same, token_root) in forms.items():
+            # a stem keeps at least the first three letters, so others cannot share it
+            if word in same or (word[:3] == token[:3] and root(word) == token_root) or (
+                    token in fuzzy and abs(len(word) - len(token)) <= 1
+                    and (word[:2] == token[:2] or word[-2:] == token[-2:])  # one edit keeps one
+                    and _one_edit(token, word)):
+                out.setdefault(word, set()).add(token)
+    return out
 
 
 def _aligned(held: Sequence[set[str]], follows: Sequence[bool]) -> list[float]:
