@@ -8,15 +8,18 @@ verdict never changes between runs, machines or Python versions (it feeds a verd
    ``1000``, number words and ordinals as digits, "in the year 911" == 911), respelt by one
    letter ("Alexios"/"Alexius"), or with its words reordered in one sentence;
 2. of the type asked (a date for "when", a number for "how many", not a place for "who"...);
-3. near the question's numbers, names and negations, and near its words the context holds.
+3. near the question's numbers, names and negations, and near its words the context holds;
+4. for a name or number, not in a sentence that matches the question clearly worse than a
+   sentence holding another name or number (candidate ranking).
 
 A long answer is judged by grounding: a near span, every number and name in the context, or
 most of its content words. An empty answer to a question the record marks unanswerable is
 supported unless a sentence restates the question. Each step is linear in the record's size,
 and a record past ``MAX_ITEM_CHARS`` is unsure at once.
 
-It is lexical, not a reader: a wrong value sitting where the question points, a reversed
-relation, or an unanswerable question written to look answerable pass it (see
+It is lexical, not a reader: a wrong value sitting where the question points (in the right
+sentence, or in one that matches the question as well), a reversed relation, or an unanswerable
+question written to look answerable pass it (see
 docs/verifier-quality.md for what it catches, measured).
 """
 
@@ -1128,7 +1131,7 @@ def _aligned(held: Sequence[set[str]], follows: Sequence[bool]) -> list[float]:
             else:
                 sides = (token in before) + (token in after)
                 total += min(ALIGN_NEIGHBOUR * sides, 1.0) * value
-        scores.append(total)
+        scores.append(round(total, 6))  # a last-digit difference of libm never flips a verdict
     return scores
 
 
