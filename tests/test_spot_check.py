@@ -745,6 +745,22 @@ def test_a_truncated_record_is_sent_again_under_a_larger_limit(repo: Repo, run: 
 
 
 @pytest.mark.network
+def test_a_record_read_through_another_profile_is_judged_again(repo: Repo, run: Runner,
+                                                                stub: StubServer) -> None:
+    records = rows(2, title="Which catalogue lists the items?")
+    setup(repo, records=records, verifier=openai(stub))
+    assert run("spot-check").code == 0
+    assert len(stub.posts()) == 2
+    # The same records, another question field: the cached verdicts were about other text.
+    configure(repo, openai(stub), config={
+        "records": [{"files": DATA, "question": "title", "answer": "answer",
+                     "context": "context"}]})
+    assert run("spot-check").code == 0
+    assert len(stub.posts()) == 4
+    assert "Which catalogue lists the items?" in stub.posts()[-1].user_content
+
+
+@pytest.mark.network
 def test_the_judge_prompt_version_keys_the_cache(repo: Repo, run: Runner, stub: StubServer,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     setup(repo, 2, verifier=openai(stub))

@@ -549,7 +549,7 @@ async def _verify_file(verifier: Verifier, cache: TolerantCache, sampled: list[S
     pending: list[Sampled] = []
     cache_id = _cache_identity(verifier)
     for rows in by_id.values():
-        cached = cache.get(cache_id, _cache_key(rows[0], settings))
+        cached = cache.get(cache_id, _cache_key(rows[0]))
         if cached is None:
             pending.append(rows[0])
             continue
@@ -580,7 +580,7 @@ async def _verify_file(verifier: Verifier, cache: TolerantCache, sampled: list[S
             if not rows:
                 continue
             if outcome.error is None:
-                cache.put(cache_id, replace(outcome, id=_cache_key(rows[0], settings)))
+                cache.put(cache_id, replace(outcome, id=_cache_key(rows[0])))
             for entry in rows:
                 _count(report, entry, outcome)
                 if progress is not None:
@@ -615,12 +615,13 @@ def _cache_identity(verifier: Verifier) -> str:
     return verifier.verifier_id
 
 
-def _cache_key(entry: Sampled, settings: SpotSettings) -> str:
-    """The record's content hash; with the field limit when it was truncated, because a verdict
-    on the shortened text says nothing about the record sent whole under a larger limit."""
-    if entry.truncated:
-        return f"{entry.item.id}@{settings.max_field_chars}"
-    return entry.item.id
+def _cache_key(entry: Sampled) -> str:
+    """A hash of exactly what the verifier judges. The record's own hash is not enough: a profile
+    that maps other fields, marks the question unanswerable, or a field limit that shortens the
+    text, sends the same record differently, and a verdict on one says nothing about the other."""
+    item = entry.item
+    sent = [item.question, item.answer, list(item.context), item.unanswerable]
+    return hashlib.sha256(json.dumps(sent, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 def _unreached(entry: Prepared, error: str) -> FileReport:

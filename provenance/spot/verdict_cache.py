@@ -1,4 +1,4 @@
-"""Verdicts already paid for: keyed by (verifier id, record content hash), kept across runs.
+"""Verdicts already paid for: keyed by (verifier id, hash of the text it judged), kept across runs.
 
 An append-only JSONL file, so a run that is killed keeps every verdict it received and a re-run
 sends only what is missing. Errors are never cached: they are not verdicts. The file lives in the
