@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import functools
+import hashlib
 import json
 import os
 import re
@@ -158,12 +159,21 @@ def assert_outcome(repo: Repo, result: Result, code: int, outcome: str) -> None:
             assert TOKEN.encode() not in path.read_bytes(), path
 
 
+def judged_key(row: dict[str, Any]) -> str:
+    """The verdict cache's key for a row: a hash of exactly what the verifier was sent."""
+    sent = [row["question"], row["answer"], [row["context"]], False]
+    return hashlib.sha256(json.dumps(sent, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
 def cached_ids(repo: Repo) -> set[str]:
+    """The record ids whose verdicts are in the cache (which keys them by what was judged)."""
     if not repo.exists(CACHE):
         return set()
     rows_ = [json.loads(line) for line in repo.read(CACHE).splitlines()]
     assert all(row["verifier"] == VERIFIER for row in rows_)
-    return {row["id"] for row in rows_}
+    record_of = {judged_key(row): spot_check._record_hash(row)
+                 for row in [*rows(50), *rows(50, wrong=True)]}
+    return {record_of[row["id"]] for row in rows_}
 
 
 def sent_ids(stub: StubServer) -> list[str]:
