@@ -20,11 +20,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from provenance.config import Config, RecordMapping
-from provenance.fs.globs import GlobSet
 from provenance.contamination import prefilter
 from provenance.contamination.fingerprints import Settings, build, item_of
 from provenance.contamination.match import EXACT, NEAR, NGRAM, matches
 from provenance.contamination.run import Scanner, prefilter_of
+from provenance.fs.globs import GlobSet
 from provenance.reading import limits
 from provenance.reading.readers import text_of
 
