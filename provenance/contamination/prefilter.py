@@ -44,6 +44,8 @@ class Prefilter:
     empty_question: bool = False  # an exact key of no words: an empty question is a candidate
     short: range = range(0)  # how many words a question near-duplicates may have
     _search: Any = None  # the compiled anchor search, or None for the pure-Python one
+    seen: int = 0  # records tested, and of them flagged for the full matcher (for the bench)
+    flagged: int = 0
 
     def candidates(self, questions: Sequence[str], answers: Sequence[str]) -> list[int]:
         """Indices of the records (question i, answer i) that the full matcher must see."""
@@ -66,6 +68,8 @@ class Prefilter:
             flagged.update(compress(count(), map(_not, map(self.single.isdisjoint, words))))
         if self.pairs:
             flagged.update(self._near(words))
+        self.seen += len(questions)
+        self.flagged += len(flagged)
         return sorted(flagged)
 
     def _near(self, words: list[list[bytes]]) -> Iterator[int]:
