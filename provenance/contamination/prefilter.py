@@ -3,9 +3,8 @@
 The full matcher (``match.matches``) costs microseconds a record in Python; almost every record of
 a training set matches nothing. This pre-test normalises a batch of questions and answers in one
 go (one ``bytes.translate`` over the batch, for ASCII text) and looks for *anchors* with a
-compiled multi-pattern search, so that only the records it flags, and every record holding
-non-ASCII text, meet the full matcher. It is sound: a record the full matcher would report is
-always flagged, because
+compiled multi-pattern search, so that only the records it flags meet the full matcher. It is
+sound: a record the full matcher would report is always flagged, because
 
 - an exact match holds the evaluation question's words in order, so any two adjacent ones;
 - an n-gram match holds a whole n-gram of an evaluation text, and the anchors of each text (two
@@ -15,7 +14,8 @@ always flagged, because
   rarest words at least two are there, and of its m + 3 rarest at least three (when c >= 3).
 
 For ASCII text the batch normalisation is the matcher's (lower case; every character that is not
-a letter, digit or underscore separates words), so anchors compare the same words.
+a letter, digit or underscore separates words), so anchors compare the same words; other text
+(and text holding the batch's separator) is put in the matcher's words one text at a time.
 """
 
 from __future__ import annotations
@@ -26,11 +26,13 @@ from dataclasses import dataclass, field
 from itertools import combinations, compress, count
 from typing import Any
 
+from provenance.contamination import normalize
 from provenance.contamination.fingerprints import Fingerprints
 
 _SEPARATOR = "\x00"  # between the texts of a batch; kept by the table, never part of an anchor
 _TABLE = bytes(
-    c + 32 if 65 <= c <= 90 else c if (48 <= c <= 57 or 97 <= c <= 122 or c in (0, 95)) else 32
+    c + 32 if 65 <= c <= 90 else c if (48 <= c <= 57 or 97 <= c <= 122 or c in (0, 95)
+                                       or c >= 128) else 32
     for c in range(256))
 
 
@@ -55,10 +57,11 @@ class Prefilter:
         joined = f" {_SEPARATOR} ".join(texts)
         flagged: set[int] = set()
         if not joined.isascii() or joined.count(_SEPARATOR) != len(texts) - 1:
-            plain = list(map(_plain, texts))
-            flagged.update(i // 2 for i in compress(count(), map(_not, plain)))
-            joined = f" {_SEPARATOR} ".join(t if ok else "" for t, ok in zip(texts, plain))
-        blob = b" " + joined.encode("ascii").translate(_TABLE) + b" "
+            # Other text is put in the matcher's words here, one by one: its non-ASCII bytes
+            # are then all parts of words, which the table keeps.
+            joined = f" {_SEPARATOR} ".join(t if _plain(t) else " ".join(normalize.words(t))
+                                            for t in texts)
+        blob = b" " + joined.encode("utf-8").translate(_TABLE) + b" "
         entries = blob.split(_SEPARATOR.encode())
         flagged.update(self._anchored(blob, entries))
         words = list(map(bytes.split, entries[0::2]))
