@@ -170,7 +170,12 @@ class Records:
                 return
             if chosen is None:
                 return
-            for number, hits in scan_jsonl(self.path, chosen[2], prints, prefilter_of(prints)):
+            from provenance.contamination import parallel
+
+            parts = parallel.scan_parts(self.path, chosen[2], prints)
+            rows: Iterable[tuple[int, list[Match]]] = scan_jsonl(
+                self.path, chosen[2], prints, prefilter_of(prints)) if parts is None else parts
+            for number, hits in rows:
                 yield f"line {number}", number, hits
             return
         for location, line, question, answer in self:

@@ -25,14 +25,21 @@ from provenance.reading.profiles import Profile, extract
 BATCH = 4096
 
 
-def scan_jsonl(path: Path, profile: Profile, prints: Fingerprints, pre: Prefilter
-               ) -> Iterator[tuple[int, list[Match]]]:
-    """(line, matches) of each record of ``path`` that matches something, in file order."""
+def scan_jsonl(path: Path, profile: Profile, prints: Fingerprints, pre: Prefilter,
+               start: int = 0, end: int | None = None, first_line: int = 1,
+               stopped: list[int] | None = None) -> Iterator[tuple[int, list[Match]]]:
+    """(line, matches) of each record of ``path`` that matches something, in file order: of the
+    lines that start in bytes [start, end), ``start`` being the start of line ``first_line``.
+    The number of a line that could not be read, which ended the scan, goes to ``stopped``."""
     lines: list[int] = []
     questions: list[str] = []
     answers: list[str] = []
     for line, question, answer in _texts(path, _getter(profile.question),
-                                         _getter(profile.answer)):
+                                         _getter(profile.answer), start, end, first_line):
+        if question is None or answer is None:
+            if stopped is not None:
+                stopped.append(line)
+            break
         lines.append(line)
         questions.append(question)
         answers.append(answer)
@@ -68,17 +75,28 @@ def _getter(path: str | None) -> Callable[[Any], str]:
     return get
 
 
-def _texts(path: Path, question: Callable[[Any], str], answer: Callable[[Any], str]
-           ) -> Iterator[tuple[int, str, str]]:
-    """(line, question, answer) of each record, up to the first line that cannot be read."""
+def _texts(path: Path, question: Callable[[Any], str], answer: Callable[[Any], str],
+           start: int = 0, end: int | None = None, first_line: int = 1
+           ) -> Iterator[tuple[int, str | None, str | None]]:
+    """(line, question, answer) of each record; (line, None, None) for the first line that
+    cannot be read, which ends them."""
     loads, fallback = _loads()
     limit = limits.current().record_bytes
     bom, space = readers.BOM, readers.JSON_SPACE
+    position = start
+    number = first_line - 1
     try:
         with open(path, "rb") as handle:
-            for number, raw in enumerate(iter(partial(handle.readline, limit + 1), b""), 1):
+            handle.seek(start)
+            for number, raw in enumerate(iter(partial(handle.readline, limit + 1), b""),
+                                         first_line):
                 if len(raw) > limit and raw[-1:] != b"\n":
+                    yield number, None, None
                     return
+                if end is not None:
+                    if position >= end:
+                        return
+                    position += len(raw)
                 if number == 1 and raw.startswith(bom):
                     raw = raw[len(bom):]
                 if not raw.strip(space):
@@ -89,10 +107,11 @@ def _texts(path: Path, question: Callable[[Any], str], answer: Callable[[Any], s
                     except fallback:
                         record = json.loads(raw)
                 except (ValueError, RecursionError):
+                    yield number, None, None
                     return
                 yield number, question(record), answer(record)
     except OSError:
-        return
+        yield number + 1, None, None
 
 
 def _loads() -> tuple[Callable[[bytes], Any], type[Exception]]:
