@@ -86,9 +86,8 @@ from pathlib import Path
 from provenance.config import Config
 from provenance.contamination.fingerprints import build
 from provenance.contamination.run import Scanner, prefilter_of
-from provenance.speed import parallel_scan
-if sys.argv[2] == "one":
-    parallel_scan.PARALLEL_MIN_BYTES = 1 << 62
+from provenance.contamination import parallel
+parallel.PARALLEL_MIN_BYTES = 1 << 62 if sys.argv[2] == "one" else 0
 root = Path(sys.argv[1])
 scanner = Scanner(Config(root=root), lambda p: "x", None)
 prints = build(scanner._items("eval.jsonl", None), scanner.settings)

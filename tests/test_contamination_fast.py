@@ -238,13 +238,14 @@ def test_long_lines_and_a_nested_field_path(tmp_path: Path) -> None:
 def test_a_large_file_is_scanned_in_parts_with_the_same_result(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Three worker processes; an unreadable line in the first part ends the scan there."""
-    from provenance.speed import parallel_scan, workers
+    from provenance.contamination import parallel
+    from provenance.speed import workers
 
     scanner, prints = scanner_for(tmp_path, 8, records=400)
     path = tmp_path / "train.jsonl"
     lines = path.read_bytes().split(b"\n")
     path.write_bytes(b"\n".join([*lines[:100], b"{not json", *lines[100:]]))
-    monkeypatch.setattr(parallel_scan, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 1)
     monkeypatch.setattr(workers, "cores", lambda: 3)
     started = []
     start = workers.start

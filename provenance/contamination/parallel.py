@@ -1,9 +1,10 @@
 """A large JSONL training file compared by several processes at once.
 
 The batched scan is Python work that the GIL keeps on one core. A file of at least
-``parallel_scan.PARALLEL_MIN_BYTES`` is cut at line boundaries into one part per core; each part is
-scanned by a worker process (``speed.workers``) that rebuilds the fingerprints from the evaluation
-items, and the parts' matches are put back in file order. As in one pass, the first line that
+``PARALLEL_MIN_BYTES`` is cut at line boundaries into one part per core; each part is scanned by a
+worker process (``speed.workers``) that rebuilds the fingerprints and the pre-test from the
+evaluation items (about a second of CPU for 10,000 items, hence the high threshold), and the
+parts' matches are put back in file order. As in one pass, the first line that
 cannot be read ends the scan: the parts after it are dropped. Where a worker cannot start or
 fails, the caller scans in one pass.
 """
@@ -22,13 +23,17 @@ from provenance.contamination.scan import scan_jsonl
 from provenance.reading.profiles import Profile
 from provenance.speed import parallel_scan, workers
 
+PARALLEL_MIN_BYTES = 512 << 20
+
 
 def scan_parts(path: Path, profile: Profile, prints: Fingerprints
                ) -> list[tuple[int, list[Match]]] | None:
     """What ``scan_jsonl`` gives of the whole file, or None when it is not worth splitting or a
     worker fails."""
     try:
-        parts = parallel_scan.parts_for(path.stat().st_size)
+        if path.stat().st_size < PARALLEL_MIN_BYTES:
+            return None
+        parts = min(workers.cores(), 8)
         if parts < 2:
             return None
         ranges = parallel_scan.split(path, parts)
