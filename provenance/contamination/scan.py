@@ -31,71 +31,44 @@ def scan_jsonl(path: Path, profile: Profile, prints: Fingerprints, pre: Prefilte
     """(line, matches) of each record of ``path`` that matches something, in file order: of the
     lines that start in bytes [start, end), ``start`` being the start of line ``first_line``.
     The number of a line that could not be read, which ended the scan, goes to ``stopped``."""
+    for lines, questions, answers, unreadable in _batches(path, profile, start, end, first_line):
+        for index in pre.candidates(questions, answers):
+            found = matches(prints, questions[index], answers[index])
+            if found:
+                yield lines[index], found
+        if unreadable is not None and stopped is not None:
+            stopped.append(unreadable)
+
+
+def _batches(path: Path, profile: Profile, start: int, end: int | None, first_line: int
+             ) -> Iterator[tuple[list[int], list[str], list[str], int | None]]:
+    """(lines, questions, answers, None) of up to ``BATCH`` records at a time; the last batch
+    has the number of the line that could not be read, if one ended the reading."""
+    loads, fallback = _loads()
+    limit = limits.current().record_bytes
+    bom, space, text_of = readers.BOM, readers.JSON_SPACE, readers.text_of
+    get_question, get_answer = _getter(profile.question), _getter(profile.answer)
+    # The common case, a plain key of an object, without a call per field.
+    plain = _plain_key(profile.question) and (profile.answer is None
+                                              or _plain_key(profile.answer))
+    question_key, answer_key = profile.question or "", profile.answer
     lines: list[int] = []
     questions: list[str] = []
     answers: list[str] = []
-    for line, question, answer in _texts(path, _getter(profile.question),
-                                         _getter(profile.answer), start, end, first_line):
-        if question is None or answer is None:
-            if stopped is not None:
-                stopped.append(line)
-            break
-        lines.append(line)
-        questions.append(question)
-        answers.append(answer)
-        if len(lines) == BATCH:
-            yield from _matched(prints, pre, lines, questions, answers)
-            lines, questions, answers = [], [], []
-    yield from _matched(prints, pre, lines, questions, answers)
-
-
-def _matched(prints: Fingerprints, pre: Prefilter, lines: list[int], questions: list[str],
-             answers: list[str]) -> Iterator[tuple[int, list[Match]]]:
-    for index in pre.candidates(questions, answers):
-        found = matches(prints, questions[index], answers[index])
-        if found:
-            yield lines[index], found
-
-
-def _getter(path: str | None) -> Callable[[Any], str]:
-    """A record's field as text, as ``readers.text_of(extract(record, path))`` gives it, with
-    a shortcut for the common case of a plain key of an object."""
-    text_of = readers.text_of
-    if path is None:
-        return lambda record: ""
-    if not path or "." in path or path.endswith("[]"):
-        return lambda record: text_of(extract(record, path))
-
-    def get(record: Any) -> str:
-        if type(record) is dict:
-            value = record.get(path)
-            return value if type(value) is str else text_of(value)
-        return text_of(extract(record, path))
-
-    return get
-
-
-def _texts(path: Path, question: Callable[[Any], str], answer: Callable[[Any], str],
-           start: int = 0, end: int | None = None, first_line: int = 1
-           ) -> Iterator[tuple[int, str | None, str | None]]:
-    """(line, question, answer) of each record; (line, None, None) for the first line that
-    cannot be read, which ends them."""
-    loads, fallback = _loads()
-    limit = limits.current().record_bytes
-    bom, space = readers.BOM, readers.JSON_SPACE
     position = start
     number = first_line - 1
+    unreadable: int | None = None
     try:
         with open(path, "rb") as handle:
             handle.seek(start)
             for number, raw in enumerate(iter(partial(handle.readline, limit + 1), b""),
                                          first_line):
                 if len(raw) > limit and raw[-1:] != b"\n":
-                    yield number, None, None
-                    return
+                    unreadable = number
+                    break
                 if end is not None:
                     if position >= end:
-                        return
+                        break
                     position += len(raw)
                 if number == 1 and raw.startswith(bom):
                     raw = raw[len(bom):]
@@ -107,11 +80,35 @@ def _texts(path: Path, question: Callable[[Any], str], answer: Callable[[Any], s
                     except fallback:
                         record = json.loads(raw)
                 except (ValueError, RecursionError):
-                    yield number, None, None
-                    return
-                yield number, question(record), answer(record)
+                    unreadable = number
+                    break
+                lines.append(number)
+                if plain and type(record) is dict:
+                    question = record.get(question_key)
+                    answer = record.get(answer_key) if answer_key else None
+                    questions.append(question if type(question) is str else text_of(question))
+                    answers.append(answer if type(answer) is str else text_of(answer))
+                else:
+                    questions.append(get_question(record))
+                    answers.append(get_answer(record))
+                if len(lines) == BATCH:
+                    yield lines, questions, answers, None
+                    lines, questions, answers = [], [], []
     except OSError:
-        yield number + 1, None, None
+        unreadable = number + 1
+    yield lines, questions, answers, unreadable
+
+
+def _plain_key(path: str | None) -> bool:
+    """A key of the record itself (not ``a.b``, ``a[]`` nor the whole record)."""
+    return path is not None and path != "" and "." not in path and not path.endswith("[]")
+
+
+def _getter(path: str | None) -> Callable[[Any], str]:
+    """A record's field as text, as ``readers.text_of(extract(record, path))`` gives it."""
+    if path is None:
+        return lambda record: ""
+    return lambda record: readers.text_of(extract(record, path))
 
 
 def _loads() -> tuple[Callable[[bytes], Any], type[Exception]]:
