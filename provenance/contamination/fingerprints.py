@@ -54,6 +54,7 @@ class Fingerprints:
     anchor_words: frozenset[str] = frozenset()
     gram_words: frozenset[str] = frozenset()  # one rare word of every n-gram: a cheap pre-test
     _gram_texts: list[list[str]] = field(default_factory=list)
+    prefilter: Any = None  # the batch pre-test (``prefilter.Prefilter``), built when first used
 
     def add(self, item: EvalItem) -> None:
         index = len(self.items)

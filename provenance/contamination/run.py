@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from provenance.config import Config
+from provenance.contamination import prefilter
 from provenance.contamination.fingerprints import (
     EvalItem,
     Fingerprints,
@@ -26,11 +27,13 @@ from provenance.contamination.fingerprints import (
     item_of,
     to_plain,
 )
-from provenance.contamination.match import matches
+from provenance.contamination.match import Match, matches
 from provenance.contamination.pairs import Pair, pairs
+from provenance.contamination.prefilter import Prefilter
+from provenance.contamination.scan import scan_jsonl
 from provenance.lineage.graph import LineageGraph
 from provenance.reading import datafile, profiles, readers
-from provenance.reading.profiles import extract
+from provenance.reading.profiles import Profile, extract
 from provenance.speed.digest_cache import write_cache
 
 VERSION = 1
@@ -102,38 +105,15 @@ class Scanner:
         return items
 
     def _scan(self, training: str, prints: Fingerprints) -> Iterator[list[Any]]:
-        for location, line, question, answer in self._records(training):
-            for match in matches(prints, question, answer):
+        for location, line, found in self._records(training).matched(prints):
+            for match in found:
                 item = prints.items[match.item]
                 yield [item.source, item.location, item.line, location, line, match.kind,
                        match.overlap]
 
-    def _records(self, relpath: str) -> Iterator[tuple[str, int | None, str, str]]:
+    def _records(self, relpath: str) -> Records:
         """(location, line, question, answer) of each record, by the file's profile."""
-        path = self.config.root / relpath
-        fmt = datafile.format_of(relpath)
-        if fmt is None:
-            return
-        keys = self.config.record_keys or readers.DEFAULT_RECORD_KEYS
-        try:
-            records = readers.read_data(path, fmt, record_keys=keys)
-            first = next(records, None)
-            if first is None:
-                return
-            profile = profiles.choose(self.config.record_mapping(relpath), first[0])
-            if profile is None or profile.question is None:
-                self.notes.append(f"{relpath}: no question field found, not compared for "
-                                  "contamination (map it under `records:`)")
-                return
-            for data, where in itertools.chain((first,), records):
-                question = readers.text_of(extract(data, profile.question))
-                answer = readers.text_of(extract(data, profile.answer))
-                if isinstance(where, int):
-                    yield f"line {where}", where, question, answer
-                else:
-                    yield where.location, where.line, question, answer
-        except (readers.ReadError, profiles.ProfileError):
-            return  # the file's own check reports why it cannot be read
+        return Records(self, relpath)
 
     def _cached(self, name: str) -> list[list[Any]] | None:
         if self.cache is None:
@@ -152,6 +132,82 @@ class Scanner:
             return
 
         write_cache(self.cache / name, json.dumps({"version": VERSION, "rows": rows}))
+
+
+class Records:
+    """A data file's records as the matchers see them: iterated one by one, or ``matched``
+    against fingerprints, where a JSONL file is scanned in batches behind the pre-test."""
+
+    def __init__(self, scanner: Scanner, relpath: str) -> None:
+        self.scanner = scanner
+        self.relpath = relpath
+        self.path = scanner.config.root / relpath
+        self.format = datafile.format_of(relpath)
+
+    def __iter__(self) -> Iterator[tuple[str, int | None, str, str]]:
+        try:
+            chosen = self._first()
+            if chosen is None:
+                return
+            first, records, profile = chosen
+            for data, where in itertools.chain((first,), records):
+                question = readers.text_of(extract(data, profile.question))
+                answer = readers.text_of(extract(data, profile.answer))
+                if isinstance(where, int):
+                    yield f"line {where}", where, question, answer
+                else:
+                    yield where.location, where.line, question, answer
+        except (readers.ReadError, profiles.ProfileError):
+            return  # the file's own check reports why it cannot be read
+
+    def matched(self, prints: Fingerprints
+                ) -> Iterator[tuple[str, int | None, list[Match]]]:
+        """(location, line, matches) of each record that matches something, in file order."""
+        if self.format == "jsonl":
+            try:
+                chosen = self._first()
+            except (readers.ReadError, profiles.ProfileError):
+                return
+            if chosen is None:
+                return
+            from provenance.contamination import parallel
+
+            parts = parallel.scan_parts(self.path, chosen[2], prints)
+            rows: Iterable[tuple[int, list[Match]]] = scan_jsonl(
+                self.path, chosen[2], prints, prefilter_of(prints)) if parts is None else parts
+            for number, hits in rows:
+                yield f"line {number}", number, hits
+            return
+        for location, line, question, answer in self:
+            found = matches(prints, question, answer)
+            if found:
+                yield location, line, found
+
+    def _first(self) -> tuple[Any, Iterator[tuple[Any, Any]], Profile] | None:
+        """The first record, the rest, and the profile chosen by the first; None (with a note
+        when there is no question to compare) when there is nothing to compare."""
+        if self.format is None:
+            return None
+        config = self.scanner.config
+        keys = config.record_keys or readers.DEFAULT_RECORD_KEYS
+        records = readers.read_data(self.path, self.format, record_keys=keys)
+        first = next(records, None)
+        if first is None:
+            return None
+        profile = profiles.choose(config.record_mapping(self.relpath), first[0])
+        if profile is None or profile.question is None:
+            self.scanner.notes.append(f"{self.relpath}: no question field found, not compared "
+                                      "for contamination (map it under `records:`)")
+            return None
+        return first, records, profile
+
+
+def prefilter_of(prints: Fingerprints) -> Prefilter:
+    """The pre-test of a set of fingerprints, built once."""
+    if prints.prefilter is None:
+        prints.prefilter = prefilter.build(prints)
+    built: Prefilter = prints.prefilter
+    return built
 
 
 def _key(settings: Settings, digests: dict[str, str | None]) -> str:

@@ -1,0 +1,256 @@
+"""The batched contamination scan reports exactly what the record-by-record matcher reports.
+
+Generated evaluation sets and training files with planted exact copies, shared 13-grams and near
+duplicates (case, punctuation, reordering, a word dropped or added), written the ways JSONL gets
+written: escaped or raw unicode, escaped quotes and newlines, CRLF, a BOM, blank lines, very long
+lines, values that are not strings. The pre-test must flag every record the full matcher reports
+(with the compiled search and with the pure-Python one), and a whole scan must give the same rows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from provenance.config import Config, RecordMapping
+from provenance.contamination import prefilter
+from provenance.contamination.fingerprints import Settings, build, item_of
+from provenance.contamination.match import EXACT, NEAR, NGRAM, matches
+from provenance.contamination.run import Scanner, prefilter_of
+from provenance.fs.globs import GlobSet
+from provenance.reading import limits
+from provenance.reading.readers import text_of
+
+TRICKY = ["the", "of", "w_1", "42", "x", "café", "\ufb01sh", "STRASSE", "straße", "naïve",
+          "\uff26\uff55\uff4c\uff4c", "don't", "e.g.", "U.S.A."]
+# Enough words that anchors rarely meet by chance: a missed anchor then shows.
+WORDS = TRICKY + [f"{a}{b}" for a in ("ka", "lo", "mi", "ru", "se", "to", "vi", "ze")
+                  for b in ("n", "r", "s", "t", "l", "m", "bo", "da", "fe", "gu")]
+GLUE = [" ", " ", " ", ", ", " - ", "  ", "\t", "\n", "... ", " (", ") ", "/", "\u00a0", "\u2019",
+        " — ", '"', "\\", " \r\n "]
+
+
+def text(rng: random.Random, words: list[str]) -> str:
+    out = [words[0]] if words else []
+    for word in words[1:]:
+        out += [rng.choice(GLUE), word]
+    return "".join(out)
+
+
+def edit(rng: random.Random, words: list[str]) -> list[str]:
+    """A planted copy: as is, another case, reordered, a word dropped, added or doubled."""
+    words = list(words)
+    kind = rng.randrange(6)
+    if kind == 1:
+        words = [w.upper() for w in words]
+    elif kind == 2:
+        rng.shuffle(words)
+    elif kind == 3 and len(words) > 1:
+        del words[rng.randrange(len(words))]
+    elif kind == 4:
+        words.insert(rng.randrange(len(words) + 1), rng.choice(WORDS))
+    elif kind == 5 and words:
+        at = rng.randrange(len(words))
+        words.insert(at, words[at])
+    return words
+
+
+def corpus(seed: int, records: int = 60) -> tuple[list[list[str]], list[tuple[Any, Any]]]:
+    """Evaluation questions (as word lists) and training (question, answer) values."""
+    rng = random.Random(seed)
+    evaluation = [rng.choices(WORDS, k=rng.choice([3, 5, 6, 8, 11, 12, 13, 15, 20]))
+                  for _ in range(12)]
+    training: list[tuple[Any, Any]] = []
+    for _ in range(records):
+        question = rng.choices(WORDS, k=rng.randint(0, 16))
+        answer = rng.choices(WORDS, k=rng.randint(0, 20))
+        if rng.random() < 0.5:
+            source = edit(rng, rng.choice(evaluation))
+            if rng.random() < 0.3:  # inside a longer text: a shared 13-gram
+                question = rng.choices(WORDS, k=3) + source + rng.choices(WORDS, k=2)
+            else:
+                question = source
+        if rng.random() < 0.2:
+            answer = rng.choices(WORDS, k=2) + rng.choice(evaluation) + ["end"]
+        q: Any = text(rng, question)
+        a: Any = text(rng, answer)
+        odd = rng.random()
+        if odd < 0.05:
+            a = [text(rng, answer[:3]), text(rng, answer[3:])]
+        elif odd < 0.08:
+            a = 1.5e5
+        elif odd < 0.1:
+            a = {"b": text(rng, answer), "a": "x\ny"}
+        elif odd < 0.12:
+            q = None
+        training.append((q, a))
+    return evaluation, training
+
+
+def fingerprints(evaluation: list[list[str]], rng: random.Random, **options: Any) -> Any:
+    items = [item_of("eval.jsonl", f"line {i + 1}", i + 1, text(rng, words),
+                     text(rng, words[::-1]) if i % 3 == 0 else "")
+             for i, words in enumerate(evaluation)]
+    return build(items, Settings(**options))
+
+
+OPTIONS = [{}, {"ngram": 5}, {"near": 0.5}, {"min_words": 1, "ngram": 2}, {"near": 1.0},
+           {"near": 0.0}]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 10**6), st.sampled_from(OPTIONS), st.booleans())
+def test_the_pretest_flags_every_record_the_matcher_reports(
+        seed: int, options: dict[str, Any], compiled: bool) -> None:
+    """Each part of the pre-test on its own: the anchors flag every exact and n-gram match, the
+    word groups every near duplicate."""
+    evaluation, training = corpus(seed)
+    prints = fingerprints(evaluation, random.Random(seed), **options)
+    pre = prefilter.build(prints)
+    if not compiled:
+        pre = dataclasses.replace(pre, _search=None)
+    anchors_only = dataclasses.replace(pre, pairs={}, single=frozenset(), empty_question=False)
+    groups_only = dataclasses.replace(pre, anchors=set(), _search=None)
+    questions = [text_of(q) for q, _ in training]
+    answers = [text_of(a) for _, a in training]
+    flagged = set(pre.candidates(questions, answers))
+    anchored = set(anchors_only.candidates(questions, answers))
+    grouped = set(groups_only.candidates(questions, answers))
+    for index, (question, answer) in enumerate(zip(questions, answers)):
+        kinds = {match.kind for match in matches(prints, question, answer)}
+        if kinds:
+            assert index in flagged, (question, answer)
+        if kinds & {EXACT, NGRAM}:
+            assert index in anchored, (question, answer)
+        if NEAR in kinds:
+            assert index in grouped, (question, answer)
+
+
+def write(path: Path, rows: list[tuple[Any, Any]], rng: random.Random) -> None:
+    """JSONL the ways it is written in the wild, one way per line."""
+    out = bytearray(b"\xef\xbb\xbf" if rng.random() < 0.3 else b"")
+    for question, answer in rows:
+        record: Any = {"question": question, "answer": answer, "context": "x " * rng.randint(0, 9)}
+        if rng.random() < 0.1:
+            record = {"answer": answer, "question": question, "question ": "decoy"}
+        line = json.dumps(record, ensure_ascii=rng.random() < 0.5)
+        if rng.random() < 0.1:
+            line = line.replace('": ', '":')
+        out += line.encode("utf-8")
+        out += b"\r\n" if rng.random() < 0.3 else b"\n"
+        if rng.random() < 0.1:
+            out += b"\n" if rng.random() < 0.5 else b"  \t\r\n"
+    path.write_bytes(bytes(out))
+
+
+def reference(scanner: Scanner, training: str, prints: Any) -> list[list[Any]]:
+    """What the record-by-record matcher reports of every record."""
+    rows = []
+    for location, line, question, answer in scanner._records(training):
+        for match in matches(prints, question, answer):
+            item = prints.items[match.item]
+            rows.append([item.source, item.location, item.line, location, line, match.kind,
+                         match.overlap])
+    return rows
+
+
+def scanner_for(tmp_path: Path, seed: int, records: int = 80, **options: Any
+                ) -> tuple[Scanner, Any]:
+    rng = random.Random(seed)
+    evaluation, training = corpus(seed, records)
+    write(tmp_path / "train.jsonl", training, rng)
+    scanner = Scanner(Config(root=tmp_path), lambda path: "x", None)
+    return scanner, fingerprints(evaluation, rng, **options)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_scan_reports_what_the_matcher_reports_of_every_record(tmp_path: Path,
+                                                                 seed: int) -> None:
+    scanner, prints = scanner_for(tmp_path, seed, **OPTIONS[seed % len(OPTIONS)])
+    found = list(scanner._scan("train.jsonl", prints))
+    assert found and found == reference(scanner, "train.jsonl", prints)
+
+
+def test_the_generated_files_plant_every_kind_of_match(tmp_path: Path) -> None:
+    kinds = set()
+    for seed in range(3):
+        scanner, prints = scanner_for(tmp_path, seed)
+        kinds |= {row[5] for row in scanner._scan("train.jsonl", prints)}
+    assert kinds == {EXACT, NGRAM, NEAR}
+
+
+def test_both_stop_at_the_first_line_that_cannot_be_read(tmp_path: Path) -> None:
+    scanner, prints = scanner_for(tmp_path, 3, records=200)
+    path = tmp_path / "train.jsonl"
+    lines = path.read_bytes().split(b"\n")
+    path.write_bytes(b"\n".join([*lines[:100], b'{"question": "broken', *lines[100:]]))
+    found = list(scanner._scan("train.jsonl", prints))
+    assert found == reference(scanner, "train.jsonl", prints)
+    assert found and all(row[4] <= 100 for row in found)
+
+
+def test_both_stop_at_a_line_over_the_record_limit(tmp_path: Path) -> None:
+    scanner, prints = scanner_for(tmp_path, 4, records=200)
+    path = tmp_path / "train.jsonl"
+    lines = path.read_bytes().split(b"\n")
+    huge = json.dumps({"question": "the river " * 400}).encode()
+    path.write_bytes(b"\n".join([*lines[:120], huge, *lines[120:]]))
+    before = limits.current()
+    limits.use(limits.Limits(record_bytes=2048))
+    try:
+        found = list(scanner._scan("train.jsonl", prints))
+        assert found == reference(scanner, "train.jsonl", prints)
+    finally:
+        limits.use(before)
+    assert found and all(row[4] <= 120 for row in found)
+
+
+def test_without_the_compiled_search_the_scan_is_the_same(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    scanner, prints = scanner_for(tmp_path, 5, records=150)
+    expected = reference(scanner, "train.jsonl", prints)
+    monkeypatch.setattr(prefilter, "_compile", lambda anchors: None)
+    assert prefilter_of(prints)._search is None
+    assert list(scanner._scan("train.jsonl", prints)) == expected
+
+
+def test_long_lines_and_a_nested_field_path(tmp_path: Path) -> None:
+    rng = random.Random(7)
+    evaluation, training = corpus(7, 40)
+    rows = [{"data": {"q": q, "a": a}, "pad": "y " * rng.randint(0, 50_000)}
+            for q, a in training]
+    (tmp_path / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
+    mapping = {"files": ["*.jsonl"], "question": "data.q", "answer": "data.a"}
+    config = Config(root=tmp_path, record_mappings=(RecordMapping(GlobSet(["*.jsonl"]), mapping),))
+    scanner = Scanner(config, lambda path: "x", None)
+    prints = fingerprints(evaluation, rng)
+    found = list(scanner._scan("train.jsonl", prints))
+    assert found and found == reference(scanner, "train.jsonl", prints)
+
+
+def test_a_large_file_is_scanned_in_parts_with_the_same_result(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three worker processes; an unreadable line in the first part ends the scan there."""
+    from provenance.contamination import parallel
+    from provenance.speed import workers
+
+    scanner, prints = scanner_for(tmp_path, 8, records=400)
+    path = tmp_path / "train.jsonl"
+    lines = path.read_bytes().split(b"\n")
+    path.write_bytes(b"\n".join([*lines[:100], b"{not json", *lines[100:]]))
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(workers, "cores", lambda: 3)
+    started = []
+    start = workers.start
+    monkeypatch.setattr(workers, "start", lambda module: started.append(module) or start(module))
+    found = list(scanner._scan("train.jsonl", prints))
+    assert started == ["provenance.contamination.parallel"] * 3
+    assert found == reference(scanner, "train.jsonl", prints)
+    assert found and max(row[4] for row in found) < 101
