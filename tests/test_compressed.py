@@ -377,3 +377,35 @@ def test_a_save_to_disk_folder_is_checked(repo: Repo, run: Runner) -> None:
     record: dict[str, Any] = repo.load_yaml(f"{data}.provenance.yaml")
     assert record["records"] == 30
     assert run("check").code == 0
+
+
+@pytest.mark.parametrize("kind", ["gz", "zst"])
+def test_damaged_streams_never_escape_as_anything_but_a_finding(tmp_path: Path,
+                                                                kind: str) -> None:
+    """Seeded damage (flipped, cut, inserted bytes) anywhere in a stream: the facts carry a
+    problem or a count, the readers raise only ReadError."""
+    import random
+
+    rng = random.Random(15)
+    stored = COMPRESS[kind](jsonl_bytes(rows(300)) + b"question,answer\nq,a\n")
+    for index in range(150):
+        damaged = bytearray(stored)
+        at = rng.randrange(len(damaged))
+        action = index % 3
+        if action == 0:
+            damaged[at] ^= 1 << rng.randrange(8)
+        elif action == 1:
+            del damaged[at:]
+        else:
+            damaged[at:at] = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 9)))
+        for name, fmt in ((f"d.jsonl.{kind}", "jsonl"), (f"d.csv.{kind}", "csv"),
+                          (f"d.json.{kind}", "json")):
+            path = tmp_path / name
+            path.write_bytes(bytes(damaged))
+            facts = datafile.inspect(path)
+            assert facts.problem is not None or facts.records is not None
+            try:
+                for _ in readers.read_records(path, fmt, document=facts.document):
+                    pass
+            except readers.ReadError:
+                pass
