@@ -409,3 +409,44 @@ def test_damaged_streams_never_escape_as_anything_but_a_finding(tmp_path: Path,
                     pass
             except readers.ReadError:
                 pass
+
+
+def test_long_runs_of_blank_lines_keep_every_line_number(tmp_path: Path) -> None:
+    """A blank-line bomb is skipped a buffer at a time; the records after it keep their line
+    numbers in the digest pass, the record pass and the sampling pass, whole or in parts."""
+    from provenance.reading.readers import jsonl_part
+    from provenance.speed.parallel_scan import _line_at
+
+    record = json.dumps(QA_ROWS[0]).encode() + b"\n"
+    plain = record + b"\n" * 200_000 + b" \r\n" * 70 + record + b"\n" * 65 + record
+    path = tmp_path / "qa.jsonl"
+    path.write_bytes(plain)
+    (tmp_path / "qa.jsonl.zst").write_bytes(zst(plain))
+    lines = [1, 200_072, 200_138]
+    for each in (path, tmp_path / "qa.jsonl.zst"):
+        assert datafile.inspect(each).records == 3
+        assert [number for _, number in readers.read_data(each, "jsonl")] == lines
+        sample = scan.sample_jsonl(each, b"k" * 32, 10)
+        assert sorted(row.line for row in sample.rows) == lines
+        assert sample.lines == 200_138
+    ranges = scan.cut(path, 0, len(plain), 4)
+    assert len(ranges) > 1
+    merged = scan.merge([scan.sample_jsonl(path, b"k" * 32, 10, a, b) for a, b in ranges], 10)
+    assert sorted(row.line for row in merged.rows) == lines
+    parts = [number for a, b in ranges
+             for _, number in jsonl_part(path, a, b, _line_at(path, a))]
+    assert parts == lines
+
+
+def test_blank_lines_are_counted_in_c_as_the_pattern_counts_them() -> None:
+    import random
+
+    inner = re.compile(rb"\n[ \t\r]*(?=\n)")
+    rng = random.Random(7)
+    for _ in range(3000):
+        chunk = b"".join(rng.choice((b"\n", b" ", b"\t", b"\r", b"a", b"\v"))
+                         for _ in range(rng.randrange(1, 30)))
+        first = chunk.find(b"\n")
+        if first >= 0:
+            assert datafile._inner_blanks(chunk, first, chunk.count(b"\n")) == \
+                len(inner.findall(chunk, first))

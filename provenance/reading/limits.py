@@ -31,7 +31,9 @@ class Limits:
     manifest_subjects: int = 25_000  # stamped subjects in one manifest
     provenance_nodes: int = 250_000  # YAML nodes of one provenance document, before aliases
     alias_nodes: int = 100_000  # nodes YAML aliases may add once expanded
-    decompressed_bytes: int = 4 << 30  # what one compressed data file (.gz, .zst) expands to
+    # What one compressed data file (.gz, .zst) may expand to: a bomb of blank lines costs about
+    # 5 s a GiB to count, and a file of that size about as much to check.
+    decompressed_bytes: int = 1024 * MIB
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any] | None) -> Limits:
@@ -74,7 +76,9 @@ def _from_environment() -> Limits:
 
 
 def describe(size: int) -> str:
-    """``16 MiB`` for a whole number of MiB, else bytes."""
+    """``16 MiB`` for a whole number of MiB (``1 GiB`` of GiB), else bytes."""
+    if size >= 1024 * MIB and size % (1024 * MIB) == 0:
+        return f"{size // (1024 * MIB)} GiB"
     if size >= MIB and size % MIB == 0:
         return f"{size // MIB} MiB"
     if size >= 1024 and size % 1024 == 0:

@@ -81,7 +81,14 @@ def sample_jsonl(path: Path, key: bytes, k: int, start: int = 0, end: int | None
     Line numbers count from 1 at ``start``; a ``ReadError`` names the line the same way. A
     compressed file is read whole (``start`` 0), positions counted in the bytes it holds."""
     from provenance.reading.compressed import StreamError, open_data
-    from provenance.reading.readers import BOM, JSON_SPACE, ReadError, _fast_loads
+    from provenance.reading.readers import (
+        BLANK_RUN,
+        BOM,
+        JSON_SPACE,
+        ReadError,
+        _fast_loads,
+        skip_blank_lines,
+    )
 
     loads = _fast_loads()
     keyed = hashlib.blake2b(key=key, digest_size=16)  # copied per row: the key block is done
@@ -89,11 +96,13 @@ def sample_jsonl(path: Path, key: bytes, k: int, start: int = 0, end: int | None
     heap: list[tuple[int, int, int, Any]] = []  # (-rank, -position, line, data): worst on top
     part = PartSample()
     position, reported, number = start, start, 0
+    skipped = blank_run = 0  # lines passed over by skip_blank_lines; blank lines in a row
     try:
         with open_data(path) as handle:
             if start:
                 handle.seek(start)
-            for number, raw in enumerate(handle, 1):
+            for index, raw in enumerate(handle, 1):
+                number = index + skipped
                 if end is not None and position >= end:
                     number -= 1
                     break
@@ -105,7 +114,15 @@ def sample_jsonl(path: Path, key: bytes, k: int, start: int = 0, end: int | None
                 if offset == 0 and raw.startswith(BOM):
                     raw = raw[len(BOM):]
                 if not raw.strip(JSON_SPACE):
+                    blank_run += 1
+                    if blank_run >= BLANK_RUN:
+                        lines, size = skip_blank_lines(handle, None if end is None
+                                                       else end - position)
+                        skipped += lines
+                        number += lines  # the last line read so far
+                        position += size
                     continue
+                blank_run = 0
                 try:
                     value = loads(raw)
                 except (ValueError, RecursionError):
