@@ -379,6 +379,22 @@ def test_a_save_to_disk_folder_is_checked(repo: Repo, run: Runner) -> None:
     assert run("check").code == 0
 
 
+def test_spot_check_samples_an_arrow_stream(repo: Repo, run: Runner) -> None:
+    pa = pytest.importorskip("pyarrow")
+    table = pa.Table.from_pylist(rows(12))
+    path = repo.path("data/train/data-00000-of-00001.arrow")
+    path.parent.mkdir(parents=True)
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table, max_chunksize=5)
+    repo.sidecar("data/train/data-00000-of-00001.arrow")
+    repo.write(".qa-provenance.yaml", dump_yaml({"verifier": {"kind": "local"}}))
+    result = run("spot-check", "--format", "json")
+    assert result.code == 0, result.out + result.err
+    files = json.loads(result.out)["files"]
+    assert [(f["path"], f["population"]) for f in files] == [
+        ("data/train/data-00000-of-00001.arrow", 12)]
+
+
 @pytest.mark.parametrize("kind", ["gz", "zst"])
 def test_damaged_streams_never_escape_as_anything_but_a_finding(tmp_path: Path,
                                                                 kind: str) -> None:
