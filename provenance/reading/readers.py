@@ -417,9 +417,9 @@ def parquet_oversized(metadata: Any, limit: int) -> str | None:
 
 
 def _arrow(path: Path) -> Iterator[Item]:
-    """The rows of an Arrow IPC stream or file, batch by batch (memory-mapped: a batch's
-    columns are not copied), each batch in slices of about ``_BATCH_BYTES`` when turned into
-    Python values."""
+    """The rows of an Arrow IPC stream or file, batch by batch, each batch in slices of about
+    ``_BATCH_BYTES`` when turned into Python values. Read, not memory-mapped: a mapped file cut
+    short while it is read would end the process (SIGBUS) instead of raising."""
     try:
         import pyarrow as pa
     except ImportError:
@@ -428,7 +428,7 @@ def _arrow(path: Path) -> Iterator[Item]:
         ) from None
     row = 0
     try:
-        with pa.memory_map(str(path)) as source:
+        with pa.OSFile(str(path)) as source:
             for batch in arrow_batches(source):
                 oversized = arrow_oversized(batch, row + 1, limits.current().record_bytes)
                 if oversized is not None:
