@@ -83,6 +83,27 @@ def _parquet_cell(root: Path) -> None:
                    root / "data/qa.parquet", compression="zstd")
 
 
+def _zstd_blank_bomb(gib: float) -> Callable[[Path], None]:
+    """A distilabel record, then ``gib`` GiB of blank lines, zstd-compressed to a few dozen kB
+    (every record names its model, so the record pass reads it all too)."""
+
+    def make(root: Path) -> None:
+        from provenance.reading.compressed import _zstd
+
+        compressor = _zstd().ZstdCompressor()
+        path = root / "data/qa.jsonl.zst"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as handle:
+            handle.write(compressor.compress(b'{"instruction": "Name a prime.", "generation": '
+                                             b'"7", "model_name": "openai/gpt-4o"}\n'))
+            block = b"\n" * (64 * MIB)
+            for _ in range(int(gib * 16)):
+                handle.write(compressor.compress(block))
+            handle.write(compressor.flush())
+
+    return make
+
+
 def _sidecar_16mb(root: Path) -> None:
     _write(root / "data/qa.jsonl", b'{"instruction": "Name a prime.", "generation": "7"}\n')
     _write(root / "data/qa.jsonl.provenance.yaml",
@@ -134,6 +155,9 @@ CASES: dict[str, tuple[str, Callable[[Path], None]]] = {
     "jsonl-100MB-one-line": ("100 MB single-line JSONL", _jsonl_single_line),
     "csv-1GiB-field": ("CSV with a 1 GiB field", _csv_gib_field),
     "parquet-600MB-cell": ("small Parquet file, one 600 MB cell", _parquet_cell),
+    "zstd-bomb-past-the-limit": ("4 GiB of blank lines in 130 kB of zstd", _zstd_blank_bomb(4)),
+    "zstd-bomb-under-the-limit": ("1 GiB less 64 MiB of blank lines as zstd",
+                                  _zstd_blank_bomb(15 / 16)),
     "sidecar-16MB": ("16 MB YAML sidecar", _sidecar_16mb),
     "manifest-15000-subjects": ("manifest, 15,000 subjects", _manifest(15_000)),
     "manifest-25000-subjects": ("manifest, 25,000 subjects (the limit)", _manifest(25_000)),

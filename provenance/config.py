@@ -41,14 +41,17 @@ METADATA_NAMES = {
 def is_metadata(relpath: str) -> bool:
     return relpath.rsplit("/", 1)[-1].lower() in METADATA_NAMES
 
+# gzip and zstd compressed JSONL, JSON, CSV and TSV count as their format does (``.jsonl.gz``).
+_COMPRESSED = ("", ".gz", ".zst")
 DEFAULT_INCLUDE = (
-    "*.jsonl",
-    "*.ndjson",
+    *(f"*.{ext}{z}" for ext in ("jsonl", "ndjson") for z in _COMPRESSED),
     "*.parquet",
+    "*.arrow",  # Arrow IPC, as Hugging Face `save_to_disk` and distilabel write data
     *(
-        f"**/{folder}/**/*.{ext}"
+        f"**/{folder}/**/*.{ext}{z}"
         for folder in ("data", "datasets")
         for ext in ("json", "csv", "tsv")
+        for z in _COMPRESSED
     ),
 )
 

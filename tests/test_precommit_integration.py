@@ -305,3 +305,22 @@ def test_plain_hook_refuses_a_staged_file_with_unstaged_changes(tmp_path: Path,
                             capture_output=True, text=True)
     assert result.returncode != 0
     assert "unstaged changes" in result.stderr and "data/train.jsonl" in result.stderr
+
+
+def test_a_gzip_dataset_is_checked_by_the_hook(data_repo: Path) -> None:
+    """A compressed dataset matches the hook's `files:`: refused without provenance, committed
+    once stamped (the digest binds the compressed bytes as git stores them)."""
+    import gzip
+
+    plain = _write_dataset(data_repo, rows=5)
+    (data_repo / "data/train.jsonl.gz").write_bytes(gzip.compress(plain.read_bytes(), mtime=0))
+    plain.unlink()
+    refused = _commit(data_repo, "data/train.jsonl.gz")
+    assert refused.returncode != 0
+    assert "data/train.jsonl.gz: QP001 no provenance record" in refused.stdout
+    stamped = _stamp(data_repo, "data/train.jsonl.gz", "--generator", GENERATOR,
+                     "--validator", "human:Northwind Annotation Team")
+    assert stamped.returncode == 0, stamped.stderr
+    result = _commit(data_repo, "data/train.jsonl.gz", "data/train.jsonl.gz.provenance.yaml")
+    assert result.returncode == 0, result.stdout
+    assert "Passed" in result.stdout

@@ -9,7 +9,7 @@ from pathlib import Path
 
 HEAVY = ("jsonschema", "httpx", "pyarrow", "tenacity", "tqdm", "orjson",
          "provenance.identity.registry", "yaml", "provenance.lineage.changed", "sigstore",
-         "cryptography")
+         "cryptography", "backports.zstd", "compression.zstd", "gzip")
 
 PROBE = """
 import json, sys

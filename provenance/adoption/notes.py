@@ -26,7 +26,8 @@ def selection_notes(session: Session, result: RunResult, named: Sequence[str] | 
     if not named:
         if not result.files:
             notes.append("no data file matched the include patterns (*.jsonl, *.ndjson, "
-                         "*.parquet anywhere; *.json, *.csv, *.tsv under data/ or datasets/); "
+                         "*.parquet, *.arrow anywhere; *.json, *.csv, *.tsv under data/ or "
+                         "datasets/; .gz and .zst compressed too); "
                          "set include in .qa-provenance.yaml if your data lives elsewhere")
         metadata = [p for p in session.all_files() if is_metadata(p)]
         if metadata:

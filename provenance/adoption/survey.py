@@ -23,7 +23,7 @@ class Survey:
 
     @property
     def needs_pyarrow(self) -> bool:
-        return self.formats["parquet"] > 0
+        return self.formats["parquet"] + self.formats["arrow"] > 0
 
 
 def survey(config: Config, locator: Locator, files: Iterable[str]) -> Survey:

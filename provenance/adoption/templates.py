@@ -14,8 +14,9 @@ REPOSITORY = "https://github.com/qa-provenance/qa-provenance"
 def config_text(found: Survey) -> str:
     lines = [
         "# qa-provenance configuration: https://qa-provenance.github.io/qa-provenance/configuration/",
-        "# Which files are QA datasets: *.jsonl, *.ndjson and *.parquet anywhere, and *.json,",
-        "# *.csv and *.tsv under a data/ or datasets/ folder, unless you say otherwise here:",
+        "# Which files are QA datasets: *.jsonl, *.ndjson, *.parquet and *.arrow anywhere, and",
+        "# *.json, *.csv and *.tsv under a data/ or datasets/ folder (JSONL, JSON, CSV and TSV",
+        "# gzip or zstd compressed too: *.jsonl.gz, *.csv.zst), unless you say otherwise here:",
         "# extend-include: ['corpora/**/*.json']",
         "# exclude: ['scratch/**']",
         "",
@@ -36,7 +37,7 @@ def config_text(found: Survey) -> str:
 
 
 def precommit_entry(found: Survey) -> str:
-    extra = ("\n        additional_dependencies: [pyarrow]   # Parquet files" if
+    extra = ("\n        additional_dependencies: [pyarrow]   # Parquet and Arrow files" if
              found.needs_pyarrow else "")
     return (f"  - repo: {REPOSITORY}\n"
             f"    rev: v{__version__}\n"

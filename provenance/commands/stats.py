@@ -79,7 +79,8 @@ def _data_files(config: Config, paths: list[str]) -> list[str]:
         elif not target.exists():
             raise PathError(f"{raw}: no such file or folder")
         elif format_of(relpath) is None:
-            raise PathError(f"{raw}: not a data file (JSONL, JSON, CSV, TSV or Parquet)")
+            raise PathError(f"{raw}: not a data file (JSONL, JSON, CSV, TSV, Parquet or Arrow; "
+                            "JSONL, JSON, CSV and TSV gzip or zstd compressed too)")
         else:
             out.append(relpath)
     return list(dict.fromkeys(out))

@@ -86,6 +86,8 @@ ENCODING_FORMATS = {
     ".csv": "text/csv",
     ".tsv": "text/tab-separated-values",
     ".parquet": "application/x-parquet",
+    ".gz": "application/gzip",  # a compressed JSONL, JSON, CSV or TSV file, as downloaded
+    ".zst": "application/zstd",
 }
 
 

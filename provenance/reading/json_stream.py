@@ -37,7 +37,11 @@ class ArrayError(Exception):
 
 def starts_with_array(handle: BinaryIO) -> bool:
     """Whether the first character after a byte order mark and white space is ``[``; the handle
-    is left at the start."""
+    is left at the start. A stream that cannot seek (a decompressed one) is looked at without
+    reading it: the first 4096 bytes only, so a longer run of white space reads it whole."""
+    if not handle.seekable():
+        head = bytes(handle.peek(4096)[:4096])  # type: ignore[attr-defined]
+        return head.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n").startswith(b"[")
     position = handle.tell()
     head = handle.read(4096)
     handle.seek(position)

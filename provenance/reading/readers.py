@@ -11,7 +11,9 @@ level is an object is parsed whole (its structure is only known once it is read)
 from __future__ import annotations
 
 import csv
+import io
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from provenance.reading import limits
+from provenance.reading.compressed import StreamError, open_data
 from provenance.reading.embedded import EMBED_KEY
 
 BOM = b"\xef\xbb\xbf"
@@ -57,6 +60,8 @@ def read_records(path: Path, fmt: str, *, document: Any = None,
         return _guarded(_delimited(path, "," if fmt == "csv" else "\t"))
     if fmt == "parquet":
         return _parquet(path)
+    if fmt == "arrow":
+        return _arrow(path)
     if fmt == "json":
         if document is None:
             streamed = _json_array(path)
@@ -92,6 +97,8 @@ def _guarded(items: Iterator[_T]) -> Iterator[_T]:
         yield from items
     except OSError as exc:
         raise ReadError(f"cannot read data file: {exc.strerror or exc}") from None
+    except StreamError as exc:  # a compressed file's stream is broken or too large
+        raise ReadError(exc.message) from None
 
 
 def _jsonl(path: Path) -> Iterator[Item]:
@@ -102,7 +109,8 @@ def _jsonl(path: Path) -> Iterator[Item]:
 def jsonl_part(path: Path, start: int, end: int, first_line: int
                ) -> Iterator[tuple[Any, Item | int]]:
     """The records of the lines that start in bytes [start, end) of a JSONL file (``start`` at
-    the beginning of line ``first_line``), as ``read_data`` hands them out."""
+    the beginning of line ``first_line``), as ``read_data`` hands them out. Not for a compressed
+    file, which is read from its start only."""
     return _guarded(_jsonl_values(path, start, end, first_line))
 
 
@@ -111,24 +119,51 @@ def _jsonl_values(path: Path, start: int = 0, end: int | None = None, first_line
     loads = _fast_loads()
     position = start
     limit = limits.current().record_bytes
-    with open(path, "rb") as handle:
-        handle.seek(start)
+    skipped = blank_run = 0  # lines passed over by skip_blank_lines; blank lines in a row
+    with open_data(path) as handle:
+        if start:
+            handle.seek(start)
         # At most limit + 1 bytes a line: a longer one is refused, not held whole.
-        for number, raw in enumerate(iter(partial(handle.readline, limit + 1), b""), first_line):
+        for index, raw in enumerate(iter(partial(handle.readline, limit + 1), b""), first_line):
             if len(raw) > limit and raw[-1:] != b"\n":
-                raise ReadError(too_long(limit, "line"), number)
+                raise ReadError(too_long(limit, "line"), index + skipped)
             if end is not None:
                 if position >= end:
                     return
                 position += len(raw)
-            if number == 1 and raw.startswith(BOM):
+            if index == 1 and raw.startswith(BOM):  # nothing is skipped before line 1
                 raw = raw[len(BOM):]  # tolerated, as datafile does; orjson rejects it
             if not raw.strip(JSON_SPACE):  # as datafile counts: \v or \f is not blank
+                blank_run += 1
+                if blank_run >= BLANK_RUN:
+                    lines, size = skip_blank_lines(handle, None if end is None
+                                                   else end - position)
+                    skipped += lines
+                    position += size
                 continue
+            blank_run = 0
             try:
-                yield loads(raw), number
+                yield loads(raw), index + skipped
             except (ValueError, RecursionError):
-                raise ReadError("record is not valid JSON", number) from None
+                raise ReadError("record is not valid JSON", index + skipped) from None
+
+
+# Blank lines in a row after which the buffered rest of the run is skipped at once: millions of
+# them (a few kilobytes of zstd) would otherwise cost a Python step each.
+BLANK_RUN = 64
+_BLANK_BYTES = re.compile(rb"[ \t\r\n]*")
+
+
+def skip_blank_lines(handle: Any, most: int | None = None) -> tuple[int, int]:
+    """Consume the whole blank lines already buffered at ``handle``'s position (a buffered
+    reader's ``peek``), ending within ``most`` bytes (a part's end): how many lines, and how
+    many bytes."""
+    buffered = handle.peek(1)
+    run = _BLANK_BYTES.match(buffered).end()  # type: ignore[union-attr]
+    cut = buffered.rfind(b"\n", 0, run if most is None else min(run, most)) + 1
+    if cut:
+        handle.read(cut)
+    return buffered.count(b"\n", 0, cut), cut
 
 
 def _fast_loads() -> Any:
@@ -160,18 +195,20 @@ def _json_array(path: Path) -> Iterator[Item] | None:
     from provenance.reading import json_stream
 
     try:
-        with open(path, "rb") as handle:
+        with open_data(path) as handle:
             if not json_stream.starts_with_array(handle):
                 return None
     except OSError as exc:
         raise ReadError(f"cannot read data file: {exc.strerror or exc}") from None
+    except StreamError as exc:
+        raise ReadError(exc.message) from None
     return _guarded(_json_array_items(path))
 
 
 def _json_array_items(path: Path) -> Iterator[Item]:
     from provenance.reading import json_stream
 
-    with open(path, "rb") as handle:
+    with open_data(path) as handle:
         try:
             for index, value in enumerate(
                     json_stream.array_items(handle, limits.current().record_bytes)):
@@ -184,7 +221,7 @@ def _json_array_items(path: Path) -> Iterator[Item]:
 def _load_json(path: Path) -> Any:
     bound = limits.current().json_document_bytes
     try:
-        with open(path, "rb") as handle:
+        with open_data(path) as handle:
             raw = handle.read(bound + 1)
             if len(raw) > bound:
                 raise ReadError(f"JSON document larger than the limit of {limits.describe(bound)}"
@@ -192,6 +229,8 @@ def _load_json(path: Path) -> Any:
             return json.loads(raw.decode("utf-8-sig"))
     except OSError as exc:
         raise ReadError(f"cannot read data file: {exc.strerror or exc}") from None
+    except StreamError as exc:
+        raise ReadError(exc.message) from None
     except RecursionError:
         raise ReadError("not valid JSON: nested too deeply") from None
     except ValueError as exc:
@@ -298,7 +337,8 @@ def delimited_problem(exc: Exception, delimiter: str) -> str:
 
 
 def _delimited(path: Path, delimiter: str) -> Iterator[Item]:
-    with open(path, encoding="utf-8-sig", newline="") as handle:
+    with open_data(path) as stored, \
+            io.TextIOWrapper(stored, encoding="utf-8-sig", newline="") as handle:
         reader = delimited_reader(handle, delimiter)
         try:
             header = next(reader, None)
@@ -373,6 +413,64 @@ def parquet_oversized(metadata: Any, limit: int) -> str | None:
                 return (f"{where}: column '{chunk.path_in_schema}' holds a cell longer than the "
                         f"limit of {limits.describe(limit)} (limits: record-bytes)")
         first_row += group.num_rows
+    return None
+
+
+def _arrow(path: Path) -> Iterator[Item]:
+    """The rows of an Arrow IPC stream or file, batch by batch, each batch in slices of about
+    ``_BATCH_BYTES`` when turned into Python values. Read, not memory-mapped: a mapped file cut
+    short while it is read would end the process (SIGBUS) instead of raising."""
+    try:
+        import pyarrow as pa
+    except ImportError:
+        raise ReadError(
+            "reading Arrow records needs pyarrow: install qa-provenance[parquet]"
+        ) from None
+    row = 0
+    try:
+        with pa.OSFile(str(path)) as source:
+            for batch in arrow_batches(source):
+                oversized = arrow_oversized(batch, row + 1, limits.current().record_bytes)
+                if oversized is not None:
+                    raise ReadError(oversized)
+                step = max(1, min(4096, _BATCH_BYTES // max(1, batch.nbytes
+                                                              // max(batch.num_rows, 1))))
+                for offset in range(0, batch.num_rows, step):
+                    for record in batch.slice(offset, step).to_pylist():
+                        row += 1
+                        yield Item(f"row {row}", record)
+    except (pa.ArrowException, OSError, ValueError) as exc:  # a cut or corrupt message
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ReadError(f"unreadable Arrow data after row {row}: {message}") from None
+
+
+def arrow_batches(source: Any) -> Iterator[Any]:
+    """The record batches of an Arrow IPC file (``ARROW1`` first) or stream, in order;
+    ``source`` is a file object at its start."""
+    import pyarrow as pa
+
+    is_file = source.read(6) == b"ARROW1"
+    source.seek(0)
+    if is_file:
+        reader = pa.ipc.open_file(source)
+        for index in range(reader.num_record_batches):
+            yield reader.get_batch(index)
+    else:
+        yield from pa.ipc.open_stream(source)
+
+
+def arrow_oversized(batch: Any, first_row: int, limit: int) -> str | None:
+    """A cell of ``batch`` (whose first row is ``first_row``) longer than ``limit``, judged as
+    Parquet's are: a column whose buffers, shared among the batch's rows, are more than the
+    limit each."""
+    rows = max(batch.num_rows, 1)
+    for name, column in zip(batch.schema.names, batch.columns):
+        size = column.nbytes
+        if size > limit and size // rows > limit:
+            last = first_row + rows - 1
+            where = f"row {first_row}" if rows == 1 else f"rows {first_row}-{last}"
+            return (f"{where}: column '{name}' holds a cell longer than the limit of "
+                    f"{limits.describe(limit)} (limits: record-bytes)")
     return None
 
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from provenance.reading.datafile import DataFacts
 
-VERSION = 2  # 2: a file that only starts like a Git LFS pointer is data
+VERSION = 3  # 2: a file that only starts like a Git LFS pointer is data; 3: .gz, .zst, .arrow read
 RACY_SECONDS = 2.0
 FIELDS = ("sha256", "size", "records", "problem", "problem_line", "embedded",
           "embedded_sha256", "lfs_oid", "notices")

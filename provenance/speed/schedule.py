@@ -22,7 +22,7 @@ from provenance.checks.problem import Problem
 from provenance.config import Config, ConfigError
 from provenance.fs import confine
 from provenance.fs.cache_dir import cache_dir
-from provenance.reading import datafile
+from provenance.reading import compressed, datafile
 from provenance.speed.digest_cache import DigestCache, location
 
 if TYPE_CHECKING:
@@ -140,7 +140,7 @@ class Schedule:
         from provenance.reading import profiles, readers
 
         fmt = datafile.format_of(relpath)
-        if fmt is None or (fmt == "parquet" and not _has_pyarrow()):
+        if fmt is None or (fmt in ("parquet", "arrow") and not _has_pyarrow()):
             return None  # without the optional extra, datafile has already left a note
         keys = self.config.record_keys or readers.DEFAULT_RECORD_KEYS
         path = self.root / relpath
@@ -156,7 +156,7 @@ class Schedule:
             from provenance.checks.per_record import scan
 
             judge = self.judge_for(relpath)
-            if fmt == "jsonl":
+            if fmt == "jsonl" and compressed.kind_of(relpath) is None:  # cut by byte ranges
                 in_parts = _scan_in_parts(path, profile, judge, collect)
                 if in_parts is not None:
                     found, diversity = in_parts

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from provenance.config import Config
-from provenance.reading import datafile, readers
+from provenance.reading import compressed, datafile, readers
 from provenance.reading.embedded import canonical_bytes
 from provenance.record import Agent
 from provenance.spot import scan
@@ -221,6 +221,11 @@ def read_sample(config: Config, relpath: str, key: bytes, k: int, facts: datafil
         keys = config.record_keys or readers.DEFAULT_RECORD_KEYS
         part = scan.sample_items(
             readers.read_records(path, fmt, document=facts.document, record_keys=keys), key, k)
+        if progress is not None:
+            progress(facts.size)
+        return part
+    if compressed.kind_of(relpath) is not None:  # cannot be cut: one pass from its start
+        part = scan.sample_jsonl(path, key, k)
         if progress is not None:
             progress(facts.size)
         return part

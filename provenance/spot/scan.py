@@ -78,8 +78,17 @@ def sample_jsonl(path: Path, key: bytes, k: int, start: int = 0, end: int | None
                  progress: Progress | None = None) -> PartSample:
     """The bottom-k of the lines that start in bytes [start, end) (``start`` at a line's start).
 
-    Line numbers count from 1 at ``start``; a ``ReadError`` names the line the same way."""
-    from provenance.reading.readers import BOM, JSON_SPACE, ReadError, _fast_loads
+    Line numbers count from 1 at ``start``; a ``ReadError`` names the line the same way. A
+    compressed file is read whole (``start`` 0), positions counted in the bytes it holds."""
+    from provenance.reading.compressed import StreamError, open_data
+    from provenance.reading.readers import (
+        BLANK_RUN,
+        BOM,
+        JSON_SPACE,
+        ReadError,
+        _fast_loads,
+        skip_blank_lines,
+    )
 
     loads = _fast_loads()
     keyed = hashlib.blake2b(key=key, digest_size=16)  # copied per row: the key block is done
@@ -87,39 +96,51 @@ def sample_jsonl(path: Path, key: bytes, k: int, start: int = 0, end: int | None
     heap: list[tuple[int, int, int, Any]] = []  # (-rank, -position, line, data): worst on top
     part = PartSample()
     position, reported, number = start, start, 0
+    skipped = blank_run = 0  # lines passed over by skip_blank_lines; blank lines in a row
     try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed below, OSError made a ReadError
+        with open_data(path) as handle:
+            if start:
+                handle.seek(start)
+            for index, raw in enumerate(handle, 1):
+                number = index + skipped
+                if end is not None and position >= end:
+                    number -= 1
+                    break
+                offset = position
+                position += len(raw)
+                if progress is not None and position - reported >= PROGRESS_EVERY:
+                    progress(position - reported)
+                    reported = position
+                if offset == 0 and raw.startswith(BOM):
+                    raw = raw[len(BOM):]
+                if not raw.strip(JSON_SPACE):
+                    blank_run += 1
+                    if blank_run >= BLANK_RUN:
+                        lines, size = skip_blank_lines(handle, None if end is None
+                                                       else end - position)
+                        skipped += lines
+                        number += lines  # the last line read so far
+                        position += size
+                    continue
+                blank_run = 0
+                try:
+                    value = loads(raw)
+                except (ValueError, RecursionError):
+                    raise ReadError("record is not valid JSON", number) from None
+                part.count += 1
+                if not part.has_first:
+                    part.first, part.has_first = value, True
+                row = keyed.copy()  # the same as sampling.row_rank(key, offset), faster
+                row.update(offset.to_bytes(8, "big"))
+                rank = from_bytes(row.digest(), "big")
+                if len(heap) < k:
+                    heapq.heappush(heap, (-rank, -offset, number, value))
+                elif k and (rank < -heap[0][0] or (rank == -heap[0][0] and offset < -heap[0][1])):
+                    heapq.heapreplace(heap, (-rank, -offset, number, value))
     except OSError as exc:
         raise ReadError(f"cannot read data file: {exc.strerror or exc}") from None
-    with handle:
-        handle.seek(start)
-        for number, raw in enumerate(handle, 1):
-            if end is not None and position >= end:
-                number -= 1
-                break
-            offset = position
-            position += len(raw)
-            if progress is not None and position - reported >= PROGRESS_EVERY:
-                progress(position - reported)
-                reported = position
-            if offset == 0 and raw.startswith(BOM):
-                raw = raw[len(BOM):]
-            if not raw.strip(JSON_SPACE):
-                continue
-            try:
-                value = loads(raw)
-            except (ValueError, RecursionError):
-                raise ReadError("record is not valid JSON", number) from None
-            part.count += 1
-            if not part.has_first:
-                part.first, part.has_first = value, True
-            row = keyed.copy()  # the same as sampling.row_rank(key, offset), faster
-            row.update(offset.to_bytes(8, "big"))
-            rank = from_bytes(row.digest(), "big")
-            if len(heap) < k:
-                heapq.heappush(heap, (-rank, -offset, number, value))
-            elif k and (rank < -heap[0][0] or (rank == -heap[0][0] and offset < -heap[0][1])):
-                heapq.heapreplace(heap, (-rank, -offset, number, value))
+    except StreamError as exc:
+        raise ReadError(exc.message, number + 1) from None
     if progress is not None and position > reported:
         progress(position - reported)
     part.lines = number

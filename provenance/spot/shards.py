@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from provenance.config import Config
-from provenance.reading import datafile, readers
+from provenance.reading import compressed, datafile, readers
 from provenance.record import Agent
 from provenance.spot import scan
 from provenance.spot.run import (
@@ -59,8 +59,8 @@ def sample_settings(settings: SpotSettings, relpaths: Sequence[str]) -> dict[str
 
 def is_split(config: Config, relpath: str) -> bool:
     """Whether the file is cut between the shards (a large JSONL file), not given to one."""
-    if datafile.format_of(relpath) != "jsonl":
-        return False
+    if datafile.format_of(relpath) != "jsonl" or compressed.kind_of(relpath) is not None:
+        return False  # only plain JSONL is cut by byte ranges
     try:
         return (config.root / relpath).stat().st_size >= SPLIT_MIN_BYTES
     except OSError:
