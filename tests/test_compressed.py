@@ -284,7 +284,13 @@ def test_spot_check_reads_a_compressed_file_in_one_pass(
     assert [(f["path"], f["population"]) for f in files] == [("data/qa.jsonl.gz", 30)]
 
 
-def test_contamination_is_found_in_compressed_files(repo: Repo, run: Runner) -> None:
+@pytest.mark.parametrize("split", [False, True], ids=["one-pass", "parts-forced"])
+def test_contamination_is_found_in_compressed_files(repo: Repo, run: Runner, split: bool,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    if split:  # a plain JSONL file would be cut in parts: a compressed one is read whole
+        from provenance.contamination import parallel
+
+        monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 1)
     evaluation = rows(10)
     repo.write("data/eval/held.jsonl.gz", gz(jsonl_bytes(evaluation)))
     repo.sidecar("data/eval/held.jsonl.gz", evaluates=["acme/student-8b"], held_out=True)

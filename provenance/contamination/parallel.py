@@ -30,8 +30,10 @@ def scan_parts(path: Path, profile: Profile, prints: Fingerprints
                ) -> list[tuple[int, list[Match]]] | None:
     """What ``scan_jsonl`` gives of the whole file, or None when it is not worth splitting or a
     worker fails."""
+    from provenance.reading.compressed import kind_of
+
     try:
-        if path.stat().st_size < PARALLEL_MIN_BYTES:
+        if kind_of(path) is not None or path.stat().st_size < PARALLEL_MIN_BYTES:
             return None
         parts = min(workers.cores(), 8)
         if parts < 2:

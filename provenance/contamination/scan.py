@@ -19,7 +19,7 @@ from typing import Any
 from provenance.contamination.fingerprints import Fingerprints
 from provenance.contamination.match import Match, matches
 from provenance.contamination.prefilter import Prefilter
-from provenance.reading import limits, readers
+from provenance.reading import compressed, limits, readers
 from provenance.reading.profiles import Profile, extract
 
 BATCH = 4096
@@ -59,8 +59,10 @@ def _batches(path: Path, profile: Profile, start: int, end: int | None, first_li
     number = first_line - 1
     unreadable: int | None = None
     try:
-        with open(path, "rb") as handle:
-            handle.seek(start)
+        # A compressed file is read whole (its parts cannot be cut by byte ranges).
+        with compressed.open_data(path) as handle:
+            if start:
+                handle.seek(start)
             for number, raw in enumerate(iter(partial(handle.readline, limit + 1), b""),
                                          first_line):
                 if len(raw) > limit and raw[-1:] != b"\n":
@@ -94,7 +96,7 @@ def _batches(path: Path, profile: Profile, start: int, end: int | None, first_li
                 if len(lines) == BATCH:
                     yield lines, questions, answers, None
                     lines, questions, answers = [], [], []
-    except OSError:
+    except (OSError, compressed.StreamError):
         unreadable = number + 1
     yield lines, questions, answers, unreadable
 
