@@ -59,14 +59,20 @@ def receive(stream: IO[bytes]) -> Any:
 
 def stop_all(started: list[subprocess.Popen[bytes]]) -> None:
     """Close every input first (a worker ends at end of input), so that they all shut down at
-    once, then wait; kill one that lingers."""
+    once, then wait; kill one that lingers. Called while a Ctrl-C unwinds, it kills them at once:
+    a worker in the middle of a part would not look at its input before the part ends."""
+    pending = sys.exc_info()[0]
+    interrupted = pending is not None and not issubclass(pending, Exception)
     for worker in started:
         with contextlib.suppress(OSError):
             if worker.stdin is not None:
                 worker.stdin.close()
     for worker in started:
-        try:
-            worker.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+        if not interrupted:
+            try:
+                worker.wait(timeout=5)
+                continue
+            except subprocess.TimeoutExpired:
+                pass
+        worker.kill()
+        worker.wait()
