@@ -206,6 +206,10 @@ class _Replay:
         return self.cache.lookup(self.key, self.print)
 
     def store(self, result: RunResult) -> None:
+        from provenance.reading.datafile import NOT_CHECKED
+
+        if any(NOT_CHECKED in notice for notice in result.notices):
+            return  # read without an optional reader: installing it must show at once
         self.cache.store(self.key, self.print, result)
 
 

@@ -59,6 +59,9 @@ class DataFacts:
     lfs_oid: str | None = None
     document: Any = None  # a JSON file's parsed data part, kept for the record readers
     notices: list[str] = field(default_factory=list)
+    # Read without an optional reader that is not installed (pyarrow): never cached, so
+    # installing it takes effect on the next run rather than when the file next changes.
+    partial: bool = False
 
     @property
     def content_sha256(self) -> str:
@@ -510,7 +513,8 @@ def _read_parquet(handle: BinaryIO, facts: DataFacts) -> None:
     try:
         import pyarrow.parquet as pq
     except ImportError:
-        facts.notices.append("record count not checked: install qa-provenance[parquet]")
+        facts.notices.append(_no_pyarrow())
+        facts.partial = True
         return
     handle.seek(0)
     try:
@@ -541,7 +545,8 @@ def _read_arrow(handle: BinaryIO, facts: DataFacts) -> None:
     try:
         import pyarrow as pa
     except ImportError:
-        facts.notices.append("record count not checked: install qa-provenance[parquet]")
+        facts.notices.append(_no_pyarrow())
+        facts.partial = True
         return
     from provenance.reading.readers import arrow_batches, arrow_oversized
 
@@ -634,6 +639,18 @@ def _record_at(data: bytes, at: re.Match[bytes] | int | None, before: int
     start = data.rfind(b"\n", 0, position) + 1
     end = data.find(b"\n", position)
     return before + data.count(b"\n", 0, start) + 1, data[start:end if end >= 0 else len(data)]
+
+
+NOT_CHECKED = "record count not checked: "  # a notice of a partial read (see DataFacts.partial)
+
+
+def _no_pyarrow() -> str:
+    """The way to get pyarrow where this runs: pre-commit installs the hook in its own
+    environment, where ``pip install`` does not reach."""
+    if os.environ.get("PRE_COMMIT"):
+        return (NOT_CHECKED + "pyarrow is not installed (add "
+                "additional_dependencies: [pyarrow] to the hook in .pre-commit-config.yaml)")
+    return NOT_CHECKED + "install qa-provenance[parquet]"
 
 
 _READERS = {

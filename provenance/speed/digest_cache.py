@@ -89,7 +89,7 @@ class DigestCache:
             facts.notices = list(facts.notices)
             return facts
         facts = read(path)
-        if facts.problem is None or facts.sha256:
+        if (facts.problem is None or facts.sha256) and not facts.partial:
             self._entries[relpath] = {
                 "key": key,
                 "made": time.time(),
