@@ -49,3 +49,54 @@ def test_pre_commit_users_are_told_to_add_pyarrow_to_the_hook(
     monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
     result = run("check", "data/qa.parquet")
     assert "additional_dependencies: [pyarrow]" in result.err
+
+
+AGENTS = ("--generator", "model:openai/gpt-4o-2024-08-06", "--validator",
+          "human:Acme Annotation Team")
+
+
+def test_a_folder_stamp_labels_the_new_files_and_keeps_the_agents_of_the_others(
+        repo: Repo, run: Runner) -> None:
+    """The hint suggests stamping the common folder; a file there that already says who made
+    it must not be re-attributed as a side effect."""
+    repo.jsonl("data/a/labelled.jsonl")
+    repo.sidecar("data/a/labelled.jsonl")
+    before = repo.load_yaml("data/a/labelled.jsonl.provenance.yaml")
+    repo.jsonl("data/b/new.jsonl")
+    result = run("stamp", "data", *AGENTS)
+    assert result.code == 2
+    assert "data/a/labelled.jsonl: already names its generator (" in result.err
+    assert repo.load_yaml("data/a/labelled.jsonl.provenance.yaml") == before
+    assert repo.load_yaml("data/b/new.jsonl.provenance.yaml")["generator"]["id"] \
+        == "openai/gpt-4o-2024-08-06"
+    # Named itself, the file is re-attributed: a deliberate act.
+    assert run("stamp", "data/a/labelled.jsonl", *AGENTS).code == 0
+    assert repo.load_yaml("data/a/labelled.jsonl.provenance.yaml")["validator"]["id"] \
+        == "Acme Annotation Team"
+
+
+def test_a_folder_stamp_with_the_same_agents_renews_every_file(repo: Repo, run: Runner) -> None:
+    for name in ("a", "b"):
+        repo.jsonl(f"data/{name}.jsonl")
+    assert run("stamp", "data", *AGENTS).code == 0
+    repo.jsonl("data/a.jsonl", [{"question": "new?", "answer": "yes"}])
+    assert run("stamp", "data", *AGENTS).code == 0
+    assert run("stamp", "data").code == 0
+    assert run("check").code == 0
+
+
+def test_the_hint_block_leaves_out_files_lowered_to_a_warning(repo: Repo, run: Runner) -> None:
+    repo.write(".qa-provenance.yaml",
+               "overrides:\n  - files: 'data/legacy/**'\n    rules: {missing-provenance: warn}\n")
+    for name in ("a", "b", "c"):
+        repo.jsonl(f"data/legacy/{name}.jsonl")
+    result = run("check")
+    assert result.code == 0
+    assert "hint:" not in result.err
+    repo.jsonl("data/new/x.jsonl")
+    repo.jsonl("data/new/y.jsonl")
+    hint = [line for line in run("check").err.splitlines() if not line.startswith("note:")]
+    assert hint[0] == "hint: 2 data files have no provenance. The fastest ways out:"
+    assert hint[1].strip().startswith("qa-provenance stamp data/new --generator")
+    assert "overrides: [{files: 'data/new/**', rules: {missing-provenance: warn}}]" in hint[3]
+    assert "init writes" not in "\n".join(hint)  # init writes no manifest

@@ -15,14 +15,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from provenance.findings import Finding
-from provenance.rules import MISSING
+from provenance.rules import MISSING, Severity
 
 AGENTS = "--generator TYPE:ID --validator TYPE:ID"
 
 
 def missing_hints(findings: Sequence[Finding], root: Path, cwd: Path) -> list[str]:
     """Hint lines for the data files without provenance; none when there are none."""
-    missing = sorted({f.path for f in findings if f.rule is MISSING})
+    # Files whose missing record is only a warning were lowered on purpose (legacy data).
+    missing = sorted({f.path for f in findings
+                      if f.rule is MISSING and f.severity is Severity.ERROR})
     if not missing:
         return []
 
@@ -36,13 +38,16 @@ def missing_hints(findings: Sequence[Finding], root: Path, cwd: Path) -> list[st
     folder = posixpath.commonpath(missing) if all("/" in p for p in missing) else ""
     if folder in missing:  # a single file's own path
         folder = posixpath.dirname(folder)
+    legacy = (folder + "/**" if folder else "**").replace("'", "''")  # YAML single quotes
     lines = [f"{len(missing)} data files have no provenance. The fastest ways out:",
              f"  qa-provenance stamp {shown(folder)} {AGENTS}   (every data file under it, "
-             "when one source made them)",
-             "  a provenance.yaml manifest in a folder, with one entry for a glob of files "
-             "(qa-provenance init writes a start)",
+             "when one source made them; a file that names its agents keeps them)",
+             "  or a provenance.yaml in a folder made by one pipeline: datasets: [{files: "
+             "'*.jsonl', generator: {type: model, id: ID}, validator: {type: human, id: ID}}]; "
+             "then stamp the folder",
              "  for legacy folders, a warning instead of an error: overrides: [{files: "
-             "'legacy/**', rules: {missing-provenance: warn}}] in .qa-provenance.yaml",
+             f"'{legacy}', rules: {{missing-provenance: warn}}}}] "
+             "in .qa-provenance.yaml",
              _without_path()]
     return lines
 

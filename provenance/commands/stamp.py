@@ -49,9 +49,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     locator = session.locator
     worst = 0
-    for relpath in relpaths:
+    for relpath, in_folder in relpaths:
         try:
-            worst = max(worst, _stamp_one(session, locator, relpath, request, args.sidecar))
+            worst = max(worst, _stamp_one(session, locator, relpath, request, args.sidecar,
+                                          in_folder))
         except StampError as exc:
             print(one_line(f"{relpath}: {exc}"), file=sys.stderr)
             worst = 2
@@ -61,21 +62,22 @@ def run(args: argparse.Namespace) -> int:
     return worst
 
 
-def _data_files(session: Session, raws: list[str]) -> list[str]:
+def _data_files(session: Session, raws: list[str]) -> list[tuple[str, bool]]:
     """The files named, and every data file under a folder named (a folder made by one pipeline
-    is stamped in one command)."""
-    out: list[str] = []
+    is stamped in one command), each with whether it was found in a folder."""
+    out: dict[str, bool] = {}
     for raw in raws:
         relpath = relative_path(session.root, raw)
         if (session.root / relpath).is_dir():
-            out += [p for p in session.select([raw]).data if p not in out]
-        elif relpath not in out:
-            out.append(relpath)
-    return out
+            for found in session.select([raw]).data:
+                out.setdefault(found, True)
+        else:
+            out[relpath] = False
+    return list(out.items())
 
 
 def _stamp_one(session: Session, locator: Locator, relpath: str, request: StampRequest,
-               force_sidecar: bool) -> int:
+               force_sidecar: bool, in_folder: bool = False) -> int:
     config = session.config
     path = config.root / relpath
     if data_path_of_sidecar(relpath) is not None or is_manifest(relpath):
@@ -96,7 +98,7 @@ def _stamp_one(session: Session, locator: Locator, relpath: str, request: StampR
             if now == target:
                 if winner is not None and winner.kind == "manifest":
                     return _stamp_manifest(session, relpath, winner, request, facts)
-                return _stamp_sidecar(session, relpath, winner, request, facts)
+                return _stamp_sidecar(session, relpath, winner, request, facts, in_folder)
         target = now  # a sidecar or manifest appeared or went meanwhile: lock its folder instead
     raise StampError("its provenance kept moving while being stamped: stamp it again")
 
@@ -122,7 +124,7 @@ def _decide(locator: Locator, relpath: str, facts: datafile.DataFacts, force_sid
 
 
 def _stamp_sidecar(session: Session, relpath: str, claim: Claim | None, request: StampRequest,
-                   facts: datafile.DataFacts) -> int:
+                   facts: datafile.DataFacts, in_folder: bool = False) -> int:
     config = session.config
     existing: Any = None
     target = config.root / (relpath + SIDECAR_SUFFIXES[0])
@@ -134,11 +136,28 @@ def _stamp_sidecar(session: Session, relpath: str, claim: Claim | None, request:
             raise StampError(f"{claim.source}: provenance must be a mapping; fix it first")
     record = build_record(existing, request, facts, now_rfc3339(),
                           _roles_in_records(config, relpath, facts))
+    if in_folder and isinstance(existing, dict):
+        _keep_named_agents(existing, record)
     if _refuse(session, relpath, target, record):
         return 1
     write_provenance(target, record)
     _say(relpath, target, config, record)
     return 0
+
+
+def _keep_named_agents(existing: dict[str, Any], record: dict[str, Any]) -> None:
+    """A folder is stamped to label the files it holds: a file there that already names its
+    generator or validator keeps them, unless it is named itself (re-attributing data is a
+    deliberate act on one file, not a side effect of labelling its neighbours)."""
+    for role in ("generator", "validator"):
+        if existing.get(role) is not None and record.get(role) != existing[role]:
+            raise StampError(f"already names its {role} ({_ids(existing[role])}); a folder stamp "
+                             "does not change it: stamp the file itself to")
+
+
+def _ids(value: Any) -> str:
+    agents = value if isinstance(value, list) else [value]
+    return ", ".join(str(a.get("id")) if isinstance(a, dict) else str(a) for a in agents)
 
 
 def _stamp_manifest(session: Session, relpath: str, claim: Claim, request: StampRequest,

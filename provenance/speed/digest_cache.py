@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from provenance.reading.datafile import DataFacts
 
-VERSION = 3  # 2: a file that only starts like a Git LFS pointer is data; 3: .gz, .zst, .arrow read
+VERSION = 4  # 2: a file that only starts like a Git LFS pointer is data; 3: .gz, .zst, .arrow read;
+# 4: a file read without an optional reader (pyarrow) is not kept
 RACY_SECONDS = 2.0
 FIELDS = ("sha256", "size", "records", "problem", "problem_line", "embedded",
           "embedded_sha256", "lfs_oid", "notices")
