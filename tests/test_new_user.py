@@ -100,3 +100,37 @@ def test_the_hint_block_leaves_out_files_lowered_to_a_warning(repo: Repo, run: R
     assert hint[1].strip().startswith("qa-provenance stamp data/new --generator")
     assert "overrides: [{files: 'data/new/**', rules: {missing-provenance: warn}}]" in hint[3]
     assert "init writes" not in "\n".join(hint)  # init writes no manifest
+
+
+def test_a_mistyped_path_is_a_usage_error(repo: Repo, run: Runner) -> None:
+    repo.jsonl("data/qa.jsonl")
+    repo.sidecar("data/qa.jsonl")
+    result = run("check", "data/qa.jsnol")
+    assert (result.code, result.err) == (
+        2, "qa-provenance: data/qa.jsnol: no such file or folder\n")
+    # A deleted data file whose sidecar is still there is checked: its sidecar is an orphan.
+    repo.path("data/qa.jsonl").unlink()
+    assert run("check", "data/qa.jsonl").has("data/qa.jsonl.provenance.yaml: QP006")
+
+
+def test_import_takes_the_source_as_its_help_shows(repo: Repo, run: Runner) -> None:
+    """`qa-provenance import README.md --data ...` (the --help example) and a Croissant file
+    given the same way; a metadata file import cannot read says so."""
+    repo.jsonl("data/qa.jsonl")
+    repo.write("data/README.md", "---\nlicense: cc-by-4.0\nsource_datasets: [squad]\n---\n"
+                                 "# QA\nGenerated with GPT-4o.\n")
+    repo.write("data/metadata.json", '{"@context": {"@vocab": "https://schema.org/"}, '
+                                     '"@type": "sc:Dataset", "name": "qa", "license": "MIT"}')
+    repo.write("data/card.json", '{"name": "qa", "className": "LabelledRagDataset"}')
+    card = run("import", "data/README.md")
+    assert card.code == 0, card.err
+    assert "CC-BY-4.0" in card.out
+    croissant = run("import", "data/metadata.json")
+    assert croissant.code == 0, croissant.err
+    assert "license: MIT" in croissant.out
+    llama = run("import", "data/card.json")
+    assert llama.code == 2
+    assert "not a Croissant file (no @context)" in llama.err
+    assert run("import", "data/README.md", "--card", "data/README.md").code == 2
+    note = [line for line in run("check").err.splitlines() if "metadata" in line]
+    assert note[0].endswith("qa-provenance import data/metadata.json --data DATA_FILE")

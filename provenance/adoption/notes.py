@@ -8,6 +8,7 @@ rather than hold it, each get one note.
 from __future__ import annotations
 
 import os
+import shlex
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -31,11 +32,15 @@ def selection_notes(session: Session, result: RunResult, named: Sequence[str] | 
                          "set include in .qa-provenance.yaml if your data lives elsewhere")
         metadata = [p for p in session.all_files() if is_metadata(p)]
         if metadata:
-            kinds = sorted({METADATA_NAMES[p.rsplit("/", 1)[-1].lower()] for p in metadata})
-            notes.append(f"{len(metadata)} dataset metadata file"
-                         f"{'s' if len(metadata) != 1 else ''} ({', '.join(kinds)}) not checked "
-                         "as QA data; qa-provenance import drafts provenance from what they say "
-                         f"(e.g. {metadata[0]})")
+            kinds = sorted({_kind(p) for p in metadata})
+            note = (f"{len(metadata)} dataset metadata file{'s' if len(metadata) != 1 else ''} "
+                    f"({', '.join(kinds)}) not checked as QA data")
+            croissant = [p for p in metadata if _kind(p) == CROISSANT]
+            if croissant:
+                shown = shlex.quote(os.path.relpath(config.root / croissant[0]))
+                note += (f"; to draft provenance from Croissant metadata: qa-provenance import "
+                         f"{shown} --data DATA_FILE")
+            notes.append(note)
         return notes
     if os.environ.get("PRE_COMMIT"):
         return notes  # the hook's file list is pre-commit's choice, not the user's
@@ -51,9 +56,19 @@ def selection_notes(session: Session, result: RunResult, named: Sequence[str] | 
         if relpath == (config.evaluations.get("file") or "evaluations.yaml"):
             continue  # the evaluation results: checked for QP042/QP043 (provenance.evaluation)
         if is_metadata(relpath):
-            notes.append(f"{raw}: {METADATA_NAMES[relpath.rsplit('/', 1)[-1].lower()]}, not QA "
-                         f"data: qa-provenance import drafts provenance from it")
+            note = f"{raw}: {_kind(relpath)}, not QA data"
+            if _kind(relpath) == CROISSANT:
+                note += (f": qa-provenance import {shlex.quote(raw)} --data DATA_FILE drafts "
+                         "provenance from it")
+            notes.append(note)
         elif not config.is_dataset(relpath):
             notes.append(f"{raw}: not a QA dataset under the configuration's include patterns "
                          "(not checked)")
     return notes
+
+
+CROISSANT = "Croissant metadata"  # what `import` reads (and dataset cards, README.md)
+
+
+def _kind(relpath: str) -> str:
+    return METADATA_NAMES[relpath.rsplit("/", 1)[-1].lower()]

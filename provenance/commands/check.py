@@ -77,6 +77,8 @@ def _given_paths(args: argparse.Namespace) -> list[str]:
     from provenance.commands.common import file_arguments
 
     paths = file_arguments(args.paths)
+    if not args.staged and not os.environ.get("PRE_COMMIT"):
+        _exist(paths)
     if args.files_from0:
         try:
             if args.files_from0 == "-":
@@ -88,6 +90,17 @@ def _given_paths(args: argparse.Namespace) -> list[str]:
             raise PathError(f"{args.files_from0}: {exc.strerror or exc}") from None
         paths += [os.fsdecode(name) for name in data.split(b"\0") if name]
     return paths
+
+
+def _exist(paths: list[str]) -> None:
+    """A path typed by a person that names nothing (nor a sidecar left by a deleted file) is a
+    typo: "0 data files checked, all passed" would hide it. A hook's list may name deleted files."""
+    from provenance.reading.locate import SIDECAR_SUFFIXES
+
+    for raw in paths:
+        if not os.path.lexists(raw) and not any(os.path.lexists(raw + suffix)
+                                                for suffix in SIDECAR_SUFFIXES):
+            raise PathError(f"{raw}: no such file or folder")
 
 
 class _Removed:

@@ -23,7 +23,10 @@ if TYPE_CHECKING:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    source = parser.add_mutually_exclusive_group(required=True)
+    parser.add_argument("source", nargs="?", metavar="SOURCE",
+                        help="a Croissant file (*.json) or a Hugging Face dataset card (*.md), "
+                             "told apart by its content")
+    source = parser.add_mutually_exclusive_group()
     source.add_argument("--croissant", metavar="FILE", help="a Croissant JSON-LD file")
     source.add_argument("--card", metavar="README.md",
                         help="a Hugging Face dataset card (YAML front matter and prose)")
@@ -41,11 +44,17 @@ def run(args: argparse.Namespace) -> int:
     from provenance.discovery import PathError, relative_path
     from provenance.trust.levels import DRAFT_SUFFIX
 
+    given = [s for s in (args.source, args.croissant, args.card) if s]
+    if len(given) != 1:
+        print("qa-provenance import: name one source: a Croissant file or a dataset card "
+              "(SOURCE, --croissant FILE or --card README.md)", file=sys.stderr)
+        return 2
     try:
         config = configure(args)
         data_relpath = relative_path(config.root, args.data) if args.data else None
-        source = Path(args.croissant or args.card)
-        draft = _draft(source, bool(args.croissant), config)
+        source = Path(given[0])
+        croissant = bool(args.croissant) or (args.source is not None and _is_json(source))
+        draft = _draft(source, croissant, config)
     except (ConfigError, PathError, _SourceError) as exc:
         print(f"qa-provenance import: {terminal(str(exc))}", file=sys.stderr)
         return 2
@@ -87,6 +96,17 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _is_json(source: Path) -> bool:
+    """A source whose first character (after a BOM and blanks) opens a JSON object is taken
+    for Croissant; anything else for a dataset card."""
+    try:
+        with open(source, "rb") as handle:
+            start = handle.read(4096)
+    except OSError:
+        return source.suffix.lower() in (".json", ".jsonld")
+    return start.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+
+
 class _SourceError(Exception):
     """The Croissant file or card cannot be read: exit code 2."""
 
@@ -110,6 +130,9 @@ def _draft(source: Path, croissant: bool, config: Config) -> Draft:
         raise _SourceError(f"{source}:{exc.lineno}: not JSON ({exc.msg})") from None
     if not isinstance(document, dict):
         raise _SourceError(f"{source}: a Croissant file is a JSON object")
+    if "@context" not in document:
+        raise _SourceError(f"{source}: not a Croissant file (no @context): import reads "
+                           "Croissant JSON-LD and Hugging Face dataset cards (README.md)")
     return from_croissant(document, str(source), registry)
 
 
