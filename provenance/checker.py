@@ -176,7 +176,9 @@ class Checker:
         assert state.claim is not None and state.record is not None
         record, scan = state.record, state.scan
         judge = self.session.judge_for(state.relpath)
-        problems = record_rules.content_problems(record, facts) if facts.problem is None else []
+        subject = state.relpath if state.claim.kind == "manifest" else None
+        problems = record_rules.content_problems(record, facts, subject) \
+            if facts.problem is None else []
         problems += record_rules.identity_problems(record, judge)
         record_generators = tuple(scan.generators.values()) if scan else ()
         problems += record_rules.training_problems(record, record_generators, judge)

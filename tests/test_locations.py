@@ -95,7 +95,7 @@ def test_manifest_subject_record_count_line(repo: Repo, run: Runner) -> None:
     repo.write("data/provenance.yaml", text)
     result = run("check")
     assert result.has(f"data/provenance.yaml:{line_of(text, 'records: 7')}: QP004 records: 7 "
-                      "declared, the file holds 3")
+                      "declared, 'data/train.jsonl' holds 3")
 
 
 def test_manifest_loop_points_at_the_entry_validator(repo: Repo, run: Runner) -> None:

@@ -134,3 +134,18 @@ def test_import_takes_the_source_as_its_help_shows(repo: Repo, run: Runner) -> N
     assert run("import", "data/README.md", "--card", "data/README.md").code == 2
     note = [line for line in run("check").err.splitlines() if "metadata" in line]
     assert note[0].endswith("qa-provenance import data/metadata.json --data DATA_FILE")
+
+
+def test_a_manifest_finding_names_the_data_file(repo: Repo, run: Runner) -> None:
+    """A manifest covers many files: its QP003 says which one changed (shell-quoted)."""
+    repo.jsonl("data/user notes.jsonl")
+    repo.write("data/provenance.yaml", "datasets:\n  - files: '*.jsonl'\n"
+               "    generator: {type: human, id: Writers}\n"
+               "    validator: {type: human, id: Reviewers}\n")
+    unstamped = run("check")
+    assert "run qa-provenance stamp 'data/user notes.jsonl'" in unstamped.out
+    assert run("stamp", "data").code == 0
+    repo.jsonl("data/user notes.jsonl", [{"question": "new?", "answer": "yes"}])
+    result = run("check")
+    assert "QP003 content of 'data/user notes.jsonl' changed since it was stamped" in result.out
+    assert result.lines[0].endswith("then run qa-provenance stamp 'data/user notes.jsonl'")

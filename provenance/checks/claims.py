@@ -6,6 +6,7 @@ decide between them and say what is wrong with them.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from pathlib import PurePosixPath
 from typing import Any
@@ -66,7 +67,8 @@ def record_shape(claim: Claim, relpath: str) -> tuple[dict[str, Any] | None, lis
         return raw, []
     return {**raw, "digest": PLACEHOLDER_DIGEST}, [Problem(
         rules.DIGEST,
-        f"no digest binds '{relpath}' (not stamped): run qa-provenance stamp {relpath}")]
+        f"no digest binds '{relpath}' (not stamped): run qa-provenance stamp "
+        f"{shlex.quote(relpath)}")]
 
 
 def is_placeholder(raw: dict[str, Any]) -> bool:

@@ -6,6 +6,7 @@ returns ``Problem`` values that the checker locates (file and line) and grades (
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -93,17 +94,22 @@ def placeholder_problems(raw: Mapping[str, Any]) -> list[Problem]:
     return out
 
 
-def content_problems(record: Record, facts: DataFacts) -> list[Problem]:
-    """Digest and record count against what the file holds now."""
+def content_problems(record: Record, facts: DataFacts, subject: str | None = None
+                     ) -> list[Problem]:
+    """Digest and record count against what the file holds now. ``subject``: the data file's
+    path, for a record in a manifest (whose findings point at the manifest, which names many)."""
     out = []
     actual = facts.content_sha256
     if record.sha256 is not None and record.sha256 != actual:
         what = "data part" if facts.embedded_sha256 else "content"
+        if subject is not None:
+            what = f"{what} of '{subject}'"
         out.append(Problem(
             rules.DIGEST,
             f"{what} changed since it was stamped (recorded sha256 {short(record.sha256)}..., "
             f"file has {short(actual)}...): the validation no longer covers it; validate the new "
-            "content, then run qa-provenance stamp",
+            "content, then run qa-provenance stamp"
+            + (f" {shlex.quote(subject)}" if subject is not None else ""),
             ("digest", "sha256"),
         ))
     if out:
@@ -112,7 +118,8 @@ def content_problems(record: Record, facts: DataFacts) -> list[Problem]:
             and record.records != facts.records:
         out.append(Problem(
             rules.RECORD_COUNT,
-            f"records: {record.records} declared, the file holds {facts.records}",
+            f"records: {record.records} declared, "
+            f"{'the file' if subject is None else repr(subject)} holds {facts.records}",
             ("records",),
         ))
     return out
