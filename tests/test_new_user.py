@@ -149,3 +149,17 @@ def test_a_manifest_finding_names_the_data_file(repo: Repo, run: Runner) -> None
     result = run("check")
     assert "QP003 content of 'data/user notes.jsonl' changed since it was stamped" in result.out
     assert result.lines[0].endswith("then run qa-provenance stamp 'data/user notes.jsonl'")
+
+
+def test_the_workflow_init_writes_checks_without_a_verifier(repo: Repo, run: Runner) -> None:
+    """The first CI run of a new repository runs the check; spot checks (and signing them) wait
+    for a verifier, and the file does not tell the reader to copy it where it already is."""
+    repo.jsonl("data/qa.jsonl")
+    assert run("init").code == 0
+    text = repo.read(".github/workflows/qa-provenance.yml")
+    assert text.startswith("# Written by `qa-provenance init`")
+    assert "copy to" not in text
+    workflow = repo.load_yaml(".github/workflows/qa-provenance.yml")
+    [check] = [s for s in workflow["jobs"]["provenance"]["steps"] if s.get("id") == "qa"]
+    assert check["with"]["spot-check"] == "${{ vars.QA_VERIFIER_URL != '' }}"
+    assert "vars.QA_VERIFIER_URL != ''" in workflow["jobs"]["attest"]["if"]

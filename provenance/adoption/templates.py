@@ -54,4 +54,10 @@ def workflow_text() -> str:
     packaged = Path(__file__).resolve().parents[1] / "_templates" / "qa-provenance.yml"
     checkout = Path(__file__).resolve().parents[2] / "hooks" / "github" / "qa-provenance.yml"
     source = packaged if packaged.is_file() else checkout
-    return source.read_text(encoding="utf-8")
+    text = source.read_text(encoding="utf-8")
+    # The example's first line tells a reader where to copy it; init has put it there.
+    first, _, rest = text.partition("\n")
+    if first.startswith("# Example workflow: copy to"):
+        text = ("# Written by `qa-provenance init`: "
+                "https://qa-provenance.github.io/qa-provenance/github-actions/\n" + rest)
+    return text
