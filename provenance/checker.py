@@ -33,7 +33,7 @@ from provenance.lineage.inputs import LineageInputs
 from provenance.reading.datafile import DataFacts
 from provenance.reading.locate import Claim
 from provenance.record import Record, any_named
-from provenance.rules import Severity
+from provenance.rules import DIGEST, Severity
 from provenance.session import Session
 from provenance.speed.schedule import Schedule
 from provenance.trust import levels as trust
@@ -179,6 +179,13 @@ class Checker:
         subject = state.relpath if state.claim.kind == "manifest" else None
         problems = record_rules.content_problems(record, facts, subject) \
             if facts.problem is None else []
+        if problems and problems[0].rule is DIGEST and record.sha256 is not None \
+                and facts.content_sha256 == facts.sha256:  # the raw bytes are what is bound
+            from provenance.fs.line_endings import other_line_endings
+
+            endings = other_line_endings(self.config.root / state.relpath, record.sha256)
+            if endings is not None:
+                problems[0] = record_rules.line_endings_problem(problems[0], endings)
         problems += record_rules.identity_problems(record, judge)
         record_generators = tuple(scan.generators.values()) if scan else ()
         problems += record_rules.training_problems(record, record_generators, judge)

@@ -163,3 +163,33 @@ def test_the_workflow_init_writes_checks_without_a_verifier(repo: Repo, run: Run
     [check] = [s for s in workflow["jobs"]["provenance"]["steps"] if s.get("id") == "qa"]
     assert check["with"]["spot-check"] == "${{ vars.QA_VERIFIER_URL != '' }}"
     assert "vars.QA_VERIFIER_URL != ''" in workflow["jobs"]["attest"]["if"]
+
+
+@pytest.mark.parametrize("stamped, now", [(b"\n", b"\r\n"), (b"\r\n", b"\n")],
+                         ids=["LF stamped, CRLF checked out", "CRLF stamped, LF checked out"])
+def test_a_digest_that_differs_only_in_line_endings_says_so(
+        repo: Repo, run: Runner, stamped: bytes, now: bytes) -> None:
+    rows = b'{"question": "q?", "answer": "a"}\n{"question": "r?", "answer": "b"}\n'
+    repo.write("data/qa.jsonl", rows.replace(b"\n", stamped))
+    assert run("stamp", "data/qa.jsonl", *AGENTS).code == 0
+    repo.write("data/qa.jsonl", rows.replace(b"\n", now))
+    result = run("check")
+    assert result.code == 1
+    [line] = result.lines
+    ending = "LF" if stamped == b"\n" else "CRLF"
+    assert (f"QP003 content differs from its record only in its line endings: it was stamped "
+            f"with {ending} line endings") in line
+    assert ".gitattributes" in line
+    repo.write("data/qa.jsonl", rows + b'{"question": "s?", "answer": "c"}\n')
+    assert "line endings" not in run("check").out  # a real edit is reported as one
+
+
+def test_init_keeps_data_files_byte_for_byte_in_git(repo: Repo, run: Runner) -> None:
+    repo.jsonl("data/qa.jsonl")
+    assert run("init", "--no-workflow").code == 0
+    assert "*.jsonl -text\n" in repo.read(".gitattributes")
+    assert "**/data/**/*.csv -text\n" in repo.read(".gitattributes")
+    repo.write(".gitattributes", "*.png binary\n")
+    result = run("init", "--no-workflow")
+    assert "add to .gitattributes:" in result.out
+    assert repo.read(".gitattributes") == "*.png binary\n"

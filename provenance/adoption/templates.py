@@ -49,6 +49,18 @@ def precommit_text(found: Survey) -> str:
     return "# https://pre-commit.com\nrepos:\n" + precommit_entry(found)
 
 
+def gitattributes_text() -> str:
+    """Data files kept byte for byte by git: with ``core.autocrlf`` (Git for Windows' default)
+    a text file is checked out with CRLF line endings, so a record stamped on one system would
+    not match the file another system checks out."""
+    patterns = ["*.jsonl", "*.ndjson"] + [f"**/{folder}/**/*.{ext}"
+                                          for folder in ("data", "datasets")
+                                          for ext in ("json", "csv", "tsv")]
+    return ("# qa-provenance: a record's digest binds a data file's exact bytes; git must not\n"
+            "# convert their line endings (core.autocrlf), or another checkout would not match.\n"
+            + "".join(f"{pattern} -text\n" for pattern in patterns))
+
+
 def workflow_text() -> str:
     """The example workflow, as the package ships it."""
     packaged = Path(__file__).resolve().parents[1] / "_templates" / "qa-provenance.yml"

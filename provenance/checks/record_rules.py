@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -123,6 +124,17 @@ def content_problems(record: Record, facts: DataFacts, subject: str | None = Non
             ("records",),
         ))
     return out
+
+
+def line_endings_problem(problem: Problem, endings: str) -> Problem:
+    """QP003 when the file matches its record once its line endings are ``endings``: git
+    converted them on checkout (``core.autocrlf``), nobody edited the data."""
+    return replace(problem, message=(
+        f"{problem.message.split(' changed since', 1)[0]} differs from its record only in its "
+        f"line endings: it was stamped with {endings} line endings, and git converted them on "
+        "checkout "
+        "(core.autocrlf); keep data files byte for byte with '*.jsonl -text' and the like in "
+        ".gitattributes (qa-provenance init writes it), then check the file out again"))
 
 
 def missing_agent_problems(raw: Mapping[str, Any], *, records_name_generators: bool,

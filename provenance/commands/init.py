@@ -1,8 +1,9 @@
 """``qa-provenance init``: start using the tool in a repository, after looking at what it holds.
 
 Writes ``.qa-provenance.yaml`` (with a warning override for each folder of unlabelled files),
-``.pre-commit-config.yaml`` (or prints the entry to add to an existing one) and the GitHub
-workflow, each only when it does not exist yet; ``--dry-run`` prints them instead. Never touches
+``.pre-commit-config.yaml`` (or prints the entry to add to an existing one), the GitHub
+workflow and ``.gitattributes`` (data files are never converted to CRLF), each only when it does
+not exist yet; ``--dry-run`` prints them instead. Never touches
 a data file. Exit 0, or 2 for a usage error.
 """
 
@@ -15,6 +16,7 @@ from provenance.adoption.hints import AGENTS
 from provenance.adoption.survey import common_folder, survey
 from provenance.adoption.templates import (
     config_text,
+    gitattributes_text,
     precommit_entry,
     precommit_text,
     workflow_text,
@@ -46,6 +48,13 @@ def run(args: argparse.Namespace) -> int:
         plans.append((".pre-commit-config.yaml", precommit_text(found)))
     if not args.no_workflow:
         plans.append((WORKFLOW, workflow_text()))
+    attributes = root / ".gitattributes"
+    if attributes.exists():
+        existing = attributes.read_text(encoding="utf-8", errors="replace")
+        if "qa-provenance" not in existing:
+            print("add to .gitattributes:\n" + gitattributes_text())
+    else:
+        plans.append((".gitattributes", gitattributes_text()))
     for relpath, text in plans:
         target = root / relpath
         if target.exists():
