@@ -434,8 +434,13 @@ def _rule_levels(raw: Mapping[str, str], where: Callable[[tuple[str | int, ...]]
             continue
         rule = lookup(key)
         if rule is None:
+            import difflib
+
+            names = [r.name for r in ALL_RULES]
+            close = difflib.get_close_matches(str(key), names, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
             raise ConfigError(
-                f"{where((*at, key))}: unknown rule '{key}' (see 'qa-provenance rules')"
+                f"{where((*at, key))}: unknown rule '{key}' ({hint}see 'qa-provenance rules')"
             )
         levels[rule.code] = Severity(value)
     return levels

@@ -193,3 +193,27 @@ def test_init_keeps_data_files_byte_for_byte_in_git(repo: Repo, run: Runner) -> 
     result = run("init", "--no-workflow")
     assert "add to .gitattributes:" in result.out
     assert repo.read(".gitattributes") == "*.png binary\n"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("overides:\n  - files: 'x/**'\n    rules: {missing-provenance: warn}\n",
+     "unknown field 'overides' (did you mean 'overrides'? prefix custom fields with 'x-')"),
+    ("overrides:\n  - files: 'x/**'\n    rules: {missing-provenence: warn}\n",
+     "unknown rule 'missing-provenence' (did you mean 'missing-provenance'? see "
+     "'qa-provenance rules')"),
+])
+def test_a_typo_in_the_configuration_gets_a_suggestion(repo: Repo, run: Runner, text: str,
+                                                       message: str) -> None:
+    repo.write(".qa-provenance.yaml", text)
+    result = run("check")
+    assert result.code == 2
+    assert message in result.err
+
+
+def test_init_outside_git_says_to_create_the_repository(repo: Repo, run: Runner) -> None:
+    repo.jsonl("data/qa.jsonl")
+    assert "then: pre-commit install" in run("init", "--dry-run").out
+    repo.path(".git").rmdir()
+    result = run("init", "--dry-run", "--root", str(repo.root))
+    assert "1 data file, 1 without provenance." in result.out
+    assert "then: git init && pre-commit install" in result.out

@@ -71,14 +71,19 @@ def run(args: argparse.Namespace) -> int:
                       file=sys.stderr)
                 return 2
             print(f"wrote {relpath}")
-    _next_steps(found.data, found.unlabelled)
+    _next_steps(found.data, found.unlabelled, (root / ".git").exists())
     return 0
 
 
-def _next_steps(data: list[str], unlabelled: list[str]) -> None:
-    print(f"\n{len(data)} data files, {len(unlabelled)} without provenance.")
+def _next_steps(data: list[str], unlabelled: list[str], in_git: bool) -> None:
+    print(f"\n{len(data)} data file{'' if len(data) == 1 else 's'}, {len(unlabelled)} "
+          "without provenance.")
     if unlabelled:
         folder = common_folder(unlabelled)
         print(f"next: qa-provenance stamp {folder} {AGENTS}\n"
               "      (or one provenance.yaml manifest per folder made by one pipeline)")
-    print("then: pre-commit install   # the hook runs on every commit")
+    if in_git:
+        print("then: pre-commit install   # the hook runs on every commit")
+    else:
+        print("then: git init && pre-commit install   # not a git repository yet: the hook "
+              "runs on every commit")

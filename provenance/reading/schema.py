@@ -109,7 +109,12 @@ def _message(error: Any) -> str:
     extra = _unknown_keys(error)
     if extra:
         names = ", ".join(repr(k) for k in extra)
-        return f"unknown field {names} (prefix custom fields with 'x-')"
+        import difflib
+
+        allowed = [str(k) for k in error.schema.get("properties", {})]
+        close = [m for k in extra for m in difflib.get_close_matches(k, allowed, n=1)]
+        hint = f"did you mean {', '.join(repr(m) for m in close)}? " if close else ""
+        return f"unknown field {names} ({hint}prefix custom fields with 'x-')"
     if error.validator == "required":
         return str(error.message).replace("is a required property", "is required")
     if error.validator == "oneOf" and list(error.absolute_path)[-1:] in (["generator"],
