@@ -244,7 +244,11 @@ def _add_output(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     _tolerant_streams()
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # say it with the command's own usage line, not the top-level one
+        sub = _command_parser(parser, args.command)
+        sub.error(f"unrecognized arguments: {' '.join(extra)}")
     module, _, function = COMMANDS[args.command].partition(":")
     try:
         run = getattr(importlib.import_module(module), function)
@@ -268,6 +272,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"qa-provenance: internal error: {type(exc).__name__}: {_one_line(str(exc))} "
               "(set QA_PROVENANCE_DEBUG=1 for details, and please report it)", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _command_parser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    for action in parser._actions:  # argparse keeps the subcommands' parsers only there
+        if isinstance(action, argparse._SubParsersAction):
+            found: argparse.ArgumentParser = action.choices[name]
+            return found
+    return parser
 
 
 def _silence_stdout() -> None:

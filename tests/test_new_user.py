@@ -217,3 +217,16 @@ def test_init_outside_git_says_to_create_the_repository(repo: Repo, run: Runner)
     result = run("init", "--dry-run", "--root", str(repo.root))
     assert "1 data file, 1 without provenance." in result.out
     assert "then: git init && pre-commit install" in result.out
+
+
+def test_an_unknown_option_shows_the_command_s_own_usage(repo: Repo, run: Runner,
+                                                         capsys: pytest.CaptureFixture[str]
+                                                         ) -> None:
+    from provenance.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["stamp", "data/qa.jsonl", "--dry-run"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: qa-provenance stamp ")
+    assert err.endswith("qa-provenance stamp: error: unrecognized arguments: --dry-run\n")
