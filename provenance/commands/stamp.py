@@ -152,7 +152,7 @@ def _keep_named_agents(existing: dict[str, Any], record: dict[str, Any]) -> None
     for role in ("generator", "validator"):
         if existing.get(role) is not None and record.get(role) != existing[role]:
             raise StampError(f"already names its {role} ({_ids(existing[role])}); a folder stamp "
-                             "does not change it: stamp the file itself to")
+                             "does not change it: name the file to change it")
 
 
 def _ids(value: Any) -> str:
