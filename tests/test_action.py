@@ -119,6 +119,22 @@ def test_passing_paths_give_result_pass(example_repo: Path, tmp_path: Path) -> N
     assert outputs["result"] == "pass" and outputs["failed-files"] == ""
 
 
+@pytest.mark.parametrize("inputs, said", [
+    ({"paths": "data/rag_evl.jsonl"}, "data/rag_evl.jsonl: no such file or folder"),
+    ({"config": "missing.yaml"}, "missing.yaml"),
+])
+def test_a_usage_or_configuration_error_is_annotated_and_summarised(
+        example_repo: Path, tmp_path: Path, inputs: dict[str, str], said: str) -> None:
+    """No report is written: the error itself is the annotation and the job summary."""
+    result, outputs, summary = _run_action(example_repo, tmp_path, **inputs)
+    assert result.returncode == 1 and outputs["result"] == "fail"
+    [annotation] = [line for line in result.stdout.splitlines() if line.startswith("::error")]
+    assert annotation.startswith("::error title=qa-provenance usage or configuration error::")
+    assert said in annotation and said in result.stderr
+    assert summary.startswith("### qa-provenance check: \u274c usage or configuration error")
+    assert said in summary
+
+
 def test_fail_on_warning(example_repo: Path, tmp_path: Path) -> None:
     result, outputs, _ = _run_action(example_repo, tmp_path, paths="datasets/legacy",
                                      fail_on="warning")

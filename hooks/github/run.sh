@@ -27,9 +27,29 @@ fi
 rm -f "$report"
 sarif=()
 [ -n "${INPUT_SARIF_FILE:-}" ] && sarif=(--sarif-file "$INPUT_SARIF_FILE")
+errors="$temp/qa-provenance-stderr.txt"
 "$qa" "${check[@]}" --format "${INPUT_FORMAT:-github}" --json-file "$report" "${sarif[@]}" \
-    -- "${paths[@]}"
+    -- "${paths[@]}" 2>"$errors"
 status=$?
+cat "$errors" >&2
+if [ "$status" -ge 2 ]; then
+    # A usage or configuration error writes no report: say it where a reader of the run looks
+    # first, as an annotation and in the job summary, not only in the log.
+    "$python" - "$errors" <<'PY' || true
+import os, sys
+text = open(sys.argv[1], encoding="utf-8", errors="replace").read().splitlines()
+said = [line for line in text if line.startswith("qa-provenance")] or text
+message = said[-1] if said else "qa-provenance: usage or configuration error"
+escaped = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+print(f"::error title=qa-provenance usage or configuration error::{escaped}")
+summary = os.environ.get("GITHUB_STEP_SUMMARY")
+if summary:
+    fence = "`" * 3
+    with open(summary, "a", encoding="utf-8") as handle:
+        handle.write(f"### qa-provenance check: \u274c usage or configuration error\n\n{fence}text\n"
+                     + message.replace(fence, "'''") + f"\n{fence}\n")
+PY
+fi
 
 spot=0
 if [ "${INPUT_SPOT_CHECK:-false}" = "true" ]; then
