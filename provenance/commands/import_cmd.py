@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         print(terminal(f"qa-provenance import: {target}: {exc.strerror or exc}"), file=sys.stderr)
         return 2
     todo = len(draft.record()["todo"])
-    print(f"wrote {terminal(str(target))}: a DRAFT ({todo} things to do, listed under "
+    print(f"wrote {terminal(_shown(target))}: a DRAFT ({todo} things to do, listed under "
           "todo:); complete it, save it without '.draft', then run qa-provenance stamp",
           file=sys.stderr)
     if data_relpath is not None:
@@ -105,6 +105,16 @@ def _is_json(source: Path) -> bool:
     except OSError:
         return source.suffix.lower() in (".json", ".jsonld")
     return start.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+
+
+def _shown(path: Path) -> str:
+    """A path as the user can type it from where they stand."""
+    import os
+
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive (Windows)
+        return str(path)
 
 
 class _SourceError(Exception):
