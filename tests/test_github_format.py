@@ -171,8 +171,9 @@ def test_spot_check_annotations_and_summary(repo: Repo, run: Runner,
     lines = result.out.splitlines()
     flags = [line for line in lines if line.startswith(f"::error file={BAD},line=")]
     assert [line.split(",")[1] for line in flags] == ["line=2", "line=5"]
-    assert any(line.startswith(f"::error file={BAD},title=spot-check FAIL::2 of all 6")
-               for line in lines)
+    verdict = next(index for index, line in enumerate(lines)
+                   if line.startswith(f"::error file={BAD},title=spot-check FAIL::2 of all 6"))
+    assert verdict < lines.index(flags[0])  # the verdict first: within GitHub's 10 per step
     assert not any(GOOD in line for line in lines if line.startswith("::"))
     assert lines[-1] == "qa-provenance spot-check: FAIL (1 FAIL, 1 PASS)"
     text = summary.read_text(encoding="utf-8")
@@ -212,3 +213,22 @@ def test_no_secret_reaches_the_log_or_the_summary(repo: Repo, run: Runner,
                   + repo.read("r.sarif") + repo.read("r.txt"))
     assert "INCONCLUSIVE" in everything
     assert secret not in everything
+
+
+def test_past_githubs_limit_the_rest_is_logged_and_counted(repo: Repo, run: Runner,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """GitHub shows 10 annotations of a kind per step and drops the rest without a word: nine
+    findings are annotated, the tenth annotation says how many more there are, and those are
+    plain log lines (and rows of the summary)."""
+    for index in range(31):
+        repo.jsonl(f"{index:02}.jsonl")
+    repo.jsonl("::error::x.jsonl")  # sorted last: its plain line must not turn into a command
+    summary = github(repo, monkeypatch)
+    lines = run("check").out.splitlines()
+    errors = [line for line in lines if line.startswith("::error")]
+    assert len(errors) == 10
+    assert errors[-1].startswith("::error title=qa-provenance::23 more errors (GitHub shows 10 ")
+    plain = [line for line in lines if "QP001" in line and not line.startswith("::")]
+    assert len(plain) == 23
+    assert "./::error::x.jsonl: QP001 no provenance record" in plain
+    assert summary.read_text(encoding="utf-8").count("QP001 missing-provenance |") == 32

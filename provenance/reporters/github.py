@@ -13,12 +13,14 @@ The job summary (``markdown_check`` / ``markdown_spot``) is appended to ``$GITHU
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from provenance.findings import FileResult, Finding, RunResult
 from provenance.reporters import escape
 from provenance.reporters.base import Context, Reporter, SpotResult, file_outcome, level
+from provenance.reporters.text import format_finding
 from provenance.reporters.text import summary as text_summary
 
 if TYPE_CHECKING:
@@ -183,34 +185,70 @@ class GitHubReporter(Reporter):
     name = "github"
 
     def report_check(self, result: RunResult, out: TextIO) -> None:
-        for finding in result.findings:
-            out.write(annotation(finding, self.context) + "\n")
-        for notice in result.notices:
-            out.write(command("notice", notice, (("title", "qa-provenance"),)) + "\n")
+        entries = [(level(f), annotation(f, self.context), format_finding(f))
+                   for f in result.findings]
+        entries += [("notice", command("notice", notice, (("title", "qa-provenance"),)),
+                     f"note: {notice}") for notice in result.notices]
+        _write_within_limits(entries, out, "qa-provenance")
         out.write(text_summary(result) + "\n")
 
     def report_spot(self, spot: SpotResult, out: TextIO) -> None:
         report = spot.report
         context = self.context
+        entries: list[tuple[str, str, str]] = []
         for notice in report.notices:
-            out.write(command("notice", notice, (("title", "qa-provenance spot-check"),)) + "\n")
+            entries.append(("notice", command("notice", notice, (
+                ("title", "qa-provenance spot-check"),)), f"note: {notice}"))
         if report.skipped is not None:
-            out.write(command("notice", f"spot checks SKIPPED (not failed): {report.skipped}",
-                              (("title", "qa-provenance spot-check SKIPPED"),)) + "\n")
+            said = f"spot checks SKIPPED (not failed): {report.skipped}"
+            entries.append(("notice", command("notice", said, (
+                ("title", "qa-provenance spot-check SKIPPED"),)), f"note: {said}"))
+        flags: list[tuple[str, str, str]] = []  # after every file's verdict: the evidence
         for file_report in report.files:
             path = context.repo_path(file_report.path)
             kind = "error" if file_report.result == "FAIL" else "warning"
+            if file_report.result != "PASS":
+                details = "".join(f"; {error}" for error in file_report.errors)
+                entries.append((kind, command(kind, file_report.claim + details, (
+                    ("file", path), ("title", f"spot-check {file_report.result}"))),
+                    f"{file_report.path}: spot-check {file_report.result}: "
+                    f"{file_report.claim}{details}"))
             for flag in sorted(file_report.flags, key=lambda f: (f.line or 0, f.location)):
                 outcome = flag.outcome
                 score = f" (score {outcome.score:.2f})" if outcome.score is not None else ""
                 why = f": {outcome.rationale}" if outcome.rationale else ""
                 message = (f"{flag.location}: verifier {report.verifier_id} says "
                            f"{outcome.verdict}{score}{why}")
-                out.write(command(kind, message, (
+                flags.append((kind, command(kind, message, (
                     ("file", path), ("line", flag.line),
-                    ("title", f"spot-check {outcome.verdict}"))) + "\n")
-            if file_report.result != "PASS":
-                details = "".join(f"; {error}" for error in file_report.errors)
-                out.write(command(kind, file_report.claim + details, (
-                    ("file", path), ("title", f"spot-check {file_report.result}"))) + "\n")
+                    ("title", f"spot-check {outcome.verdict}"))),
+                    f"{file_report.path}: {message}"))
+        _write_within_limits(entries + flags, out, "qa-provenance spot-check")
         out.write(spot_summary_line(report) + "\n")
+
+
+# GitHub shows this many annotations of each kind (error, warning, notice) per step and drops
+# the rest silently (50 per job); the action runs check and spot-check in one step.
+PER_STEP = 10
+
+
+def _write_within_limits(entries: Sequence[tuple[str, str, str]], out: TextIO,
+                         title: str) -> None:
+    """Each entry (kind, workflow command, plain log line) as an annotation while GitHub will
+    show it; past the limit, as a plain log line, with one annotation saying how many more there
+    are, so that none is lost without a word."""
+    totals = Counter(kind for kind, _, _ in entries)
+    shown: Counter[str] = Counter()
+    for kind, line, plain in entries:
+        if totals[kind] <= PER_STEP or shown[kind] < PER_STEP - 1:
+            out.write(line + "\n")
+            shown[kind] += 1
+        else:  # a path always leads: "./" keeps a name like "::x" from reading as a command
+            plain = escape.workflow_data(plain)
+            out.write(("./" + plain if plain.lstrip().startswith("::") else plain) + "\n")
+    for kind in ("error", "warning", "notice"):
+        more = totals[kind] - shown[kind]
+        if more:
+            out.write(command(kind, f"{more} more {kind}s (GitHub shows {PER_STEP} annotations "
+                                    "of a kind per step): in the log above and the job summary",
+                              (("title", title),)) + "\n")
