@@ -51,6 +51,8 @@ configuration error, 141 the reader of the output went away (e.g. | head)""",
     "stamp": """examples:
   qa-provenance stamp data/qa.jsonl --generator model:openai/gpt-4o \\
       --validator "human:Acme Annotation Team" --method human-review
+  qa-provenance stamp data/batch --generator openai/gpt-4o --validator "human:Data Team"
+                                               every data file in a folder one source made
   qa-provenance stamp data/qa.jsonl            renew the digest after a reviewed edit
 
 exit codes: 0 written, 1 the record would break an error-level rule (nothing written),
@@ -140,7 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     stamp = _subcommand(commands, "stamp",
                         "write or update a sidecar with the file's digest and record count")
-    stamp.add_argument("files", nargs="+", metavar="FILE")
+    stamp.add_argument("files", nargs="+", metavar="PATH",
+                       help="a data file, or a folder: every data file under it")
     _add_common(stamp)
     stamp.add_argument("--generator", action="append", metavar="[TYPE:]ID", default=[],
                        help="who generated the data (repeatable); TYPE is model, human or program")
