@@ -231,7 +231,7 @@ def _refuse(session: Session, relpath: str, target: Path, record: dict[str, Any]
 
 def _say(relpath: str, target: Path, config: Config, record: dict[str, Any]) -> None:
     count = record.get("records")
-    counted = f", {count} records" if count is not None else ""
+    counted = f", {count} record{'' if count == 1 else 's'}" if count is not None else ""
     shown = target.relative_to(config.root).as_posix()
     print(one_line(f"stamped {relpath} -> {shown} "
                    f"(sha256 {record['digest']['sha256'][:12]}...{counted})"))
