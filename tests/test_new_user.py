@@ -230,3 +230,16 @@ def test_an_unknown_option_shows_the_command_s_own_usage(repo: Repo, run: Runner
     err = capsys.readouterr().err
     assert err.startswith("usage: qa-provenance stamp ")
     assert err.endswith("qa-provenance stamp: error: unrecognized arguments: --dry-run\n")
+
+
+def test_init_offers_overrides_per_folder_under_data(repo: Repo, run: Runner) -> None:
+    """`data/**` would silence everything: under data/ the offer is per folder."""
+    for rel in ("data/eval/a.jsonl", "data/eval/b.jsonl", "data/legacy/c.jsonl", "data/d.jsonl",
+                "old/x/e.jsonl"):
+        repo.jsonl(rel)
+    assert run("init", "--no-workflow").code == 0
+    config = repo.read(".qa-provenance.yaml")
+    assert "#   - files: 'data/eval/**'   # 2 unlabelled" in config
+    assert "#   - files: 'data/legacy/**'   # 1 unlabelled" in config
+    assert "#   - files: 'data/**'   # 1 unlabelled" in config
+    assert "#   - files: 'old/**'   # 1 unlabelled" in config

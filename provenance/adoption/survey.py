@@ -18,7 +18,7 @@ from provenance.reading.locate import Locator
 class Survey:
     data: list[str] = field(default_factory=list)
     unlabelled: list[str] = field(default_factory=list)
-    folders: Counter[str] = field(default_factory=Counter)  # top folder -> unlabelled files
+    folders: Counter[str] = field(default_factory=Counter)  # folder -> unlabelled files
     formats: Counter[str] = field(default_factory=Counter)
 
     @property
@@ -35,8 +35,22 @@ def survey(config: Config, locator: Locator, files: Iterable[str]) -> Survey:
         found.formats[format_of(relpath) or "other"] += 1
         if not locator.claims(relpath):
             found.unlabelled.append(relpath)
-            found.folders[relpath.split("/", 1)[0] if "/" in relpath else "."] += 1
+            found.folders[_folder(relpath)] += 1
     return found
+
+
+CONTAINERS = ("data", "datasets")  # a top folder that holds many datasets, not one
+
+
+def _folder(relpath: str) -> str:
+    """The folder a warning override would name: the top folder, or under ``data/`` and
+    ``datasets/`` the one below it (``data/legacy``), since ``data/**`` would be everything."""
+    parts = relpath.split("/")
+    if len(parts) == 1:
+        return "."
+    if parts[0].lower() in CONTAINERS and len(parts) > 2:
+        return "/".join(parts[:2])
+    return parts[0]
 
 
 def common_folder(paths: list[str]) -> str:

@@ -30,7 +30,7 @@ def config_text(found: Survey) -> str:
                   "# label now (legacy data) can be a warning rather than an error: uncomment it.",
                   "# overrides:"]
         for folder, count in sorted(found.folders.items()):
-            pattern = "*" if folder == "." else f"{folder}/**"
+            pattern = ("*" if folder == "." else f"{folder}/**").replace("'", "''")
             lines += [f"#   - files: '{pattern}'   # {count} unlabelled",
                       "#     rules: {missing-provenance: warn}"]
     return "\n".join(lines) + "\n"
