@@ -231,4 +231,5 @@ def test_past_githubs_limit_the_rest_is_logged_and_counted(repo: Repo, run: Runn
     plain = [line for line in lines if "QP001" in line and not line.startswith("::")]
     assert len(plain) == 23
     assert "./::error::x.jsonl: QP001 no provenance record" in plain
+    assert not any("%25" in line or "%0A" in line for line in plain)  # log text, not commands
     assert summary.read_text(encoding="utf-8").count("QP001 missing-provenance |") == 32

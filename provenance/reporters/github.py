@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, TextIO
 from provenance.findings import FileResult, Finding, RunResult
 from provenance.reporters import escape
 from provenance.reporters.base import Context, Reporter, SpotResult, file_outcome, level
-from provenance.reporters.text import format_finding
+from provenance.reporters.text import format_finding, one_line
 from provenance.reporters.text import summary as text_summary
 
 if TYPE_CHECKING:
@@ -244,7 +244,7 @@ def _write_within_limits(entries: Sequence[tuple[str, str, str]], out: TextIO,
             out.write(line + "\n")
             shown[kind] += 1
         else:  # a path always leads: "./" keeps a name like "::x" from reading as a command
-            plain = escape.workflow_data(plain)
+            plain = one_line(plain)
             out.write(("./" + plain if plain.lstrip().startswith("::") else plain) + "\n")
     for kind in ("error", "warning", "notice"):
         more = totals[kind] - shown[kind]
