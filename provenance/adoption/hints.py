@@ -38,7 +38,11 @@ def missing_hints(findings: Sequence[Finding], root: Path, cwd: Path) -> list[st
     folder = posixpath.commonpath(missing) if all("/" in p for p in missing) else ""
     if folder in missing:  # a single file's own path
         folder = posixpath.dirname(folder)
-    legacy = (folder + "/**" if folder else "**").replace("'", "''")  # YAML single quotes
+    # A folder for the example, as init offers them (under data/, the one below it).
+    from provenance.adoption.survey import override_folder
+
+    example = override_folder(missing[0])
+    legacy = (example + "/**" if example != "." else "*").replace("'", "''")  # YAML quoting
     lines = [f"{len(missing)} data files have no provenance. The fastest ways out:",
              f"  qa-provenance stamp {shown(folder)} {AGENTS}   (every data file under it, "
              "when one source made them; a file that names its agents keeps them)",

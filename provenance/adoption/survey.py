@@ -35,14 +35,14 @@ def survey(config: Config, locator: Locator, files: Iterable[str]) -> Survey:
         found.formats[format_of(relpath) or "other"] += 1
         if not locator.claims(relpath):
             found.unlabelled.append(relpath)
-            found.folders[_folder(relpath)] += 1
+            found.folders[override_folder(relpath)] += 1
     return found
 
 
 CONTAINERS = ("data", "datasets")  # a top folder that holds many datasets, not one
 
 
-def _folder(relpath: str) -> str:
+def override_folder(relpath: str) -> str:
     """The folder a warning override would name: the top folder, or under ``data/`` and
     ``datasets/`` the one below it (``data/legacy``), since ``data/**`` would be everything."""
     parts = relpath.split("/")
