@@ -243,3 +243,17 @@ def test_init_offers_overrides_per_folder_under_data(repo: Repo, run: Runner) ->
     assert "#   - files: 'data/legacy/**'   # 1 unlabelled" in config
     assert "#   - files: 'data/**'   # 1 unlabelled" in config
     assert "#   - files: 'old/**'   # 1 unlabelled" in config
+
+
+def test_restamping_a_sidecar_saved_with_crlf_keeps_crlf(repo: Repo, run: Runner) -> None:
+    """A sidecar edited on Windows is edited in place: its line endings do not all change."""
+    repo.jsonl("data/qa.jsonl")
+    assert run("stamp", "data/qa.jsonl", *AGENTS).code == 0
+    sidecar = repo.path("data/qa.jsonl.provenance.yaml")
+    text = "# reviewed by the data team\n" + sidecar.read_text(encoding="utf-8")
+    sidecar.write_bytes(text.replace("\n", "\r\n").encode("utf-8"))
+    assert run("stamp", "data/qa.jsonl", "--license", "MIT").code == 0
+    written = sidecar.read_bytes()
+    assert written.startswith(b"# reviewed by the data team\r\n")
+    assert b"license: MIT\r\n" in written and b"\n" not in written.replace(b"\r\n", b"")
+    assert run("check").code == 0

@@ -2,7 +2,8 @@
 
 Shared by ``stamp`` and ``spot-check --record``. A YAML file that exists is edited, not rewritten:
 ruamel.yaml's round-trip mode keeps the user's comments, key order and quoting, and only the
-values that changed are replaced. A new YAML file is written with PyYAML.
+values that changed are replaced, and CRLF line endings stay CRLF. A new YAML file is written
+with PyYAML.
 """
 
 from __future__ import annotations
@@ -48,10 +49,13 @@ def _round_trip(target: Path, data: Any) -> bytes | None:
     yaml.preserve_quotes = True
     yaml.width = 4096
     try:
-        text = target.read_text(encoding="utf-8")
+        raw = target.read_bytes()
+        text = raw.decode("utf-8").replace("\r\n", "\n")
         document = yaml.load(text)
     except (OSError, UnicodeDecodeError, YAMLError):
         return None
+    end = raw.find(b"\n")
+    crlf = end > 0 and raw[end - 1 : end] == b"\r"  # as a Windows editor saved it
     offset = _sequence_offset(text)
     yaml.indent(mapping=2, sequence=offset + 2, offset=offset)
     if not isinstance(document, dict) or not isinstance(data, dict):
@@ -59,7 +63,8 @@ def _round_trip(target: Path, data: Any) -> bytes | None:
     _apply(document, data)
     out = io.StringIO()
     yaml.dump(document, out)
-    return out.getvalue().encode("utf-8")
+    edited = out.getvalue()
+    return (edited.replace("\n", "\r\n") if crlf else edited).encode("utf-8")
 
 
 def _sequence_offset(text: str) -> int:
