@@ -90,6 +90,84 @@ def _run_action(repo: Path, tmp: Path, **inputs: str) -> tuple[subprocess.Comple
     return result, outputs, summary.read_text() if summary.exists() else ""
 
 
+def _outputs(path: Path) -> dict[str, str]:
+    outputs: dict[str, str] = {}
+    lines = path.read_text().splitlines()
+    index = 0
+    while index < len(lines):
+        key, _, value = lines[index].partition("=")
+        if "<<" in lines[index]:
+            key, marker = lines[index].split("<<", 1)
+            end = lines.index(marker, index + 1)
+            value = "\n".join(lines[index + 1:end])
+            index = end
+        outputs[key] = value
+        index += 1
+    return outputs
+
+
+def _run_steps(repo: Path, tmp: Path, **inputs: str) -> tuple[dict[str, str], list[str], int]:
+    """The action's three steps as action.yml runs them, each with its own output file; the
+    result step reads the statuses the other two wrote. Returns the action's outputs, each
+    step's stdout, and the result step's exit code."""
+    spot = inputs.get("spot_check") == "true"
+    base = {**os.environ, "GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": str(repo),
+            "RUNNER_TEMP": str(tmp), "QA_BIN": str(BIN / "qa-provenance"),
+            "GITHUB_STEP_SUMMARY": str(tmp / "summary.md"), "INPUT_FORMAT": "github",
+            **{f"INPUT_{k.upper()}": v for k, v in inputs.items()}}
+    steps: dict[str, dict[str, str]] = {}
+    logs: list[str] = []
+    code = 0
+    for step in ("check", "spot", "result"):
+        if step == "spot" and not spot:
+            continue
+        output = tmp / f"output_{step}"
+        output.write_text("")
+        env = {**base, "GITHUB_OUTPUT": str(output)}
+        if step == "result":
+            env["QA_CHECK_STATUS"] = steps["check"]["status"]
+            env["QA_SPOT_STATUS"] = steps.get("spot", {}).get("status", "")
+        done = subprocess.run(["bash", str(PROJECT / "hooks" / "github" / "run.sh"), step],
+                              cwd=repo, env=env, capture_output=True, text=True)
+        assert step == "result" or done.returncode == 0, done.stderr
+        steps[step] = _outputs(output)
+        logs.append(done.stdout)
+        code = done.returncode
+    outputs = {"result": steps["result"]["result"], "failed-files": steps["check"]["failed-files"],
+               "report": steps["check"]["report"]}
+    return outputs, logs, code
+
+
+@pytest.mark.parametrize("inputs", [
+    {},
+    {"paths": "data/rag_eval.jsonl data/faq.csv"},
+    {"paths": "datasets/legacy", "fail_on": "warning"},
+    {"paths": "data/rag_eval.jsonl data/landmarks_unverified.jsonl", "spot_check": "true"},
+    {"paths": "data/rag_evl.jsonl"},
+], ids=["failing", "passing", "fail-on-warning", "spot-check", "usage-error"])
+def test_the_three_steps_give_what_one_run_gives(example_repo: Path, tmp_path: Path,
+                                                 inputs: dict[str, str]) -> None:
+    """action.yml runs check, spot and result as steps of their own (GitHub's annotation limit
+    is per step); their outputs and outcome are those of the single run."""
+    (tmp_path / "one").mkdir()
+    (tmp_path / "steps").mkdir()
+    whole, outputs, _ = _run_action(example_repo, tmp_path / "one", **inputs)
+    split, logs, code = _run_steps(example_repo, tmp_path / "steps", **inputs)
+    assert (split["result"], code) == (outputs["result"], whole.returncode)
+    assert split["failed-files"] == outputs["failed-files"]
+    if inputs.get("spot_check"):
+        assert "spot-check" in logs[1] and "spot-check" not in logs[0]
+
+
+def test_action_yml_runs_the_three_steps() -> None:
+    import yaml
+
+    action = yaml.safe_load((PROJECT / "action.yml").read_text())
+    runs = [step["run"] for step in action["runs"]["steps"] if "run" in step]
+    assert [run.rsplit(" ", 1)[-1] for run in runs[1:]] == ["check", "spot", "result"]
+    assert action["outputs"]["result"]["value"] == "${{ steps.result.outputs.result }}"
+
+
 @pytest.fixture
 def example_repo(tmp_path: Path) -> Path:
     repo = tmp_path / "repo"
