@@ -19,16 +19,23 @@ def caches_trusted_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.usefixtures("caches_trusted_at_once")
+@pytest.mark.parametrize("name", ["qa.parquet", "data-00000-of-00001.arrow"])
 def test_installing_pyarrow_takes_effect_at_once(repo: Repo, run: Runner,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+                                                 monkeypatch: pytest.MonkeyPatch,
+                                                 name: str) -> None:
     """The note says to install pyarrow; once it is, the next run counts the rows (neither cache
-    keeps what was read without it)."""
+    keeps what was read without it): Parquet, and Arrow as save_to_disk writes it."""
     pa = pytest.importorskip("pyarrow")
     pq = pytest.importorskip("pyarrow.parquet")
     repo.path("data").mkdir()
-    pq.write_table(pa.table({"question": ["q1", "q2"], "answer": ["a1", "a2"]}),
-                   repo.path("data/qa.parquet"))
-    repo.sidecar("data/qa.parquet", records=3)
+    table = pa.table({"question": ["q1", "q2"], "answer": ["a1", "a2"]})
+    if name.endswith(".parquet"):
+        pq.write_table(table, repo.path(f"data/{name}"))
+    else:
+        with pa.OSFile(str(repo.path(f"data/{name}")), "wb") as sink, \
+                pa.ipc.new_stream(sink, table.schema) as writer:
+            writer.write_table(table)
+    repo.sidecar(f"data/{name}", records=3)
     with monkeypatch.context() as blocked:
         for name in ("pyarrow", "pyarrow.parquet"):
             blocked.setitem(sys.modules, name, None)  # import fails as if not installed
