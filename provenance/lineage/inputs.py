@@ -15,7 +15,9 @@ from provenance.reading.locate import (
     SIDECAR_SUFFIXES,
     Claim,
     Locator,
+    Manifest,
     data_path_of_sidecar,
+    is_manifest,
     sidecar_paths,
 )
 from provenance.record import Agent, Record
@@ -114,9 +116,9 @@ class LineageInputs:
             manifest = locator.manifest(posixpath.dirname(relpath))
             if manifest is None or manifest.error is not None:
                 continue
-            for target in _manifest_subjects(manifest):
-                if target in checked:
-                    continue
+            for target in _manifest_targets(manifest, files):
+                if target in checked or any(s in names for s in sidecar_paths(target)):
+                    continue  # checked, or its sidecar speaks for it (the highest level)
                 claims = locator.claims(target)
                 if not claims:
                     continue
@@ -214,6 +216,15 @@ def _repository_file(root: Path, name: str) -> bool:
     if "://" in name or is_absolute_path(name) or leaves_root(root, "", name):
         return False
     return (root / name).is_file()
+
+
+def _manifest_targets(manifest: Manifest, files: list[str]) -> list[str]:
+    """The datasets a manifest may speak for: its subjects, then the files its globs cover (as a
+    whole-repository run selects them), whether or not they were stamped."""
+    prefix = f"{manifest.directory}/" if manifest.directory else ""
+    covered = [p for p in files if p.startswith(prefix)
+               and not (data_path_of_sidecar(p) or is_manifest(p)) and manifest.matches(p)]
+    return list(dict.fromkeys([*_manifest_subjects(manifest), *covered]))
 
 
 def _manifest_subjects(manifest: Any) -> list[str]:
