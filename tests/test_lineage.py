@@ -354,6 +354,23 @@ def test_manifest_records_are_part_of_the_graph(repo: Repo, run: Runner) -> None
     ], result.out
 
 
+def test_hook_run_sees_a_dataset_a_manifest_covers_without_a_subject(repo: Repo,
+                                                                      run: Runner) -> None:
+    """The manifest's glob covers data/gen/a.jsonl, which was never stamped (QP003 on its own
+    check): a hook run on the file derived from it still follows it, as a full run does."""
+    repo.jsonl("data/gen/a.jsonl")
+    repo.write("data/gen/provenance.yaml", dump_yaml({"datasets": [{
+        "files": "*.jsonl", "generator": model(GPT4O), "validator": HUMAN}]}))
+    dataset(repo, "data/b.jsonl", {"type": "program", "id": "merge.py"}, model(GPT4O),
+            derived_from=["data/gen/a.jsonl"])
+    full, hook = run("check"), run("check", "data/b.jsonl")
+    assert loop_lines(hook.out) == loop_lines(full.out) == [
+        "data/b.jsonl.provenance.yaml: QP016 lineage loop: model openai/gpt-4o generated "
+        "data/gen/a.jsonl -> data/b.jsonl derived from data/gen/a.jsonl -> openai/gpt-4o "
+        "validates data/b.jsonl"
+    ], hook.out
+
+
 def test_lineage_loop_severity_is_configurable(repo: Repo, run: Runner) -> None:
     dataset(repo, "data/d1.jsonl", model(GPT4O), HUMAN)
     dataset(repo, "data/d2.jsonl", {"type": "program", "id": "dedupe.py"}, model(GPT4O),

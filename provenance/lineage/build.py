@@ -13,7 +13,7 @@ import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from provenance.fs.confine import inside
 from provenance.lineage.graph import (
@@ -106,44 +106,104 @@ def _escapes(candidate: str) -> bool:
 
 
 def build_graph(root: Path, datasets: Iterable[DatasetFacts], registry: Registry) -> LineageGraph:
-    graph = LineageGraph()
-
-    def model(raw_id: str) -> str:
-        node = graph.model(registry.key(raw_id))
-        graph.add_node(node, raw_id)
-        return node
-
-    def dataset(relpath: str) -> str:
-        node = graph.dataset(relpath)
-        graph.add_node(node, relpath)
-        return node
-
+    builder = GraphBuilder(root, registry)
     for facts in datasets:
-        here = dataset(facts.relpath)
+        builder.add(facts)
+    return builder.finish()
+
+
+class GraphBuilder:
+    """The graph, one dataset at a time, then the registry's models (``finish``).
+
+    A hook run adds every dataset of the repository, ten thousand in a large one, so the work per
+    dataset is kept small: a model id is resolved through the registry once per spelling, and the
+    datasets of the record index (``add_compact``) that say the same thing share one list of
+    their edges to models. Nodes and edges are added in the same order either way."""
+
+    def __init__(self, root: Path, registry: Registry) -> None:
+        self.graph = LineageGraph()
+        self.root = root
+        self.registry = registry
+        self._models: dict[str, str] = {}  # a spelling -> its node
+        self._shapes: dict[int, tuple[list[tuple[str, str, str, bool]], list[str], bool]] = {}
+
+    def model(self, raw_id: str) -> str:
+        node = self._models.get(raw_id)
+        if node is None:
+            node = self._models[raw_id] = self.graph.model(self.registry.key(raw_id))
+            self.graph.add_node(node, raw_id)
+        return node
+
+    def dataset(self, relpath: str) -> str:
+        node = self.graph.dataset(relpath)
+        self.graph.add_node(node, relpath)
+        return node
+
+    def add(self, facts: DatasetFacts) -> None:
+        graph = self.graph
+        here = self.dataset(facts.relpath)
         graph.local.add(here)
-        base_dir = posixpath.dirname(facts.source)
         for agent in facts.generators:
             if agent.type == "model" and agent.id:
-                graph.add_edge(model(agent.id), here, GENERATED)
+                graph.add_edge(self.model(agent.id), here, GENERATED)
         for agent in facts.validators:
             if agent.type == "model" and agent.id:
-                graph.add_edge(model(agent.id), here, VALIDATES)
+                graph.add_edge(self.model(agent.id), here, VALIDATES)
         for target in facts.trains:
-            graph.add_edge(here, model(target), TRAINS)
+            graph.add_edge(here, self.model(target), TRAINS)
         for target in facts.evaluates:
-            graph.add_edge(here, model(target), EVALUATES, target)  # as the record spells it
+            graph.add_edge(here, self.model(target), EVALUATES, target)  # as the record spells it
         if facts.held_out:
             graph.held_out.add(here)
-        for ref in facts.derived_from:
-            parent = resolve_reference(root, base_dir, ref)
-            graph.add_edge(dataset(parent), here, DERIVED)
-    for entry in registry:
-        if not entry.base_models and not entry.trained_on:
-            continue
-        child = model(entry.id)
-        for base in entry.base_models:
-            graph.add_edge(model(base.id), child, BASE, base.relation)
-        card_dir = posixpath.dirname(entry.source) if entry.source.endswith(".md") else ""
-        for ref in entry.trained_on:
-            graph.add_edge(dataset(resolve_reference(root, card_dir, ref)), child, TRAINS)
-    return graph
+        self._derived(here, facts.source, facts.derived_from)
+
+    def add_compact(self, relpath: str, source: str, slot: int, facts: list[Any]) -> None:
+        """A dataset as the record index holds it (``record_index.compact``), the same edges as
+        ``add``; ``slot`` names ``facts`` (equal slots, equal facts)."""
+        graph = self.graph
+        here = self.dataset(relpath)
+        graph.local.add(here)
+        shape = self._shapes.get(slot)
+        if shape is None:
+            shape = self._shapes[slot] = self._shape(facts)
+        links, derived, held_out = shape
+        for node, kind, detail, incoming in links:
+            if incoming:
+                graph.add_edge(node, here, kind)
+            else:
+                graph.add_edge(here, node, kind, detail)
+        if held_out:
+            graph.held_out.add(here)
+        if derived:
+            self._derived(here, source, derived)
+
+    def _shape(self, facts: list[Any]
+               ) -> tuple[list[tuple[str, str, str, bool]], list[str], bool]:
+        """A compact record's edges to models, ``(model, kind, detail, into the dataset)``."""
+        generators, validators, trains, derived, evaluates, held_out = facts
+        links = [(self.model(i), GENERATED, "", True) for t, i in generators if t == "model" and i]
+        links += [(self.model(i), VALIDATES, "", True) for t, i in validators
+                  if t == "model" and i]
+        links += [(self.model(target), TRAINS, "", False) for target in trains]
+        links += [(self.model(target), EVALUATES, target, False) for target in evaluates]
+        return links, list(derived), bool(held_out)
+
+    def _derived(self, here: str, source: str, refs: Iterable[str]) -> None:
+        base_dir = posixpath.dirname(source)
+        for ref in refs:
+            parent = resolve_reference(self.root, base_dir, ref)
+            self.graph.add_edge(self.dataset(parent), here, DERIVED)
+
+    def finish(self) -> LineageGraph:
+        """Add the registry's models, their base models and training data."""
+        for entry in self.registry:
+            if not entry.base_models and not entry.trained_on:
+                continue
+            child = self.model(entry.id)
+            for base in entry.base_models:
+                self.graph.add_edge(self.model(base.id), child, BASE, base.relation)
+            card_dir = posixpath.dirname(entry.source) if entry.source.endswith(".md") else ""
+            for ref in entry.trained_on:
+                self.graph.add_edge(self.dataset(resolve_reference(self.root, card_dir, ref)),
+                                    child, TRAINS)
+        return self.graph

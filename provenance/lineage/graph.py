@@ -12,14 +12,17 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 GENERATED, DERIVED, TRAINS, BASE, VALIDATES = "generated", "derived", "trains", "base", "validates"
 EVALUATES = "evaluates"  # an evaluation set -> a model it scores: judgement, not information flow
 CHECKS = (VALIDATES, EVALUATES)  # edges along which no information reaches the model
 
 
-@dataclass(frozen=True)
-class Edge:
+class Edge(NamedTuple):
+    """One edge (a named tuple: a large repository's graph holds tens of thousands, built on
+    every hook run)."""
+
     src: str
     dst: str
     kind: str
@@ -64,13 +67,17 @@ class LineageGraph:
 
     def add_edge(self, src: str, dst: str, kind: str, detail: str = "") -> None:
         edge = Edge(src, dst, kind, detail)
-        self.out.setdefault(src, [])
+        out = self.out
+        edges = out.get(src)
+        if edges is None:
+            edges = out[src] = []
         if edge not in self._edges:
             self._edges.add(edge)
-            self.out[src].append(edge)
+            edges.append(edge)
             if kind == VALIDATES:
                 self.validated_by.setdefault(dst, []).append(src)
-        self.out.setdefault(dst, [])
+        if dst not in out:
+            out[dst] = []
 
     def edges(self) -> Iterable[Edge]:
         for edges in self.out.values():

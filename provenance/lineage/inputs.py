@@ -4,15 +4,18 @@ file-level records of every other dataset in the repository (read, not checked).
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from provenance.lineage.build import DatasetFacts, build_graph, is_absolute_path, leaves_root
+from provenance.lineage.build import DatasetFacts, GraphBuilder, is_absolute_path, leaves_root
 from provenance.lineage.graph import LineageGraph
 from provenance.reading.locate import (
+    MANIFEST_NAME,
+    SIDECAR_SUFFIXES,
     Claim,
     Locator,
+    Manifest,
     data_path_of_sidecar,
     is_manifest,
     sidecar_paths,
@@ -29,7 +32,7 @@ class LineageInputs:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.checked: dict[str, DatasetFacts] = {}
-        self.all: dict[str, DatasetFacts] = {}  # after ``graph()``: checked and others
+        self.all: Mapping[str, DatasetFacts] = {}  # after ``graph()``: checked and others
         self._parsed: dict[str, Any] = {}  # provenance files this run read, by path
         self._graph: LineageGraph | None = None
 
@@ -56,42 +59,66 @@ class LineageInputs:
         built once, when every file of the run has been added."""
         if self._graph is not None:
             return self._graph
+        root = self.session.root
         index = RecordIndex(_index_path(self.session))
         for source, data in self._parsed.items():
-            index.remember(self.session.root, source, data,
-                           sidecar=data_path_of_sidecar(source) is not None)
-        inputs = dict(self._others(set(self.checked), Locator(self.session.root, index), index))
-        index.save()
-        inputs.update(self.checked)
-        self.all = inputs
-        self._graph = build_graph(self.session.root, inputs.values(), self.session.registry())
+            index.remember(root, source, data, sidecar=data_path_of_sidecar(source) is not None)
+        others = _Others(index.table)
+        for relpath, source, found in self._others(set(self.checked), Locator(root, index),
+                                                   index):
+            others.add(relpath, source, found)  # a dataset named twice: the last one speaks
+        index.save(self.session.all_files())
+        builder = GraphBuilder(root, self.session.registry())
+        for relpath, (source, found) in others.found.items():
+            if isinstance(found, DatasetFacts):
+                builder.add(found)
+            else:
+                builder.add_compact(relpath, source, found, index.table[found])
+        for facts in self.checked.values():
+            builder.add(facts)
+        self.all = _AllFacts(others, self.checked)
+        self._graph = builder.finish()
         return self._graph
 
     def _others(self, checked: set[str], locator: Locator, index: RecordIndex
-                ) -> Iterator[tuple[str, DatasetFacts]]:
-        """File-level records of datasets not checked in this run (sidecars and manifests),
-        read through the record index: a provenance file unchanged since an earlier run is not
-        parsed again."""
+                ) -> Iterator[tuple[str, str, DatasetFacts | int]]:
+        """File-level records of datasets not checked in this run (sidecars and manifests), in
+        the order of the repository's listing, read through the record index: a provenance
+        file unchanged since an earlier run is not parsed again. ``(dataset, its provenance
+        file, its facts)``, the facts of a sidecar as a slot of the index's table."""
         files = self.session.all_files()
-        listed = set(files)
-        root = self.session.root
-        for relpath in files:
-            data = data_path_of_sidecar(relpath)
-            targets: list[str] = []
-            if data is not None:
+        candidates = [p for p in files if p.endswith(_ENDINGS)]  # in the listing's order
+        names = set(candidates)
+        first, cut = SIDECAR_SUFFIXES[0], len(SIDECAR_SUFFIXES[0])
+        order: list[tuple[str, str | None]] = []  # (file, the dataset of a sidecar)
+        for relpath in candidates:
+            if relpath.endswith(first) and len(relpath) > cut:
+                data: str | None = relpath[:-cut]
+            else:
+                data = data_path_of_sidecar(relpath)
                 # A sidecar speaks for its file: it is at the highest level, with only another
                 # sidecar beside it (a conflict, where the first of sidecar_paths' order wins).
-                first = next((s for s in sidecar_paths(data) if s in listed), relpath)
-                facts = index.facts(root, relpath) if data not in checked and first == relpath \
-                    else None
-                if facts is not None:
-                    yield data, _from_compact(data, relpath, facts)
+                if data is not None and next(s for s in sidecar_paths(data) if s in names) \
+                        != relpath:
+                    continue
+            if data is None:
+                if relpath == MANIFEST_NAME or relpath.endswith("/" + MANIFEST_NAME):
+                    order.append((relpath, None))
+            elif data not in checked:
+                order.append((relpath, data))
+        slots = dict(index.slots(self.session.root, (p for p, d in order if d is not None)))
+        for relpath, data in order:
+            if data is not None:
+                slot = slots.get(relpath)
+                if slot is not None:
+                    yield data, relpath, slot
                 continue
-            if is_manifest(relpath):
-                manifest = locator.manifest(posixpath.dirname(relpath))
-                if manifest is not None and manifest.error is None:
-                    targets = [t for t in _manifest_subjects(manifest) if t not in checked]
-            for target in targets:
+            manifest = locator.manifest(posixpath.dirname(relpath))
+            if manifest is None or manifest.error is not None:
+                continue
+            for target in _manifest_targets(manifest, files):
+                if target in checked or any(s in names for s in sidecar_paths(target)):
+                    continue  # checked, or its sidecar speaks for it (the highest level)
                 claims = locator.claims(target)
                 if not claims:
                     continue
@@ -101,10 +128,56 @@ class LineageInputs:
                         record = Record.from_mapping(claim.record)
                     except (KeyError, TypeError, ValueError):
                         continue
-                    yield target, DatasetFacts(target, claim.source, list(record.generators),
-                                               list(record.validators), list(record.trains),
-                                               list(record.derived_from), list(record.evaluates),
-                                               record.held_out)
+                    yield target, claim.source, DatasetFacts(
+                        target, claim.source, list(record.generators), list(record.validators),
+                        list(record.trains), list(record.derived_from), list(record.evaluates),
+                        record.held_out)
+
+
+_ENDINGS = (*SIDECAR_SUFFIXES, MANIFEST_NAME)
+
+
+class _Others:
+    """The datasets of the repository a run did not check, as the graph was built from them:
+    sidecars as slots of the record index's table, turned into ``DatasetFacts`` only when a
+    rule asks for one (a finding's file, an evaluation's maker)."""
+
+    def __init__(self, table: list[Any]) -> None:
+        self.table = table
+        self.found: dict[str, tuple[str, DatasetFacts | int]] = {}
+
+    def add(self, relpath: str, source: str, facts: DatasetFacts | int) -> None:
+        self.found[relpath] = (source, facts)
+
+    def get(self, relpath: str) -> DatasetFacts | None:
+        hit = self.found.get(relpath)
+        if hit is None:
+            return None
+        source, facts = hit
+        if isinstance(facts, DatasetFacts):
+            return facts
+        return _from_compact(relpath, source, self.table[facts])
+
+
+class _AllFacts(Mapping[str, DatasetFacts]):
+    """Every dataset of the graph: those checked, over the others (built when asked for)."""
+
+    def __init__(self, others: _Others, checked: dict[str, DatasetFacts]) -> None:
+        self._others = others
+        self._checked = checked
+
+    def __getitem__(self, relpath: str) -> DatasetFacts:
+        facts = self._checked.get(relpath) or self._others.get(relpath)
+        if facts is None:
+            raise KeyError(relpath)
+        return facts
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._others.found
+        yield from (p for p in self._checked if p not in self._others.found)
+
+    def __len__(self) -> int:
+        return len(self._others.found.keys() | self._checked.keys())
 
 
 def _from_compact(relpath: str, source: str, facts: list[Any]) -> DatasetFacts:
@@ -143,6 +216,15 @@ def _repository_file(root: Path, name: str) -> bool:
     if "://" in name or is_absolute_path(name) or leaves_root(root, "", name):
         return False
     return (root / name).is_file()
+
+
+def _manifest_targets(manifest: Manifest, files: list[str]) -> list[str]:
+    """The datasets a manifest may speak for: its subjects, then the files its globs cover (as a
+    whole-repository run selects them), whether or not they were stamped."""
+    prefix = f"{manifest.directory}/" if manifest.directory else ""
+    covered = [p for p in files if p.startswith(prefix)
+               and not (data_path_of_sidecar(p) or is_manifest(p)) and manifest.matches(p)]
+    return list(dict.fromkeys([*_manifest_subjects(manifest), *covered]))
 
 
 def _manifest_subjects(manifest: Any) -> list[str]:
