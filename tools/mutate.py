@@ -233,8 +233,8 @@ EQUIVALENT = ROOT / "tools" / "mutate_equivalent.txt"
 
 
 def read_equivalent(path: Path = EQUIVALENT) -> dict[tuple[str, str, str], str]:
-    """Mutants read by hand and found to change no verdict: ``(path, what, source line) ->
-    why``. Keyed by the line's text, not its number, so an edit elsewhere keeps the entry and
+    """Mutants read by hand and found to change no verdict: ``(path, source line, replacement)
+    -> why``. Keyed by the line's text, not its number, so an edit elsewhere keeps the entry and
     an edit of the line itself drops it (to be read again)."""
     found: dict[tuple[str, str, str], str] = {}
     if not path.exists():
@@ -244,15 +244,15 @@ def read_equivalent(path: Path = EQUIVALENT) -> dict[tuple[str, str, str], str]:
             continue
         parts = [part.strip() for part in line.split(" | ")]
         if len(parts) != 4 or not all(parts):
-            raise SystemExit(f"mutate: {path.name}:{number}: expected 'path | mutation | "
-                             "source line | why'")
+            raise SystemExit(f"mutate: {path.name}:{number}: expected 'path | source line | "
+                             "replacement | why'")
         found[(parts[0], parts[1], parts[2])] = parts[3]
     return found
 
 
 def equivalence_key(mutant: Mutant) -> tuple[str, str, str]:
     text = (ROOT / mutant.path).read_text("utf-8").splitlines()[mutant.line - 1].strip()
-    return mutant.path, mutant.what, text
+    return mutant.path, text, mutant.replacement
 
 
 def target_files(selection: list[str]) -> list[str]:
