@@ -9,7 +9,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from conftest import Repo, Runner, copy_real, dump_yaml
+from conftest import Repo, Runner, copy_real, dump_yaml, line_of
 
 from provenance.checker import Checker
 from provenance.checks.per_record import merge, scan
@@ -651,6 +651,32 @@ def test_an_agent_without_id_is_compared_with_no_one(policy: Policy, other: Agen
         for verdict in (judge.judge(anonymous, other), judge.judge(other, anonymous)):
             assert (verdict.relation, verdict.loop, verdict.family_only) == \
                 (Relation.INDEPENDENT, False, False)
+
+
+@pytest.mark.parametrize("with_person", [True, False])
+def test_an_unnamed_person_in_the_records_is_one_of_the_listed_people(
+        repo: Repo, run: Runner, with_person: bool) -> None:
+    """A record that only says "a human reviewed it" is not contradicted by a file-level
+    record listing a person among its validators; it is when the file lists only a model."""
+    rows = [{"query": f"q{n}", "query_by": {"model_name": "gpt-4o", "type": "ai"},
+             "reference_answer": f"a{n}",
+             "reference_answer_by": {"model_name": "gpt-4o", "type": "ai"},
+             "reviewed_by": {"model_name": "", "type": "human"}} for n in range(2)]
+    repo.jsonl("data/rag.jsonl", rows)
+    judge = {"type": "model", "id": "claude-3-5-sonnet-20241022", "method": "llm-judge"}
+    validators = [judge, HUMAN_VALIDATOR] if with_person else [judge]
+    sidecar = repo.sidecar("data/rag.jsonl", generator={"type": "model", "id": "gpt-4o"},
+                           validator=validators)
+    config(repo, {"records": [{"files": "data/rag.jsonl", "validator": "reviewed_by"}]})
+    result = run("check")
+    if with_person:
+        assert result.code == 0 and result.lines == [], result.out
+    else:
+        assert result.code == 1
+        line = line_of(sidecar.read_text("utf-8"), "validator:")
+        assert result.lines == [
+            f"data/rag.jsonl.provenance.yaml:{line}: QP014 the records name validator human '', "
+            "but this record lists only model 'claude-3-5-sonnet-20241022'"], result.out
 
 
 def test_yourbench_with_a_judge_column_needs_no_file_level_agents(repo: Repo, run: Runner) -> None:
