@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -273,6 +274,9 @@ def test_qp005_yaml_and_json_sidecars(repo: Repo, run: Runner) -> None:
     result = run("check")
     assert result.code == 1
     assert result.has(f"{DATA}: QP005 claimed by both {SIDECAR} and {DATA}.provenance.json")
+    # the report names the first of the two as the file's provenance, as the message does
+    [file] = json.loads(run("check", "--format", "json").out)["files"]
+    assert (file["path"], file["provenance"]) == (DATA, SIDECAR)
 
 
 def test_qp005_passes_with_one_sidecar(repo: Repo, run: Runner) -> None:

@@ -13,10 +13,12 @@ from typing import Any
 import pytest
 from conftest import REAL, Repo, Runner, dump_yaml, graph_of
 
+from provenance.checks.contamination import contamination_problems
 from provenance.contamination import run as contamination_run
-from provenance.contamination.fingerprints import Settings, build, item_of
+from provenance.contamination.fingerprints import EvalItem, Settings, build, item_of
 from provenance.contamination.match import EXACT, NEAR, NGRAM, matches
 from provenance.contamination.pairs import Pair, pairs
+from provenance.contamination.run import Hit
 from provenance.lineage.graph import BASE, EVALUATES, TRAINS
 
 LONG = ("which river flows through the capital city of the country that hosted the first "
@@ -220,3 +222,24 @@ def test_shards_of_a_matrix_find_each_pair_once(nq_repo: tuple[Repo, list[dict[s
                     for line in run("check", "--shard", f"{shard}/3").lines if "QP041" in line)
     assert len(whole) == 12  # a record line and a count per training file
     assert merged == whole
+
+
+def test_the_records_shown_are_the_first_by_evaluation_line_then_training_line() -> None:
+    """Past ``shown`` findings a pair reports only its count: which records are shown must not
+    depend on the order the scan found them in."""
+    pair = Pair("eval/test.jsonl", "train/sft.jsonl", "acme-7b", "acme-7b")
+
+    def hit(eval_line: int, train_line: int, kind: str = EXACT) -> Hit:
+        item = EvalItem(pair.evaluation, f"line {eval_line}", eval_line, [], [])
+        return Hit(pair, item, f"line {train_line}", train_line, kind, "q")
+
+    # found in training order: eval line 7 at training lines 9 and 3, eval line 2 at line 30
+    hits = [hit(7, 9), hit(7, 3), hit(2, 30, NEAR), hit(5, 1)]
+    found = [(path, problem.line, problem.message.split(" (")[0])
+             for path, problem in contamination_problems(hits, shown=3)]
+    assert found == [
+        ("eval/test.jsonl", 2, "record line 2 is in training data train/sft.jsonl:30"),
+        ("eval/test.jsonl", 5, "record line 5 is in training data train/sft.jsonl:1"),
+        ("eval/test.jsonl", 7, "record line 7 is in training data train/sft.jsonl:3"),
+        ("train/sft.jsonl", None, "holds 3 records of evaluation set eval/test.jsonl"),
+    ]

@@ -12,10 +12,13 @@ from typing import Any
 import pytest
 from conftest import REAL, Repo, Runner, copy_real, dump_yaml
 
+from provenance.checks.diversity import diversity_problems
+from provenance.checks.problem import Problem
+from provenance.config import DiversityLimits
 from provenance.diversity import accumulator
 from provenance.diversity.accumulator import Diversity, Fields, answer_position
 from provenance.diversity.sketch import BottomK, gini
-from provenance.diversity.summary import summarise
+from provenance.diversity.summary import Summary, summarise
 from provenance.diversity.text import canonical, normalise, question_type
 from provenance.reading import profiles, readers
 
@@ -353,3 +356,50 @@ def test_stats_notes_a_file_it_cannot_measure(repo: Repo, run: Runner) -> None:
     assert "note: data/no_questions.jsonl: not measured (no question field in its records)" \
         in result.out
     assert "data/six.jsonl" in result.out
+
+
+# the thresholds, exactly at and just past them (pure, no records) ---------------------------------
+
+
+def summary(questions: int = 20, *, near: float | None = None, exact: float | None = None,
+            gini: float | None = None, positions: tuple[int, ...] = ()) -> Summary:
+    return Summary("data/qa.jsonl", questions, questions, exact, near, None, {}, questions,
+                   10.0, gini, sum(positions), positions)
+
+
+def codes_and_messages(found: list[Problem]) -> list[str]:
+    return [f"{p.rule.code} {p.message}" for p in found]
+
+
+def test_a_file_of_exactly_min_questions_is_judged() -> None:
+    limits = DiversityLimits(max_duplicate_rate=0.25, min_questions=20)
+    assert codes_and_messages(diversity_problems(summary(20, near=0.5, exact=0.25), limits)) == [
+        "QP044 50.0% of the 20 questions repeat an earlier one (25.0% verbatim, the rest near "
+        "duplicates), more than diversity.max-duplicate-rate 25%"]
+    assert diversity_problems(summary(19, near=0.5, exact=0.25), limits) == []
+
+
+def test_a_duplicate_rate_of_exactly_the_limit_passes() -> None:
+    limits = DiversityLimits(max_duplicate_rate=0.5)
+    assert diversity_problems(summary(near=0.5), limits) == []
+    # no verbatim rate known: none is claimed
+    assert codes_and_messages(diversity_problems(summary(near=0.75), limits)) == [
+        "QP044 75.0% of the 20 questions repeat an earlier one (0.0% verbatim, the rest near "
+        "duplicates), more than diversity.max-duplicate-rate 50%"]
+
+
+def test_a_gini_of_exactly_the_limit_passes() -> None:
+    limits = DiversityLimits(max_source_gini=0.5)
+    assert diversity_problems(summary(gini=0.5), limits) == []
+    assert [p.rule.code for p in diversity_problems(summary(gini=0.625), limits)] == ["QP045"]
+
+
+def test_answers_at_start_are_judged_from_min_questions_located_answers() -> None:
+    limits = DiversityLimits(max_answers_at_start=0.5, min_questions=20)
+    # 15 of 20 located answers in the first fifth: 75%
+    assert codes_and_messages(diversity_problems(summary(positions=(15, 5)), limits)) == [
+        "QP045 75% of the 20 answers found in their context sit in its first fifth (20% if "
+        "spread evenly), more than diversity.max-answers-at-start 50%: the rest of each passage "
+        "goes unasked"]
+    assert diversity_problems(summary(positions=(14, 5)), limits) == []  # 19 located
+    assert diversity_problems(summary(positions=(10, 10)), limits) == []  # exactly 50%

@@ -7,7 +7,7 @@ another must be QP010 (identical source), not a family warning and not a pass.
 from __future__ import annotations
 
 import pytest
-from conftest import Repo, Runner
+from conftest import Repo, Runner, line_of
 
 from provenance.identity.folding import fold, mixed_scripts
 from provenance.identity.spelling import canonical_model_id
@@ -74,6 +74,26 @@ def test_an_id_that_still_mixes_scripts_is_a_warning(repo: Repo, run: Runner) ->
     assert result.codes() == {"QP017"}
     assert "validator model 'gpt-4\u0434' mixes scripts (CYRILLIC, LATIN) even once look-alike " \
            "letters are folded" in result.out
+
+
+@pytest.mark.parametrize("role", ["generator", "validator"])
+def test_a_mixed_script_id_is_reported_at_its_own_agent(repo: Repo, run: Runner,
+                                                        role: str) -> None:
+    """The warning points at the line of the agent whose id mixes scripts, not the other."""
+    repo.jsonl(DATA)
+    agents = {"generator": {"type": "model", "id": "gpt-4o"},
+              "validator": {"type": "model", "id": "claude-3-5-sonnet-20241022",
+                            "method": "llm-judge"}}
+    agents[role]["id"] = "mistral-\u0434"
+    sidecar = repo.sidecar(DATA, **agents)
+    result = run("check")
+    line = line_of(sidecar.read_text("utf-8"), f"{role}:")
+    assert result.code == 0
+    assert result.lines == [
+        f"{DATA}.provenance.yaml:{line}: QP017 [warning] {role} model 'mistral-\u0434' mixes "
+        "scripts (CYRILLIC, LATIN) even once look-alike letters are folded: spell the id in one "
+        "script"
+    ], result.out
 
 
 def test_mixed_scripts_in_per_record_agents(repo: Repo, run: Runner) -> None:

@@ -265,3 +265,21 @@ def test_embedded_overrides_a_manifest(repo: Repo, run: Runner) -> None:
     repo.write("data/qa.json", json.dumps(embedded_doc()))
     repo.write("data/provenance.yaml", manifest(entry("*.json")))  # no digest: overridden
     assert run("check").code == 0
+
+
+def test_a_problem_is_placed_in_the_data_its_own_file_or_the_record() -> None:
+    """``Problem.place``: a file of its own wins; a problem found in the data points at the data
+    file even when a claim is known; otherwise the claim's line for the field."""
+    from provenance import rules
+    from provenance.checks.problem import Problem
+    from provenance.reading.locate import Claim
+
+    claim = Claim("sidecar", "data/qa.jsonl.provenance.yaml", 2, {"records": 3})
+    data = "data/qa.jsonl"
+    assert Problem(rules.UNREADABLE, "x", in_data=True, line=4).place(data, claim) == (data, 4)
+    assert Problem(rules.UNREADABLE, "x", in_data=True).place(data, None) == (data, None)
+    assert Problem(rules.MISSING, "x").place(data, None) == (data, None)
+    assert Problem(rules.CONFLICT, "x", path="other.yaml", line=7).place(data, claim) == \
+        ("other.yaml", 7)
+    assert Problem(rules.RECORD_COUNT, "x", ("records",), line=9).place(data, claim) == \
+        ("data/qa.jsonl.provenance.yaml", 9)

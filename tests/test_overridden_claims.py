@@ -79,3 +79,21 @@ def test_the_hook_given_only_the_sidecar_sees_the_manifest_loop(repo: Repo, run:
     repo.sidecar(DATA)
     manifest(repo, "data", "*.jsonl", **LOOP)
     assert run("check", "--", f"{DATA}.provenance.yaml").codes() == {"QP010"}
+
+
+def test_an_overridden_record_that_is_no_record_is_skipped_not_a_crash() -> None:
+    """A claim whose record cannot be read as agents says nothing about a loop; the others
+    are still checked, each once."""
+    from provenance.checks.overridden import overridden_problems
+    from provenance.identity.independence import Judge
+    from provenance.reading.locate import Claim
+
+    winner = Claim("sidecar", f"{DATA}.provenance.yaml", 2,
+                   {"generator": GENERATOR, "validator": VALIDATOR})
+    broken = Claim("manifest", "data/provenance.yaml", 1,
+                   {"generator": {"type": "model"}, "validator": VALIDATOR},  # no id
+                   prefix=("datasets", 0))
+    looping = Claim("manifest", "provenance.yaml", 0, LOOP, prefix=("datasets", 0))
+    found = overridden_problems([broken, looping, winner, broken], winner, Judge())
+    assert [(claim.source, problem.rule.code) for claim, problem in found] == [
+        ("provenance.yaml", "QP010")]

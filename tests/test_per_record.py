@@ -9,10 +9,10 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from conftest import Repo, Runner, copy_real, dump_yaml
+from conftest import Repo, Runner, copy_real, dump_yaml, line_of
 
 from provenance.checker import Checker
-from provenance.checks.per_record import scan
+from provenance.checks.per_record import merge, scan
 from provenance.config import load_config
 from provenance.identity.independence import Judge, Policy
 from provenance.identity.registry import Relation
@@ -508,6 +508,39 @@ def test_nested_fields_are_keyed_per_record(repo: Repo, run: Runner,
     ], result.out
 
 
+@pytest.mark.parametrize("fields", [("meta.model", "judge"), ("model", "meta.judge")])
+def test_one_nested_field_among_plain_ones_is_keyed_per_record(
+        repo: Repo, run: Runner, fields: tuple[str, str]) -> None:
+    """One nested field is enough to key records by what they hold: a plain lookup of
+    ``meta.model`` finds nothing, and record 2 would share record 1's verdict."""
+    generator, validator = fields
+    pairs = [("claude-3-5-haiku", "gpt-4o"), ("openai/gpt-4o-2024-08-06", "gpt-4o"),
+             ("claude-3-5-haiku", "gpt-4o")]
+    if generator == "model":  # the plain field repeats, the nested one differs
+        pairs = [(val, gen) for gen, val in pairs]
+    rows = []
+    for n, (gen, val) in enumerate(pairs):
+        row: dict[str, Any] = {"question": f"q{n}", "answer": f"a{n}"}
+        for path, model in ((generator, gen), (validator, val)):
+            if path.startswith("meta."):
+                row.setdefault("meta", {})[path[5:]] = model
+            else:
+                row[path] = model
+        rows.append(row)
+    repo.jsonl("data/qa.jsonl", rows)
+    repo.sidecar("data/qa.jsonl", generator=None, validator=None)
+    config(repo, {"records": [{"files": "data/qa.jsonl", "generator": generator,
+                               "validator": validator}]})
+    result = run("check")
+    assert result.code == 1, result.out
+    validator_id, generator_id = ("gpt-4o", "openai/gpt-4o-2024-08-06") \
+        if generator == "meta.model" else ("openai/gpt-4o-2024-08-06", "gpt-4o")
+    assert result.lines == [
+        f"data/qa.jsonl:2: QP010 1 of 3 records: validator model '{validator_id}' is the "
+        f"same source as generator model '{generator_id}' (both 'gpt-4o') (records line 2)"
+    ], result.out
+
+
 def test_agent_objects_in_a_list_are_keyed_by_value(repo: Repo, run: Runner) -> None:
     """A list of agent objects is unhashable: the fallback key must still tell records apart
     (it crashed with a TypeError)."""
@@ -620,6 +653,32 @@ def test_an_agent_without_id_is_compared_with_no_one(policy: Policy, other: Agen
                 (Relation.INDEPENDENT, False, False)
 
 
+@pytest.mark.parametrize("with_person", [True, False])
+def test_an_unnamed_person_in_the_records_is_one_of_the_listed_people(
+        repo: Repo, run: Runner, with_person: bool) -> None:
+    """A record that only says "a human reviewed it" is not contradicted by a file-level
+    record listing a person among its validators; it is when the file lists only a model."""
+    rows = [{"query": f"q{n}", "query_by": {"model_name": "gpt-4o", "type": "ai"},
+             "reference_answer": f"a{n}",
+             "reference_answer_by": {"model_name": "gpt-4o", "type": "ai"},
+             "reviewed_by": {"model_name": "", "type": "human"}} for n in range(2)]
+    repo.jsonl("data/rag.jsonl", rows)
+    judge = {"type": "model", "id": "claude-3-5-sonnet-20241022", "method": "llm-judge"}
+    validators = [judge, HUMAN_VALIDATOR] if with_person else [judge]
+    sidecar = repo.sidecar("data/rag.jsonl", generator={"type": "model", "id": "gpt-4o"},
+                           validator=validators)
+    config(repo, {"records": [{"files": "data/rag.jsonl", "validator": "reviewed_by"}]})
+    result = run("check")
+    if with_person:
+        assert result.code == 0 and result.lines == [], result.out
+    else:
+        assert result.code == 1
+        line = line_of(sidecar.read_text("utf-8"), "validator:")
+        assert result.lines == [
+            f"data/rag.jsonl.provenance.yaml:{line}: QP014 the records name validator human '', "
+            "but this record lists only model 'claude-3-5-sonnet-20241022'"], result.out
+
+
 def test_yourbench_with_a_judge_column_needs_no_file_level_agents(repo: Repo, run: Runner) -> None:
     """The records name an independent judge: no self-answered warning, from the records or
     from the file-level check of what the records name."""
@@ -639,4 +698,17 @@ def test_records_naming_no_agent_count_in_no_pair() -> None:
             {"gen": "gpt-4o", "val": "claude-3-5-haiku"}]
     result = scan([(row, n) for n, row in enumerate(rows)], profile, Judge())
     assert (result.total, result.with_agents, result.with_generators) == (4, 2, 2)
-    assert result.pairs == Counter({("gpt-4o", "claude-3-5-haiku"): 2})
+    # as dicts: Counter equality ignores a pair counted zero times, the report would not
+    assert dict(result.pairs) == {("gpt-4o", "claude-3-5-haiku"): 2}
+    assert dict(result.generator_counts) == {"gpt-4o": 2}
+
+
+def test_one_part_merges_into_itself() -> None:
+    """A large file of a few long lines may split into a single part."""
+    profile = profile_from_mapping({"generator": "gen", "validator": "val"})
+    rows = [{"gen": "gpt-4o", "val": "gpt-4o"}, {"gen": "gpt-4o", "val": "claude-3-5-haiku"}]
+    merged = merge([scan([(row, n) for n, row in enumerate(rows)], profile, Judge())])
+    assert (merged.total, merged.with_agents, merged.with_generators) == (2, 2, 2)
+    assert dict(merged.pairs) == {("gpt-4o", "gpt-4o"): 1, ("gpt-4o", "claude-3-5-haiku"): 1}
+    assert [(code, offence.count) for (code, _), offence in merged.offences.items()] == \
+        [("QP010", 1)]

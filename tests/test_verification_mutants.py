@@ -14,6 +14,7 @@ import pytest
 from conftest import Repo, Runner, dump_yaml, line_of
 
 from provenance.checks.record_rules import verification_problems
+from provenance.checks.verification import VerificationPolicy, entry_problem, newest_accepted
 from provenance.record import Record
 
 DATA = "data/qa.jsonl"
@@ -148,3 +149,92 @@ def test_the_age_limit_is_exact_to_the_second() -> None:
     at_limit = datetime(2026, 3, 2, tzinfo=timezone.utc)
     assert verification_problems(record, digest, 1, at_limit) == []
     assert verification_problems(record, digest, 1, at_limit + timedelta(seconds=0.5)) != []
+
+
+# what a single entry must hold before it counts (the numbers, the clock) -------------------------
+
+AT = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+
+
+def counted(**changes: Any) -> str | None:
+    """Why a PASS entry for 10,000 records does not count (None: it does). The plan for 10,000
+    records at 5%, 95%, one flag allowed needs n=93 (the binomial n: 1 - P(X <= 1 | 93, 0.05)
+    >= 0.95 and not for 92; tests/test_sampling.py pins it)."""
+    base: dict[str, Any] = {"verifier": "gpt-4o-mini", "kind": "openai", "seed": "keyed",
+                            "time": "2026-03-01T11:00:00Z", "result": "PASS",
+                            "digest": {"sha256": "a" * 64}, "population": 10_000, "n": 93,
+                            "flags": 0, "acceptance": 1, "max_flag_rate": 0.05,
+                            "confidence": 0.95}
+    return entry_problem({**base, **changes}, VerificationPolicy(), AT)
+
+
+def test_a_sample_of_the_plans_size_counts_and_one_less_does_not() -> None:
+    assert counted() is None
+    assert counted(n=500, flags=1) is None
+    assert counted(n=92) == "sampled n=92 of 10000, fewer than the plan's 93"
+    assert counted(population=93, n=93) is None  # a census
+
+
+@pytest.mark.parametrize("numbers", [
+    {"population": "10000"}, {"n": "93"}, {"flags": None}, {"acceptance": 1.0},
+    {"n": True}, {"flags": False},
+])
+def test_counts_that_are_not_integers_are_refused(numbers: dict[str, Any]) -> None:
+    assert counted(**numbers) == "lacks population, n, flags or acceptance"
+
+
+@pytest.mark.parametrize(("numbers", "why"), [
+    ({"population": 50, "n": 93}, "population=50, n=93, flags=0"),
+    ({"flags": 94}, "population=10000, n=93, flags=94"),
+    ({"flags": -1}, "population=10000, n=93, flags=-1"),
+    ({"population": 0, "n": 0}, "population=0, n=0, flags=0"),
+    ({"population": 5, "n": 0}, "population=5, n=0, flags=0"),
+])
+def test_counts_that_do_not_add_up_are_refused(numbers: dict[str, Any], why: str) -> None:
+    assert counted(**numbers) == f"does not add up ({why})"
+
+
+def test_a_clock_up_to_five_minutes_ahead_is_not_the_future() -> None:
+    assert counted(time="2026-03-01T12:05:00Z") is None
+    assert counted(time="2026-03-01T12:05:00.000001Z") == \
+        "is dated in the future (2026-03-01T12:05:00.000001Z)"
+    assert counted(time="2026-03-01T12:05:30Z") == "is dated in the future (2026-03-01T12:05:30Z)"
+
+
+def passing(when: str, **changes: Any) -> dict[str, Any]:
+    return {"verifier": "gpt-4o-mini", "kind": "openai", "seed": "keyed", "time": when,
+            "result": "PASS", "digest": {"sha256": "a" * 64}, "population": 10_000, "n": 93,
+            "flags": 0, "acceptance": 1, "max_flag_rate": 0.05, "confidence": 0.95, **changes}
+
+
+def test_of_two_passes_at_one_time_the_later_entry_is_reported() -> None:
+    entries = [passing("2026-03-01T11:00:00Z", n=92), passing("2026-03-01T11:00:00Z", n=91)]
+    accepted, why = newest_accepted(entries, ["a" * 64], VerificationPolicy(), AT)
+    assert accepted is None
+    assert why == ("the passing spot check of 2026-03-01T11:00:00Z sampled n=91 of 10000, fewer "
+                   "than the plan's 93")
+
+
+def test_a_pass_that_does_not_count_is_refused_for_its_own_reason() -> None:
+    """A later FAIL does not hide why the PASS itself does not count."""
+    entries = [passing("2026-03-01T10:00:00Z", n=92),
+               passing("2026-03-01T11:00:00Z", result="FAIL", flags=5)]
+    accepted, why = newest_accepted(entries, ["a" * 64], VerificationPolicy(), AT)
+    assert accepted is None
+    assert why == ("the passing spot check of 2026-03-01T10:00:00Z sampled n=92 of 10000, fewer "
+                   "than the plan's 93")
+    entries[0]["n"] = 93
+    assert newest_accepted(entries, ["a" * 64], VerificationPolicy(), AT) == (
+        None, "the passing spot check of 2026-03-01T10:00:00Z is followed by a FAIL for the "
+              "same content")
+
+
+def test_a_fail_at_the_same_time_as_the_pass_outweighs_it() -> None:
+    entries = [passing("2026-03-01T10:00:00Z"),
+               passing("2026-03-01T10:00:00Z", result="FAIL", flags=5)]
+    assert newest_accepted(entries, ["a" * 64], VerificationPolicy(), AT) == (
+        None, "the passing spot check of 2026-03-01T10:00:00Z is followed by a FAIL for the "
+              "same content")
+    entries[1]["time"] = "2026-03-01T09:59:59Z"
+    accepted, why = newest_accepted(entries, ["a" * 64], VerificationPolicy(), AT)
+    assert accepted is not None and accepted.entry is entries[0] and why == ""

@@ -18,7 +18,10 @@ through the editable install). Steps:
    test kills it; a time-out (5x the tests' own time plus 30 s) kills it too; a mutant no test
    executes counts as surviving ("uncovered").
 
-Prints the score per module (killed / mutants) and every survivor; writes ``.mutate/results.json``.
+Mutants listed in ``tools/mutate_equivalent.txt`` (read by hand: no verdict changes) are not run
+and not scored. Prints the score per module (killed / scored mutants) and every survivor; writes
+``.mutate/results.json`` after each mutant, so a stopped run keeps what it measured. ``--tests``
+runs given tests instead of the covering ones (no coverage run): does a new test kill a survivor?
 Usage: ``make mutate`` or ``python tools/mutate.py --max-mutants 200 --jobs 2``.
 """
 
@@ -226,6 +229,32 @@ class _Finder(ast.NodeVisitor):
         self._add(node, "pass", "continue removed")
 
 
+EQUIVALENT = ROOT / "tools" / "mutate_equivalent.txt"
+
+
+def read_equivalent(path: Path = EQUIVALENT) -> dict[tuple[str, str, str], str]:
+    """Mutants read by hand and found to change no verdict: ``(path, source line, replacement)
+    -> why``. Keyed by the line's text, not its number, so an edit elsewhere keeps the entry and
+    an edit of the line itself drops it (to be read again)."""
+    found: dict[tuple[str, str, str], str] = {}
+    if not path.exists():
+        return found
+    for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = [part.strip() for part in line.split(" | ")]
+        if len(parts) != 4 or not all(parts):
+            raise SystemExit(f"mutate: {path.name}:{number}: expected 'path | source line | "
+                             "replacement | why'")
+        found[(parts[0], parts[1], parts[2])] = parts[3]
+    return found
+
+
+def equivalence_key(mutant: Mutant) -> tuple[str, str, str]:
+    text = (ROOT / mutant.path).read_text("utf-8").splitlines()[mutant.line - 1].strip()
+    return mutant.path, text, mutant.replacement
+
+
 def target_files(selection: list[str]) -> list[str]:
     files: list[str] = []
     for target in TARGETS:
@@ -349,7 +378,7 @@ def _stop(signum: int, frame: object) -> None:
 @dataclass
 class Outcome:
     mutant: Mutant
-    status: str  # killed | survived | uncovered | timeout | error
+    status: str  # killed | survived | uncovered | timeout | error | equivalent
     tests: int
     seconds: float
     killer: str = ""
@@ -414,16 +443,21 @@ def tests_for(mutant: Mutant, coverage: Coverage) -> list[str]:
 
 
 def run_all(mutants: list[Mutant], coverage: Coverage, durations: dict[str, float],
-            copies: list[Path]) -> Iterator[Outcome]:
+            copies: list[Path], equivalent: dict[tuple[str, str, str], str],
+            only_tests: list[str] | None = None) -> Iterator[Outcome]:
     jobs = len(copies)
     free = list(copies)
     lock = threading.Lock()
 
     def one(mutant: Mutant) -> Outcome:
+        why = equivalent.get(equivalence_key(mutant))
+        if why is not None:  # read by hand: not run, not scored
+            return Outcome(mutant, "equivalent", 0, 0.0, why)
         with lock:
             copy = free.pop()
         try:
-            return _run(mutant, copy, tests_for(mutant, coverage), durations)
+            tests = only_tests if only_tests is not None else tests_for(mutant, coverage)
+            return _run(mutant, copy, tests, durations)
         finally:
             with lock:
                 free.append(copy)
@@ -439,19 +473,21 @@ def report(outcomes: list[Outcome]) -> None:
     by_module: dict[str, list[Outcome]] = defaultdict(list)
     for outcome in outcomes:
         by_module[outcome.mutant.path].append(outcome)
-    print(f"\n{'module':<42} {'mutants':>7} {'killed':>6} {'surv.':>5} {'uncov.':>6} "
-          f"{'score':>6}")
+    print(f"\n{'module':<42} {'mutants':>7} {'killed':>6} {'equiv.':>6} {'surv.':>5} "
+          f"{'uncov.':>6} {'score':>6}")
     total_killed = total = 0
     for path, items in sorted(by_module.items()):
         killed = sum(o.status in ("killed", "timeout") for o in items)
+        equivalent = sum(o.status == "equivalent" for o in items)
         survived = sum(o.status == "survived" for o in items)
         uncovered = sum(o.status == "uncovered" for o in items)
         scored = killed + survived + uncovered
         total_killed, total = total_killed + killed, total + scored
         score = f"{100 * killed / scored:.0f}%" if scored else "-"
-        print(f"{path:<42} {len(items):>7} {killed:>6} {survived:>5} {uncovered:>6} {score:>6}")
+        print(f"{path:<42} {len(items):>7} {killed:>6} {equivalent:>6} {survived:>5} "
+              f"{uncovered:>6} {score:>6}")
     if total:
-        print(f"{'all':<42} {len(outcomes):>7} {total_killed:>6} {'':>5} {'':>6} "
+        print(f"{'all':<42} {len(outcomes):>7} {total_killed:>6} {'':>6} {'':>5} {'':>6} "
               f"{100 * total_killed / total:>5.0f}%")
     survivors = [o for o in outcomes if o.status in ("survived", "uncovered", "error")]
     if survivors:
@@ -476,7 +512,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="use .mutate/coverage.json even if sources changed since")
     parser.add_argument("--line", type=int, action="append", default=[],
                         help="only mutants on these lines (with one module)")
+    parser.add_argument("--tests", nargs="+", metavar="NODEID",
+                        help="run these tests for every mutant instead of the ones that cover "
+                             "it (no coverage run): to see whether a new test kills survivors")
+    parser.add_argument("--results", type=Path, default=STATE / "results.json",
+                        help="where to write the outcomes (after each mutant)")
     args = parser.parse_args(argv)
+    results: Path = args.results
 
     signal.signal(signal.SIGTERM, _stop)
     files = target_files(args.modules)
@@ -496,6 +538,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.max_mutants and len(mutants) > args.max_mutants:
         mutants = sorted(random.Random(args.seed).sample(mutants, args.max_mutants),
                          key=lambda m: (m.path, m.line, m.col))
+    if not (args.line or args.max_per_module or args.max_mutants):
+        made = {equivalence_key(m) for m in mutants}
+        for key in read_equivalent():
+            if key[0] in files and key not in made:
+                print(f"mutate: {EQUIVALENT.name}: no longer a mutant (the line changed?): "
+                      f"{' | '.join(key)}", file=sys.stderr)
     if args.list:
         for mutant in mutants:
             print(f"{mutant.label}  ->  {mutant.replacement}")
@@ -511,26 +559,37 @@ def main(argv: list[str] | None = None) -> int:
             for path in files:
                 if (copy / path).read_text("utf-8") != (ROOT / path).read_text("utf-8"):
                     raise SystemExit(f"mutate: {path} changed while the copies were taken")
-        coverage, durations = coverage_map(files, args.reuse_coverage)
+        coverage: Coverage = {}
+        durations: dict[str, float] = {}
+        if not args.tests:
+            coverage, durations = coverage_map(files, args.reuse_coverage)
         print(f"mutate: {len(mutants)} mutants in {len(files)} modules, {args.jobs} jobs",
               flush=True)
         started = time.perf_counter()
-        for number, outcome in enumerate(run_all(mutants, coverage, durations, copies), 1):
+        equivalent = read_equivalent()
+        for number, outcome in enumerate(run_all(mutants, coverage, durations, copies,
+                                                 equivalent, args.tests), 1):
             outcomes.append(outcome)
-            mark = {"killed": ".", "timeout": "T", "survived": "S", "uncovered": "U"}.get(
-                outcome.status, "E")
+            _save(results, outcomes)  # after each mutant: a stopped run keeps what it measured
+            mark = {"killed": ".", "timeout": "T", "survived": "S", "uncovered": "U",
+                    "equivalent": "="}.get(outcome.status, "E")
             print(mark, end="\n" if number % 80 == 0 else "", flush=True)
         print(f"\nmutate: {time.perf_counter() - started:.0f} s")
     finally:
         for copy in copies:
             shutil.rmtree(copy.parent, ignore_errors=True)
     report(outcomes)
-    STATE.mkdir(exist_ok=True)
-    (STATE / "results.json").write_text(json.dumps(
+    return 0
+
+
+def _save(results: Path, outcomes: list[Outcome]) -> None:
+    results.parent.mkdir(parents=True, exist_ok=True)
+    partial = results.with_suffix(".tmp")
+    partial.write_text(json.dumps(
         [{**asdict(o.mutant), "status": o.status, "tests": o.tests,
           "seconds": round(o.seconds, 2), "killer": o.killer} for o in outcomes], indent=1),
         "utf-8")
-    return 0
+    partial.replace(results)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ def contamination_problems(hits: Iterable[Hit], shown: int = 20
                                                                  kv[0].training)):
         evaluated = pair.model if pair.trained == pair.model else \
             f"{pair.model}, derived from {pair.trained}"
-        records = sorted({(h.item.line or 0, h.item.location) for h in its_hits})
+        records = {h.item.location for h in its_hits}  # a location names one record
         for hit in sorted(its_hits, key=lambda h: (h.item.line or 0, h.line or 0))[:shown]:
             where = f"{pair.training}:{hit.line}" if hit.line else \
                 f"{pair.training} ({hit.location})"
