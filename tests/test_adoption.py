@@ -25,7 +25,20 @@ def test_one_unlabelled_file_gets_one_command(repo: Repo, run: Runner,
                                     "'notes, v2.jsonl' --generator TYPE:ID --validator TYPE:ID")
 
 
-def test_many_unlabelled_files_get_one_block(repo: Repo, run: Runner) -> None:
+@pytest.mark.parametrize("where", ["on-path", "pre-commit", "nowhere"])
+def test_many_unlabelled_files_get_one_block(repo: Repo, run: Runner, where: str,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The way to get the command is said only to someone whose shell may lack it."""
+    bin_dir = repo.path("bin")
+    bin_dir.mkdir()
+    command = bin_dir / "qa-provenance"
+    command.write_text("#!/bin/sh\n")
+    command.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir) if where != "nowhere" else str(repo.path("none")))
+    if where == "pre-commit":
+        monkeypatch.setenv("PRE_COMMIT", "1")
+    else:
+        monkeypatch.delenv("PRE_COMMIT", raising=False)
     for index in range(31):
         repo.jsonl(f"datasets/batch/part{index:02}.jsonl")
     result = run("check")
@@ -33,7 +46,10 @@ def test_many_unlabelled_files_get_one_block(repo: Repo, run: Runner) -> None:
     block = hints(result.err)
     assert block[0] == "hint: 31 data files have no provenance. The fastest ways out:"
     assert block[1].strip().startswith("qa-provenance stamp datasets/batch --generator")
-    assert len(block) == 5
+    if where == "on-path":
+        assert len(block) == 4
+    else:
+        assert len(block) == 5 and "pipx run qa-provenance" in block[4]
 
 
 def test_no_hint_when_everything_has_provenance(repo: Repo, run: Runner) -> None:

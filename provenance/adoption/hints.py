@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import posixpath
 import shlex
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -51,11 +52,15 @@ def missing_hints(findings: Sequence[Finding], root: Path, cwd: Path) -> list[st
              "then stamp the folder",
              "  for legacy folders, a warning instead of an error: overrides: [{files: "
              f"'{legacy}', rules: {{missing-provenance: warn}}}}] "
-             "in .qa-provenance.yaml",
-             _without_path()]
-    return lines
+             "in .qa-provenance.yaml"]
+    note = _without_path()
+    return lines + ([note] if note else [])
 
 
-def _without_path() -> str:
-    return ("  (not on PATH, e.g. with pre-commit only: pipx run qa-provenance ..., or "
-            "pip install qa-provenance)")
+def _without_path() -> str | None:
+    """How to get the command, for someone whose shell lacks it: under pre-commit (which sets
+    PRE_COMMIT=1 and puts its own copy on the hook's PATH) or where it is not on PATH."""
+    if os.environ.get("PRE_COMMIT") != "1" and shutil.which("qa-provenance") is not None:
+        return None
+    return ("  (without qa-provenance on your PATH, as with pre-commit only: pipx run "
+            "qa-provenance ..., or pip install qa-provenance)")
