@@ -34,8 +34,9 @@ def missing_hints(findings: Sequence[Finding], root: Path, cwd: Path) -> list[st
                            os.path.relpath(root, cwd))
 
     if len(missing) == 1:
+        note = _without_path()
         return [f"add provenance with: qa-provenance stamp {shown(missing[0])} {AGENTS}",
-                _without_path()]
+                *([note] if note else [])]
     folder = posixpath.commonpath(missing) if all("/" in p for p in missing) else ""
     if folder in missing:  # a single file's own path
         folder = posixpath.dirname(folder)
