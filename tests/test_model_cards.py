@@ -100,6 +100,26 @@ def test_load_cards(repo: Repo) -> None:
     ]
 
 
+def test_an_unreadable_card_is_skipped_alone(repo: Repo) -> None:
+    """A README.md that cannot be read (a dangling symlink, as git-annex leaves for content not
+    fetched) registers nothing, wherever it comes in the list, and takes nothing from the card
+    read before it."""
+    write_card(repo, "models/tutor", {"base_model": "meta-llama/Llama-3.1-8B"})
+    for folder in ("annexed", "later"):
+        (repo.root / folder).mkdir()
+        (repo.root / folder / "README.md").symlink_to("../.git/annex/objects/gone")
+    entries = load_cards(repo.root, ["annexed/README.md", "models/tutor/README.md",
+                                     "later/README.md"])
+    assert [(e.id, e.source) for e in entries] == [("tutor", "models/tutor/README.md")]
+
+
+def test_an_unreadable_card_does_not_stop_the_check(repo: Repo, run: Runner) -> None:
+    judged(repo, "openai/gpt-4o", "anthropic/claude-3-5-sonnet-20241022")
+    repo.path("README.md").symlink_to(".git/annex/objects/gone")
+    result = run("check")
+    assert (result.code, result.err) == (0, ""), result.err
+
+
 def test_huge_cards_are_skipped(repo: Repo) -> None:
     rel = write_card(repo, "models/big", {"base_model": "meta-llama/Llama-3.1-8B"},
                      body="x" * MAX_CARD_BYTES)

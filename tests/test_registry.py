@@ -407,6 +407,25 @@ def test_declared_quantization_is_the_same_model(registry: Registry) -> None:
     assert extended.compare("acme/l31-w4", "meta-llama/Llama-3.1-8B").relation is DERIVED
 
 
+def test_a_quantization_of_a_quantization_is_the_same_model(registry: Registry) -> None:
+    # A 4-bit model made from an 8-bit one made from Llama 3.1 8B Instruct: still that model.
+    extended = _user(
+        registry,
+        {"id": "acme/l31-w4", "base_model": {"id": "acme/l31-w8", "relation": "quantized"}},
+        {"id": "acme/l31-w8", "base_model": {"id": "llama3.1:8b", "relation": "quantized"}},
+    )
+    steps = (
+        "acme/l31-w4 is a quantization of acme/l31-w8 (.qa-provenance.yaml)",
+        "acme/l31-w8 is a quantization of meta-llama/Llama-3.1-8B-Instruct (.qa-provenance.yaml)",
+    )
+    for a, b in (("acme/l31-w4", "meta-llama/Llama-3.1-8B-Instruct"),
+                 ("meta-llama/Llama-3.1-8B-Instruct", "acme/l31-w4")):
+        same = extended.compare(a, b)
+        assert (same.relation, same.path) == (SAME, steps)
+    assert extended.compare("acme/l31-w4", "acme/l31-w8").relation is SAME
+    assert extended.compare("acme/l31-w4", "meta-llama/Llama-3.1-8B").relation is DERIVED
+
+
 def test_user_entry_extends_a_builtin_one(registry: Registry) -> None:
     # An Azure deployment name says nothing about the model: the user says which it is.
     extended = _user(registry, {"id": "gpt-4o", "aliases": ["prod-eastus-chat"]})
