@@ -679,6 +679,22 @@ def test_an_unnamed_person_in_the_records_is_one_of_the_listed_people(
             "but this record lists only model 'claude-3-5-sonnet-20241022'"], result.out
 
 
+@pytest.mark.parametrize("policy", list(Policy))
+@pytest.mark.parametrize(("a", "b"), [
+    (Agent("model", "\u200b"), Agent("model", "\u200b")),
+    (Agent("model", "\ufeff"), Agent("model", "")),
+    (Agent("human", "\u2060"), Agent("human", "\u200b \u200b")),
+])
+def test_an_id_of_invisible_characters_is_no_id(policy: Policy, a: Agent, b: Agent) -> None:
+    """A zero-width space, word joiner or BOM names no one, as an empty id does; before, two of
+    them were "both ''" (QP010), and the verdict for "" and "" depended on which pair the
+    run's cache met first."""
+    for first, second in ((a, b), (b, a)):
+        verdict = Judge(policy=policy).judge(first, second)
+        assert (verdict.relation, verdict.loop, verdict.family_only, verdict.why) == \
+            (Relation.INDEPENDENT, False, False, "an agent without an id")
+
+
 def test_yourbench_with_a_judge_column_needs_no_file_level_agents(repo: Repo, run: Runner) -> None:
     """The records name an independent judge: no self-answered warning, from the records or
     from the file-level check of what the records name."""

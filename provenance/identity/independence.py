@@ -52,12 +52,15 @@ class Judge:
         return verdict
 
     def _compare(self, a: Agent, b: Agent) -> Verdict:
-        if not a.id.strip() or not b.id.strip():
+        # Judged by the canonical key, as the cache is: an id of invisible characters names no
+        # one, like an empty one, whichever of them the run meets first.
+        key_a, key_b = canonical_agent(a), canonical_agent(b)
+        if not key_a[1] or not key_b[1]:
             return Verdict(Relation.INDEPENDENT, False, False, "an agent without an id")
         if a.type != "model" or b.type != "model":
-            same = canonical_agent(a) == canonical_agent(b)
+            same = key_a == key_b
             relation = Relation.SAME if same else Relation.INDEPENDENT
-            return Verdict(relation, same, False, f"both '{canonical_agent(a)[1]}'")
+            return Verdict(relation, same, False, f"both '{key_a[1]}'")
         comparison = self.registry.compare(a.id, b.id)
         relation = comparison.relation
         if relation is Relation.SAME:
