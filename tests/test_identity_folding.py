@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from conftest import Repo, Runner, line_of
 
-from provenance.identity.folding import fold, mixed_scripts
+from provenance.identity.folding import fold, invisible, mixed_scripts
 from provenance.identity.spelling import canonical_model_id
 
 DATA = "data/train.jsonl"
@@ -131,3 +131,23 @@ def test_folding_keeps_what_is_not_a_look_alike() -> None:
     assert fold("Caf\u00e9") == "caf\u00e9"
     assert canonical_model_id("\u901a\u4e49\u5343\u95ee-7B") == "\u901a\u4e49\u5343\u95ee-7b"
     assert fold("0O1l") == "0o1l"  # ASCII is never folded into other ASCII
+
+
+# Default_Ignorable_Code_Point (Unicode's DerivedCoreProperties.txt) outside category Cf, at the
+# ends of each range, and the visible code points just beside them.
+IGNORABLE_NOT_CF = [0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180B, 0x180C, 0x180D, 0x180F,
+                    0x3164, 0xFE00, 0xFE01, 0xFE0E, 0xFE0F, 0xFFA0, 0xE0100, 0xE0101, 0xE01EF]
+BESIDE_THEM = [0x034E, 0x0350, 0x115E, 0x1161, 0x17B3, 0x17B6, 0x180A, 0x1810, 0x3163, 0x3165,
+               0xFDFF, 0xFE10, 0xFF9F, 0xFFA1, 0xE00FF, 0xE01F0]
+
+
+@pytest.mark.parametrize("code", IGNORABLE_NOT_CF, ids=hex)
+def test_default_ignorable_characters_are_removed(code: int) -> None:
+    assert invisible(chr(code))
+    assert fold(f"g{chr(code)}pt-4o") == "gpt-4o"
+
+
+@pytest.mark.parametrize("code", BESIDE_THEM, ids=hex)
+def test_the_characters_beside_them_are_kept(code: int) -> None:
+    assert not invisible(chr(code))
+    assert fold(f"g{chr(code)}pt-4o") != "gpt-4o"
