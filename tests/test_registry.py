@@ -500,6 +500,28 @@ def test_entries_need_distinct_keys() -> None:
         Registry([ModelEntry("gpt-4o"), ModelEntry("openai/GPT-4o-2024-08-06")])
 
 
+def test_an_entry_that_adds_aliases_keeps_the_packaged_lineage(registry: Registry) -> None:
+    # The user names a deployment; Llama 3.1 8B Instruct is still a fine-tune of its base.
+    extended = _user(registry, {"id": "meta-llama/Llama-3.1-8B-Instruct",
+                                "aliases": ["prod-llama"]})
+    derived = extended.compare("prod-llama", "meta-llama/Llama-3.1-8B")
+    assert derived.relation is DERIVED
+    assert derived.path == ("prod-llama is a fine-tune of meta-llama/Llama-3.1-8B "
+                            "(built-in + .qa-provenance.yaml)",)
+    # A base the later entry declares replaces the earlier one.
+    layered = _user(registry, {"id": "acme/tutor", "base_model": "meta-llama/Llama-3.1-8B"})
+    layered = _user(layered, {"id": "acme/tutor", "base_model": "Qwen/Qwen2.5-7B"})
+    assert layered.ancestors("acme/tutor") == [("qwen-2-5-7b", "finetune")]
+
+
+def test_a_later_layer_takes_an_alias_from_an_earlier_one(registry: Registry) -> None:
+    first = _user(registry, {"id": "acme/one", "aliases": ["helper"]})
+    second = _user(first, {"id": "acme/two", "aliases": ["helper"]})
+    assert (first.compare("helper", "acme/one").relation,
+            second.compare("helper", "acme/two").relation,
+            second.compare("helper", "acme/one").relation) == (SAME, SAME, INDEPENDENT)
+
+
 def test_cycles_do_not_hang(registry: Registry) -> None:
     extended = _user(
         registry,
