@@ -242,8 +242,9 @@ def test_readme_without_front_matter_at_the_root(repo: Repo, run: Runner) -> Non
 
 @pytest.mark.parametrize(("extra", "loaded"), [(0, True), (1, False)])
 def test_the_card_size_limit_is_exact(repo: Repo, extra: int, loaded: bool) -> None:
+    """1 MiB, as docs/identity.md says: the card's size in bytes, not the constant."""
+    size = 1_048_576 + extra
     head = f"---\n{dump_yaml({'base_model': 'meta-llama/Llama-3.1-8B'})}---\n"
-    rel = write_card(repo, "models/edge", None, body=head + "x" * (MAX_CARD_BYTES - len(head)
-                                                                   + extra))
-    assert (repo.root / rel).stat().st_size == MAX_CARD_BYTES + extra
+    rel = write_card(repo, "models/edge", None, body=head + "x" * (size - len(head)))
+    assert (repo.root / rel).stat().st_size == size
     assert bool(load_cards(repo.root, [rel])) is loaded
