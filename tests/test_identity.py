@@ -376,3 +376,18 @@ def test_a_malformed_identity_table_is_refused(part: str, bad: object) -> None:
         _compile({**doc, part: bad})
     with pytest.raises(ValueError, match="top level"):
         _compile([doc])
+
+
+@pytest.mark.parametrize(("routed", "plain"), [
+    ("azure:gpt-4o", "gpt-4o"),
+    ("google-gla:gemini-1.5-pro", "gemini-1.5-pro"),
+    ("google-vertex:gemini-2.0-flash", "gemini-2.0-flash"),
+    ("vertex_ai:gemini-1.5-pro", "gemini-1.5-pro"),
+    ("groq:gemma2-9b-it", "gemma2-9b-it"),
+    ("bedrock:anthropic.claude-3-5-sonnet-20241022-v2:0", "claude-3-5-sonnet-20241022"),
+    ("openai:gpt-4o", "gpt-4o"),
+    ("anthropic:claude-3-5-haiku-latest", "claude-3-5-haiku-latest"),
+])
+def test_a_pydantic_ai_provider_prefix_is_a_route(routed: str, plain: str) -> None:
+    """pydantic-ai names a model "provider:model": the provider is where it ran, not which."""
+    assert canonical_model_id(routed) == canonical_model_id(plain)
