@@ -110,6 +110,9 @@ def test_mixed_scripts_in_per_record_agents(repo: Repo, run: Runner) -> None:
     "caf\u00e9-llm",
     "gpt-4o",
     "\u0433\u0438\u0433\u0430\u0447\u0430\u0442",  # all Cyrillic: folding makes some letters Latin
+    "\u65e5\u672c\u306e\u30e2\u30c7\u30eb-7b",  # Han, Hiragana, Katakana and Latin: all four
+    "\u4e2d\u6587\u3105-7b",  # Han, Bopomofo and Latin
+    "\u97d3\u570b\uc5b4-7b",  # Han, Hangul and Latin
 ])
 def test_one_script_or_an_allowed_mix_is_not_reported(name: str) -> None:
     assert mixed_scripts(name) == ()
@@ -131,6 +134,8 @@ def test_folding_keeps_what_is_not_a_look_alike() -> None:
     assert fold("Caf\u00e9") == "caf\u00e9"
     assert canonical_model_id("\u901a\u4e49\u5343\u95ee-7B") == "\u901a\u4e49\u5343\u95ee-7b"
     assert fold("0O1l") == "0o1l"  # ASCII is never folded into other ASCII
+    # Letters whose look-alikes are not ASCII (Latin small capital B, c with bar) stay as written.
+    assert [fold(c) for c in ("\u0432", "\u03b5", "\u044a")] == ["\u0432", "\u03b5", "\u044a"]
 
 
 # Default_Ignorable_Code_Point (Unicode's DerivedCoreProperties.txt) outside category Cf, at the
