@@ -411,6 +411,29 @@ def test_plan_verdicts_and_early_stop() -> None:
         plan.verdict(0, 94)
 
 
+def test_a_plan_without_population_uses_the_binomial_rule() -> None:
+    """A stream of unknown length: the binomial test, n = 93 for 1 flag at 5% / 95% (the
+    research table), checked against the exact sum in fractions."""
+    rate = Fraction(1, 20)
+    assert exact_cdf(1, 93, rate) <= Fraction(1, 20) < exact_cdf(1, 92, rate)
+    plan = Plan(0.05, 0.95, 1, 93)
+    assert plan.required_n == 93
+    assert [plan.holds(0, 93), plan.holds(1, 93), plan.holds(2, 93), plan.holds(1, 92),
+            plan.holds(0, 0)] == [True, True, False, False, False]
+    assert [plan.verdict(1, 93), plan.verdict(2, 93), plan.verdict(0, 92)] == \
+        ["PASS", "FAIL", "INCONCLUSIVE"]
+    assert plan.allowed(93) == 1
+    assert Plan(0.9, 0.5, 0, 1).holds(0, 1)  # one record, no flag: P = 0.1 <= 0.5
+    assert Plan(0.5, 0.5, 0, 1).holds(0, 1)  # P = 0.5 = 1 - 0.5: at most, not below
+    bound = plan.upper_bound(1, 93)  # Clopper-Pearson: P(X <= 1 | 93, bound) = 0.05
+    assert 1 / 93 < bound < 0.05
+    assert float(exact_cdf(1, 93, Fraction(bound))) == pytest.approx(0.05, rel=1e-8)
+    assert plan.claim(1, 93) == (
+        "verifier-flagged rate < 5% at 95% confidence (exact test, n=93, 1 flag allowed; "
+        "1 flagged, 95% upper bound 5.0%). This covers the records of this exact content as "
+        "this verifier judges them, not whether their answers are true.")
+
+
 def test_claim_pass() -> None:
     plan = Plan.for_population(10_000)
     assert plan.claim(0, 93).startswith(
