@@ -434,6 +434,24 @@ def test_a_plan_without_population_uses_the_binomial_rule() -> None:
         "this verifier judges them, not whether their answers are true.")
 
 
+def test_allowed_flags_bound_and_early_stop_by_hand() -> None:
+    rate = Fraction(1, 20)
+    assert exact_cdf(2, 124, rate) <= rate < exact_cdf(3, 124, rate)  # the table's 124 for c=2
+    assert Plan(0.05, 0.95, 2, 124).allowed(124) == 2
+    assert Plan(0.05, 0.95, 1, 93).allowed(10) == -1  # no 10 records can show < 5%
+    zero = Plan.for_population(10_000, acceptance=0)  # n = 59
+    assert (zero.n, zero.allowed(59)) == (59, 0)
+    assert "(exact test, n=59 of N=10000, 0 flags allowed; 0 flagged" in zero.claim(0, 59)
+    assert zero.stop_early(1) and not zero.stop_early(0)
+    # P(X <= 1 | 2, 0.9) = 1 - 0.81 = 0.19 <= 0.5: one of two records may be flagged.
+    assert Plan(0.9, 0.5, 1, 2).allowed(2) == 1
+    # The bound the JSON report and the recorded verification carry: 0 of 93 from 10,000
+    # allows 315 flagged records (worked out by hand below); a census of one knows exactly.
+    assert Plan(0.05, 0.95, 1, 93, 10_000).upper_bound(0, 93) == 315 / 10_000
+    assert Plan(0.05, 0.95, 1, 1, 1).upper_bound(0, 1) == 0.0
+    assert Plan(0.05, 0.95, 1, 0, 0).upper_bound(0, 0) == 1.0  # nothing seen shows nothing
+
+
 def test_claim_pass() -> None:
     plan = Plan.for_population(10_000)
     assert plan.claim(0, 93).startswith(
