@@ -450,6 +450,7 @@ def test_allowed_flags_bound_and_early_stop_by_hand() -> None:
     assert Plan(0.05, 0.95, 1, 93, 10_000).upper_bound(0, 93) == 315 / 10_000
     assert Plan(0.05, 0.95, 1, 1, 1).upper_bound(0, 1) == 0.0
     assert Plan(0.05, 0.95, 1, 0, 0).upper_bound(0, 0) == 1.0  # nothing seen shows nothing
+    assert Plan.for_population(0).verdict(0, 0) == "INCONCLUSIVE"  # neither PASS nor FAIL
 
 
 def test_claim_pass() -> None:
