@@ -453,6 +453,51 @@ def test_allowed_flags_bound_and_early_stop_by_hand() -> None:
     assert Plan.for_population(0).verdict(0, 0) == "INCONCLUSIVE"  # neither PASS nor FAIL
 
 
+def _hypergeom_oracle(k: int, population: int, defective: int, n: int) -> Fraction:
+    """P(X <= k) straight from the definition, in fractions."""
+    return sum((Fraction(math.comb(defective, i) * math.comb(population - defective, n - i),
+                         math.comb(population, n)) for i in range(k + 1)), Fraction(0))
+
+
+def test_the_float_path_agrees_with_the_exact_sum(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Samples above EXACT_LIMIT sum in log space and pass only with a margin below 1 -
+    confidence. With the limit at 0 every sample takes that path: outside the margin it must
+    decide as the exact sum does (samples larger than the unflagged records included)."""
+    monkeypatch.setattr(sampling, "EXACT_LIMIT", 0)
+    for population in (10, 23, 60):
+        for rate, confidence in ((0.05, 0.95), (0.1, 0.9), (0.3, 0.95)):
+            alpha = 1 - Fraction(str(confidence))
+            defective = math.ceil(Fraction(str(rate)) * population)
+            for n in range(1, population):
+                for flags in range(min(n, 4) + 1):
+                    exact = _hypergeom_oracle(flags, population, defective, n)
+                    passed = sampling.hypergeom_test(flags, population, n, rate, confidence)
+                    if exact <= alpha * Fraction(999_998, 1_000_000):
+                        assert passed, (population, rate, n, flags)
+                    elif exact > alpha:
+                        assert not passed, (population, rate, n, flags)
+
+
+def test_the_float_path_refuses_inside_its_margin(monkeypatch: pytest.MonkeyPatch) -> None:
+    # P(X <= 0 | N=10, D=1, n=5) = C(9,5) / C(10,5) = 1/2 exactly: at 50% confidence the exact
+    # test passes (1/2 <= 1/2); the log-space sum (0.49999999999999994) is inside the margin.
+    assert _hypergeom_oracle(0, 10, 1, 5) == Fraction(1, 2)
+    monkeypatch.setattr(sampling, "EXACT_LIMIT", 5)  # n = 5 is not above it: exact
+    assert sampling.hypergeom_test(0, 10, 5, 0.1, 0.5)
+    monkeypatch.setattr(sampling, "EXACT_LIMIT", 4)  # above it: log space, with the margin
+    assert not sampling.hypergeom_test(0, 10, 5, 0.1, 0.5)
+    assert sampling.hypergeom_test(0, 10, 10, 0.1, 0.5)  # a census is always exact
+    monkeypatch.undo()
+    # A real large sample: 2,500 of 60,000 (4.2%) shows < 5% of a million records; 3,100 (5.2%)
+    # does not. The terms span thousands of orders of magnitude without overflowing.
+    assert sampling.hypergeom_test(2500, 10**6, 60_000, 0.05, 0.95)
+    assert not sampling.hypergeom_test(3100, 10**6, 60_000, 0.05, 0.95)
+    with pytest.raises(ValueError, match="cannot exceed the population"):
+        sampling.hypergeom_cdf(0, 10, 11, 5)
+    with pytest.raises(ValueError, match="cannot exceed the population"):
+        sampling.hypergeom_cdf(0, 10, 5, 11)
+
+
 def test_claim_pass() -> None:
     plan = Plan.for_population(10_000)
     assert plan.claim(0, 93).startswith(
