@@ -487,7 +487,13 @@ def test_the_float_path_refuses_inside_its_margin(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(sampling, "EXACT_LIMIT", 4)  # above it: log space, with the margin
     assert not sampling.hypergeom_test(0, 10, 5, 0.1, 0.5)
     assert sampling.hypergeom_test(0, 10, 10, 0.1, 0.5)  # a census is always exact
+    # The bound: P(X <= 0 | N=4, D=1, n=2) = C(3,2) / C(4,2) = 1/2, not above 1/2, so no
+    # flagged record is allowed at 50% when n = 2 is summed exactly.
+    monkeypatch.setattr(sampling, "EXACT_LIMIT", 2)
+    assert sampling.finite_upper_bound(0, 4, 2, 0.5) == 0
     monkeypatch.undo()
+    assert sampling.finite_upper_bound(0, 0, 0, 0.95) == 0  # an empty file holds none
+    assert sampling.exact_sample_size(10_000, 0.05, 0.95) == 93  # one flag allowed by default
     # A real large sample: 2,500 of 60,000 (4.2%) shows < 5% of a million records; 3,100 (5.2%)
     # does not. The terms span thousands of orders of magnitude without overflowing.
     assert sampling.hypergeom_test(2500, 10**6, 60_000, 0.05, 0.95)
