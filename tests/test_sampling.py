@@ -493,6 +493,13 @@ def test_the_float_path_refuses_inside_its_margin(monkeypatch: pytest.MonkeyPatc
     assert sampling.finite_upper_bound(0, 4, 2, 0.5) == 0
     monkeypatch.undo()
     assert sampling.finite_upper_bound(0, 0, 0, 0.95) == 0  # an empty file holds none
+    # 0 flags among 60,000 of a million (log space): P(X = 0 | D) = prod_{j<D} (N-n-j)/(N-j),
+    # the largest D keeping it above 1/20, in fractions.
+    most, p_zero = 0, Fraction(1)
+    while p_zero * Fraction(10**6 - 60_000 - most, 10**6 - most) > Fraction(1, 20):
+        p_zero *= Fraction(10**6 - 60_000 - most, 10**6 - most)
+        most += 1
+    assert sampling.finite_upper_bound(0, 10**6, 60_000, 0.95) == most == 48
     assert sampling.exact_sample_size(10_000, 0.05, 0.95) == 93  # one flag allowed by default
     # A real large sample: 2,500 of 60,000 (4.2%) shows < 5% of a million records; 3,100 (5.2%)
     # does not. The terms span thousands of orders of magnitude without overflowing.
