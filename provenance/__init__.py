@@ -1,3 +1,3 @@
 """qa-provenance: provenance checks for synthetic question-answer datasets."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
