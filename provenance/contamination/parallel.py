@@ -11,7 +11,6 @@ fails, the caller scans in one pass.
 
 from __future__ import annotations
 
-import pickle
 import sys
 from pathlib import Path
 from typing import Any
@@ -43,22 +42,14 @@ def scan_parts(path: Path, profile: Profile, prints: Fingerprints
         return None
     if len(ranges) < 2:
         return None
-    started = []
     try:
-        for start, end in ranges:
-            worker = workers.start(__name__)
-            started.append(worker)
-            assert worker.stdin is not None
-            workers.send(worker.stdin, (path, start, end, parallel_scan._line_at(path, start),
-                                        profile, prints.items, prints.settings))
-        outcomes = []
-        for worker in started:
-            assert worker.stdout is not None
-            outcomes.append(workers.receive(worker.stdout))
-    except (OSError, EOFError, pickle.UnpicklingError):
+        requests = [(path, start, end, parallel_scan._line_at(path, start), profile,
+                     prints.items, prints.settings) for start, end in ranges]
+    except OSError:
         return None
-    finally:
-        workers.stop_all(started)
+    outcomes = workers.each_once(__name__, requests)
+    if outcomes is None:
+        return None
     found: list[tuple[int, list[Match]]] = []
     for rows, stopped in outcomes:
         found += rows

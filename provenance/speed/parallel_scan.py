@@ -9,7 +9,6 @@ gives. Where a worker cannot start or fails, the caller scans in one pass.
 
 from __future__ import annotations
 
-import pickle
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -58,21 +57,10 @@ def scan_parts_with(path: Path, ranges: Sequence[tuple[int, int]], profile: Prof
                     judge: Judge, collect: bool) -> tuple[RecordScan, Diversity | None] | None:
     """``scan_parts``, each part also gathering its source diversity when ``collect``; the
     parts' accumulators merge in file order into what one pass gives."""
-    started = []
-    try:
-        for start, end in ranges:
-            worker = workers.start(__name__)
-            started.append(worker)
-            assert worker.stdin is not None
-            workers.send(worker.stdin, (path, start, end, profile, judge, collect))
-        outcomes = []
-        for worker in started:
-            assert worker.stdout is not None
-            outcomes.append(workers.receive(worker.stdout))
-    except (OSError, EOFError, pickle.UnpicklingError):
+    outcomes = workers.each_once(__name__, [(path, start, end, profile, judge, collect)
+                                            for start, end in ranges])
+    if outcomes is None:
         return None
-    finally:
-        workers.stop_all(started)
     for kind, value in outcomes:
         if kind == "error":
             raise value  # a ReadError, from the earliest part that has one

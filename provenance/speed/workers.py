@@ -14,6 +14,7 @@ import os
 import pickle
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -37,6 +38,27 @@ def start(module: str) -> subprocess.Popen[bytes]:
     env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH")) if p)
     return subprocess.Popen([sys.executable, "-m", module], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+
+
+def each_once(module: str, requests: Sequence[Any]) -> list[Any] | None:
+    """One worker per request, all at once, their replies in request order; None when a worker
+    could not start or died (the caller then does the work itself)."""
+    started: list[subprocess.Popen[bytes]] = []
+    try:
+        for request in requests:
+            worker = start(module)
+            started.append(worker)
+            assert worker.stdin is not None
+            send(worker.stdin, request)
+        replies = []
+        for worker in started:
+            assert worker.stdout is not None
+            replies.append(receive(worker.stdout))
+        return replies
+    except (OSError, EOFError, pickle.UnpicklingError):
+        return None
+    finally:
+        stop_all(started)
 
 
 def send(stream: IO[bytes], value: Any) -> None:
