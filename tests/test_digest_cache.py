@@ -98,3 +98,24 @@ def test_cache_can_be_disabled(repo, run) -> None:  # type: ignore[no-untyped-de
     repo.sidecar("data/train.jsonl")
     assert run("check").code == 0
     assert not (repo.root / ".git" / "qa-provenance" / "digests.json").exists()
+
+
+def test_valid_record_keys_do_not_grow_without_bound(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each edit of a record adds a key; past the bound only the keys a run used are kept, and
+    under it nothing is dropped."""
+    monkeypatch.setattr(digest_cache, "VALID_KEYS_SLACK", 3)
+    store = tmp_path / "cache.json"
+    cache = DigestCache(store)
+    for index in range(3):
+        cache.mark_valid(f"old-{index}")
+    cache.save()
+    kept = DigestCache(store)
+    assert all(kept.is_valid(f"old-{index}") for index in range(3))  # 3 keys: under the bound
+    later = DigestCache(store)
+    assert later.is_valid("old-0")
+    later.mark_valid("new")  # 4 keys, no cached file: over 2 * 0 + 3
+    later.save()
+    pruned = DigestCache(store)
+    assert pruned.is_valid("old-0") and pruned.is_valid("new")
+    assert not pruned.is_valid("old-1") and not pruned.is_valid("old-2")

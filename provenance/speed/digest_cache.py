@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 VERSION = 4  # 2: a file that only starts like a Git LFS pointer is data; 3: .gz, .zst, .arrow read;
 # 4: a file read without an optional reader (pyarrow) is not kept
 RACY_SECONDS = 2.0
+#: Valid-record keys kept beyond two per cached file before the set is cut to one run's keys.
+VALID_KEYS_SLACK = 1000
 FIELDS = ("sha256", "size", "records", "problem", "problem_line", "embedded",
           "embedded_sha256", "lfs_oid", "notices")
 
@@ -67,6 +69,7 @@ class DigestCache:
         self.hits = 0
         self._entries: dict[str, Any] = {}
         self._valid: set[str] = set()
+        self._used: set[str] = set()  # the valid keys this run asked about or added
         self._schema_hash: str | None = None
         self._dirty = False
         data = read_cache(path, VERSION)
@@ -121,9 +124,13 @@ class DigestCache:
         return hashlib.sha256((self._schema_hash + text).encode("utf-8")).hexdigest()
 
     def is_valid(self, key: str) -> bool:
-        return key in self._valid
+        if key in self._valid:
+            self._used.add(key)
+            return True
+        return False
 
     def mark_valid(self, key: str) -> None:
+        self._used.add(key)
         if key not in self._valid:
             self._valid.add(key)
             self._dirty = True
@@ -131,8 +138,13 @@ class DigestCache:
     def save(self) -> None:
         if self.path is None or not self._dirty:
             return
+        # Every edited record adds a key and none is ever taken back: past a bound that grows
+        # with the repository, keep only this run's (a record dropped is validated once again).
+        valid = self._valid
+        if len(valid) > 2 * len(self._entries) + VALID_KEYS_SLACK:
+            valid = self._used
         write_cache(self.path, dumps({"version": VERSION, "files": self._entries,
-                                           "valid-records": sorted(self._valid)}))
+                                           "valid-records": sorted(valid)}))
 
 
 def dumps(document: Any) -> str:
