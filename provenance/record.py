@@ -36,6 +36,8 @@ class Agent:
         )
 
     def describe(self) -> str:
+        if not self.id.strip():  # LlamaIndex's {"model_name": "", "type": "human"}
+            return f"an unnamed {self.type}"
         return f"{self.type} '{self.id}'"
 
 

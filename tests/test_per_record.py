@@ -252,7 +252,7 @@ def test_anonymous_human_is_still_a_contradiction_of_a_model(repo: Repo, run: Ru
     repo.sidecar("data/human.jsonl", generator={"type": "model", "id": "openai/gpt-4o"})
     result = run("check")
     assert result.code == 1
-    assert "QP014 the records name generator human ''" in result.out
+    assert "QP014 the records name generator an unnamed human" in result.out
 
 
 # source diversity: max-generator-share ---------------------------------------------------------
@@ -675,8 +675,9 @@ def test_an_unnamed_person_in_the_records_is_one_of_the_listed_people(
         assert result.code == 1
         line = line_of(sidecar.read_text("utf-8"), "validator:")
         assert result.lines == [
-            f"data/rag.jsonl.provenance.yaml:{line}: QP014 the records name validator human '', "
-            "but this record lists only model 'claude-3-5-sonnet-20241022'"], result.out
+            f"data/rag.jsonl.provenance.yaml:{line}: QP014 the records name validator "
+            "an unnamed human, but this record lists only model "
+            "'claude-3-5-sonnet-20241022'"], result.out
 
 
 @pytest.mark.parametrize("policy", list(Policy))
