@@ -73,6 +73,21 @@ def test_binom_cdf_matches_brute_force_for_small_n() -> None:
                 assert binom_cdf(k, n, p) == pytest.approx(expected, rel=1e-12, abs=1e-300)
 
 
+def test_binomial_pmf_matches_exact_fractions_near_the_mean() -> None:
+    """Every branch of Stirling's error term (n <= 15, 16-35, 36-80, 81-500, > 500) and of the
+    deviance (series near the mean, direct form away from it) against exact fractions: the
+    saddle-point pmf is good to ~1.5e-14 here, so 5e-14 catches a wrong coefficient or branch."""
+    for n in range(2, 1101):
+        for p in (Fraction(1, 2), Fraction(3, 8), Fraction(1, 16), Fraction(1, 64)):
+            for x in {1, round(n * p), n - 1}:
+                if not 0 < x < n:
+                    continue
+                exact = Fraction(math.comb(n, x)) * p**x * (1 - p) ** (n - x)
+                if exact >= Fraction(1, 10**6):
+                    got = math.exp(sampling._log_pmf(x, n, float(p)))
+                    assert got == pytest.approx(float(exact), rel=5e-14, abs=0), (x, n, p)
+
+
 def test_binom_cdf_edges_and_validation() -> None:
     assert binom_cdf(-1, 10, 0.5) == 0.0
     assert binom_cdf(10, 10, 0.5) == 1.0
@@ -191,6 +206,12 @@ def test_clopper_pearson_solves_the_defining_equation(flags: int, n: int) -> Non
     assert upper > flags / n
 
 
+def test_clopper_pearson_for_one_record_by_hand() -> None:
+    # n = 1, no flag: P(0 flags) = 1 - p = alpha at p = 1 - alpha = the confidence.
+    assert clopper_pearson_upper(0, 1, 0.95) == pytest.approx(0.95, rel=1e-12)
+    assert clopper_pearson_upper(1, 1, 0.95) == 1.0
+
+
 def test_clopper_pearson_is_monotone() -> None:
     by_flags = [clopper_pearson_upper(f, 100, 0.95) for f in range(101)]
     assert all(a < b for a, b in zip(by_flags, by_flags[1:]))
@@ -265,6 +286,28 @@ def select(seq: list[str], k: int, seed: str = "seed") -> list[tuple[str, str]]:
 
 def reference(seq: list[str], k: int, seed: str = "seed") -> list[str]:
     return sorted(set(seq), key=lambda h: (rank_key(seed, h), h))[:k]
+
+
+def test_row_rank_is_pinned() -> None:
+    # Keyed BLAKE2b-128 of the 8-byte big-endian position under HMAC-SHA256(secret, scheme NUL
+    # digest); pinned so that a changed width or digest size (a new selection for every recorded
+    # verification) cannot pass unnoticed.
+    key = sampling.file_key(b"secret", "sha256:abc")
+    assert key.hex() == "b61ba09211387a2467cb323b8139b49b0e928263c636a4ba0d4554cb2f9839b8"
+    assert sampling.row_rank(key, 0) == 172960268624512712532848058798420041229
+    assert sampling.row_rank(key, 258) == 49201960758400418297157195096205103964
+
+
+@pytest.mark.parametrize("k", [0, 1, 3, 10])
+def test_bottom_k_ranked_rows_keep_the_k_smallest_and_count_every_row(k: int) -> None:
+    ranks = [7, 3, 9, 3, 1, 8, 2, 6]  # equal ranks on different rows are both kept
+    picks: BottomK[int] = BottomK(k, "unused")
+    for position, rank in enumerate(ranks):
+        picks.offer_ranked(rank.to_bytes(2, "big"), f"row{position}", position)
+    assert picks.seen() == len(ranks)
+    expected = sorted(range(len(ranks)), key=lambda i: (ranks[i], f"row{i}"))[:k]
+    assert [payload for _, payload in picks.result()] == expected
+    assert len(picks) == min(k, len(ranks))
 
 
 def test_bottom_k_keeps_the_smallest_keys_in_order() -> None:
@@ -478,6 +521,18 @@ def test_the_float_path_agrees_with_the_exact_sum(monkeypatch: pytest.MonkeyPatc
                         assert not passed, (population, rate, n, flags)
 
 
+def test_the_float_path_margin_is_one_in_a_million(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 0 flags in 10 of 20 records, 2 of them bad (10%): P = C(18, 10) / C(20, 10). With alpha
+    # 1.5e-6 above P (relative), P sits inside a 2e-6 margin but outside the 1e-6 one: PASS.
+    monkeypatch.setattr(sampling, "EXACT_LIMIT", 0)
+    p_zero = Fraction(math.comb(18, 10), math.comb(20, 10))
+    assert p_zero == _hypergeom_oracle(0, 20, 2, 10)
+    confidence = 1 - float(p_zero * (1 + Fraction(15, 10**7)))
+    assert sampling.hypergeom_test(0, 20, 10, 0.1, confidence)
+    confidence = 1 - float(p_zero * (1 + Fraction(5, 10**7)))  # inside the margin: refused
+    assert not sampling.hypergeom_test(0, 20, 10, 0.1, confidence)
+
+
 def test_the_float_path_refuses_inside_its_margin(monkeypatch: pytest.MonkeyPatch) -> None:
     # P(X <= 0 | N=10, D=1, n=5) = C(9,5) / C(10,5) = 1/2 exactly: at 50% confidence the exact
     # test passes (1/2 <= 1/2); the log-space sum (0.49999999999999994) is inside the margin.
@@ -523,6 +578,14 @@ def test_claim_pass() -> None:
         f"verifier-flagged rate < 10% at 99% confidence (exact test, n={strict.n} of N=10000, "
         "2 flags allowed; 2 flagged"
     )
+
+
+def test_claim_for_a_one_record_file() -> None:
+    # One record, checked, not flagged: a census with 0 < 5% of 1, so a PASS with a real claim.
+    plan = Plan.for_population(1)
+    assert plan.n == 1
+    assert plan.verdict(0, 1) == "PASS"
+    assert plan.claim(0, 1).startswith("all 1 records checked, 0 flagged")
 
 
 def test_claim_fail() -> None:
