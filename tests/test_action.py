@@ -75,19 +75,7 @@ def _run_action(repo: Path, tmp: Path, **inputs: str) -> tuple[subprocess.Comple
     }
     result = subprocess.run(["bash", str(PROJECT / "hooks" / "github" / "run.sh")], cwd=repo,
                             env=env, capture_output=True, text=True)
-    outputs: dict[str, str] = {}
-    lines = output.read_text().splitlines()
-    index = 0
-    while index < len(lines):
-        key, _, value = lines[index].partition("=")
-        if "<<" in lines[index]:
-            key, marker = lines[index].split("<<", 1)
-            end = lines.index(marker, index + 1)
-            value = "\n".join(lines[index + 1:end])
-            index = end
-        outputs[key] = value
-        index += 1
-    return result, outputs, summary.read_text() if summary.exists() else ""
+    return result, _outputs(output), summary.read_text() if summary.exists() else ""
 
 
 def _outputs(path: Path) -> dict[str, str]:
