@@ -476,30 +476,36 @@ def test_same_family_per_record_warns_under_lineage(repo: Repo, run: Runner) -> 
 # the key a record's agents are cached under (issue 17) -----------------------------------------
 
 
-@pytest.mark.parametrize("fields", [("meta.model", "meta.judge"), ("models[]", "judges[]")])
-def test_nested_fields_are_keyed_per_record(repo: Repo, run: Runner,
-                                            fields: tuple[str, str]) -> None:
-    """Records 1 and 3 are judged by another model; record 2 by its own generator."""
-    generator, validator = fields
-    pairs = [("gpt-4o", "claude-3-5-sonnet-20241022"), ("gpt-4o", "openai/gpt-4o-2024-08-06"),
-             ("claude-3-5-haiku", "gpt-4o")]
-
+def mapped_agents(repo: Repo, fields: tuple[str, str], pairs: list[tuple[str, str]]) -> None:
+    """data/qa.jsonl with one (generator, validator) pair per record, at the configured fields:
+    ``meta.x`` nested, ``x[]`` a one-item list, else a plain key."""
     def put(row: dict[str, Any], path: str, model: str) -> None:
         if path.endswith("[]"):
             row[path[:-2]] = [model]
+        elif path.startswith("meta."):
+            row.setdefault("meta", {})[path[5:]] = model
         else:
-            row.setdefault("meta", {})[path.split(".")[1]] = model
+            row[path] = model
 
     rows = []
     for n, (gen, val) in enumerate(pairs):
         row: dict[str, Any] = {"question": f"q{n}", "answer": f"a{n}"}
-        put(row, generator, gen)
-        put(row, validator, val)
+        put(row, fields[0], gen)
+        put(row, fields[1], val)
         rows.append(row)
     repo.jsonl("data/qa.jsonl", rows)
     repo.sidecar("data/qa.jsonl", generator=None, validator=None)
-    config(repo, {"records": [{"files": "data/qa.jsonl", "generator": generator,
-                               "validator": validator}]})
+    config(repo, {"records": [{"files": "data/qa.jsonl", "generator": fields[0],
+                               "validator": fields[1]}]})
+
+
+@pytest.mark.parametrize("fields", [("meta.model", "meta.judge"), ("models[]", "judges[]")])
+def test_nested_fields_are_keyed_per_record(repo: Repo, run: Runner,
+                                            fields: tuple[str, str]) -> None:
+    """Records 1 and 3 are judged by another model; record 2 by its own generator."""
+    pairs = [("gpt-4o", "claude-3-5-sonnet-20241022"), ("gpt-4o", "openai/gpt-4o-2024-08-06"),
+             ("claude-3-5-haiku", "gpt-4o")]
+    mapped_agents(repo, fields, pairs)
     result = run("check")
     assert result.code == 1, result.out
     assert result.lines == [
@@ -513,24 +519,12 @@ def test_one_nested_field_among_plain_ones_is_keyed_per_record(
         repo: Repo, run: Runner, fields: tuple[str, str]) -> None:
     """One nested field is enough to key records by what they hold: a plain lookup of
     ``meta.model`` finds nothing, and record 2 would share record 1's verdict."""
-    generator, validator = fields
+    generator = fields[0]
     pairs = [("claude-3-5-haiku", "gpt-4o"), ("openai/gpt-4o-2024-08-06", "gpt-4o"),
              ("claude-3-5-haiku", "gpt-4o")]
     if generator == "model":  # the plain field repeats, the nested one differs
         pairs = [(val, gen) for gen, val in pairs]
-    rows = []
-    for n, (gen, val) in enumerate(pairs):
-        row: dict[str, Any] = {"question": f"q{n}", "answer": f"a{n}"}
-        for path, model in ((generator, gen), (validator, val)):
-            if path.startswith("meta."):
-                row.setdefault("meta", {})[path[5:]] = model
-            else:
-                row[path] = model
-        rows.append(row)
-    repo.jsonl("data/qa.jsonl", rows)
-    repo.sidecar("data/qa.jsonl", generator=None, validator=None)
-    config(repo, {"records": [{"files": "data/qa.jsonl", "generator": generator,
-                               "validator": validator}]})
+    mapped_agents(repo, fields, pairs)
     result = run("check")
     assert result.code == 1, result.out
     validator_id, generator_id = ("gpt-4o", "openai/gpt-4o-2024-08-06") \
