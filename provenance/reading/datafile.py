@@ -510,12 +510,10 @@ def _read_parquet(handle: BinaryIO, facts: DataFacts) -> None:
     if start != b"PAR1" or handle.read(4) != b"PAR1":
         facts.problem = "not a Parquet file (missing PAR1 magic bytes)"
         return
-    try:
-        import pyarrow.parquet as pq
-    except ImportError:
-        facts.notices.append(_no_pyarrow())
-        facts.partial = True
+    if _without_pyarrow(facts):
         return
+    import pyarrow.parquet as pq
+
     handle.seek(0)
     try:
         metadata = pq.ParquetFile(handle).metadata
@@ -542,12 +540,10 @@ def _read_arrow(handle: BinaryIO, facts: DataFacts) -> None:
     if not handle.read(8).startswith((_ARROW_FILE, _ARROW_STREAM)):
         facts.problem = "not an Arrow IPC file or stream (no Arrow magic bytes)"
         return
-    try:
-        import pyarrow as pa
-    except ImportError:
-        facts.notices.append(_no_pyarrow())
-        facts.partial = True
+    if _without_pyarrow(facts):
         return
+    import pyarrow as pa
+
     from provenance.reading.readers import arrow_batches, arrow_oversized
 
     handle.seek(0)
@@ -642,6 +638,18 @@ def _record_at(data: bytes, at: re.Match[bytes] | int | None, before: int
 
 
 NOT_CHECKED = "record count not checked: "  # a notice of a partial read (see DataFacts.partial)
+
+
+def _without_pyarrow(facts: DataFacts) -> bool:
+    """True, with the note, when pyarrow is not installed: the digest stands, the rows are not
+    counted, and the facts are marked partial so no cache keeps them."""
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        facts.notices.append(_no_pyarrow())
+        facts.partial = True
+        return True
+    return False
 
 
 def _no_pyarrow() -> str:
