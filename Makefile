@@ -28,7 +28,7 @@ test: $(VENV)/.installed
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check provenance tests tools bench
+	$(BIN)/ruff check provenance tests tools bench hatch_build.py
 	$(BIN)/mypy
 
 # The documentation site (docs/, mkdocs.yml) into site/; --strict turns a broken link into an error.
@@ -53,3 +53,4 @@ mutate: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .mutate site
+	rm -f provenance/contamination/_fastpass*.so provenance/contamination/_fastpass*.pyd
