@@ -4,7 +4,8 @@ Generated evaluation sets and training files with planted exact copies, shared 1
 duplicates (case, punctuation, reordering, a word dropped or added), written the ways JSONL gets
 written: escaped or raw unicode, escaped quotes and newlines, CRLF, a BOM, blank lines, very long
 lines, values that are not strings. The pre-test must flag every record the full matcher reports
-(with the compiled search and with the pure-Python one), and a whole scan must give the same rows.
+(with the compiled search and with the pure-Python one), and a whole scan must give the same rows,
+with the optional compiled pass (``_fastpass``) and without it.
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ def test_the_pretest_flags_every_record_the_matcher_reports(
     word groups every near duplicate."""
     evaluation, training = corpus(seed)
     prints = fingerprints(evaluation, random.Random(seed), **options)
-    pre = prefilter.build(prints)
+    pre = prefilter.build(prints, compiled=False)  # the compiled pass: test_contamination_compiled
     if not compiled:
         pre = dataclasses.replace(pre, _search=None)
     anchors_only = dataclasses.replace(pre, pairs={}, single=frozenset(), empty_question=False)
@@ -131,6 +132,15 @@ def test_the_pretest_flags_every_record_the_matcher_reports(
             assert index in anchored, (question, answer)
         if NEAR in kinds:
             assert index in grouped, (question, answer)
+
+
+@pytest.fixture(params=["compiled pass", "python"])
+def either_pass(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The scan with the optional compiled pass (where it was built) and without it; worker
+    processes inherit the environment."""
+    if request.param == "python":
+        monkeypatch.setenv("QA_PROVENANCE_NO_EXTENSION", "1")
+    return str(request.param)
 
 
 def write(path: Path, rows: list[tuple[Any, Any]], rng: random.Random) -> None:
@@ -171,8 +181,8 @@ def scanner_for(tmp_path: Path, seed: int, records: int = 80, **options: Any
 
 
 @pytest.mark.parametrize("seed", range(12))
-def test_a_scan_reports_what_the_matcher_reports_of_every_record(tmp_path: Path,
-                                                                 seed: int) -> None:
+def test_a_scan_reports_what_the_matcher_reports_of_every_record(tmp_path: Path, seed: int,
+                                                                 either_pass: str) -> None:
     scanner, prints = scanner_for(tmp_path, seed, **OPTIONS[seed % len(OPTIONS)])
     found = list(scanner._scan("train.jsonl", prints))
     assert found and found == reference(scanner, "train.jsonl", prints)
@@ -186,7 +196,8 @@ def test_the_generated_files_plant_every_kind_of_match(tmp_path: Path) -> None:
     assert kinds == {EXACT, NGRAM, NEAR}
 
 
-def test_both_stop_at_the_first_line_that_cannot_be_read(tmp_path: Path) -> None:
+def test_both_stop_at_the_first_line_that_cannot_be_read(tmp_path: Path, either_pass: str
+                                                         ) -> None:
     scanner, prints = scanner_for(tmp_path, 3, records=200)
     path = tmp_path / "train.jsonl"
     lines = path.read_bytes().split(b"\n")
@@ -196,7 +207,7 @@ def test_both_stop_at_the_first_line_that_cannot_be_read(tmp_path: Path) -> None
     assert found and all(row[4] <= 100 for row in found)
 
 
-def test_both_stop_at_a_line_over_the_record_limit(tmp_path: Path) -> None:
+def test_both_stop_at_a_line_over_the_record_limit(tmp_path: Path, either_pass: str) -> None:
     scanner, prints = scanner_for(tmp_path, 4, records=200)
     path = tmp_path / "train.jsonl"
     lines = path.read_bytes().split(b"\n")
@@ -221,7 +232,7 @@ def test_without_the_compiled_search_the_scan_is_the_same(
     assert list(scanner._scan("train.jsonl", prints)) == expected
 
 
-def test_long_lines_and_a_nested_field_path(tmp_path: Path) -> None:
+def test_long_lines_and_a_nested_field_path(tmp_path: Path, either_pass: str) -> None:
     rng = random.Random(7)
     evaluation, training = corpus(7, 40)
     rows = [{"data": {"q": q, "a": a}, "pad": "y " * rng.randint(0, 50_000)}
@@ -236,7 +247,7 @@ def test_long_lines_and_a_nested_field_path(tmp_path: Path) -> None:
 
 
 def test_a_large_file_is_scanned_in_parts_with_the_same_result(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, either_pass: str) -> None:
     """Three worker processes; an unreadable line in the first part ends the scan there."""
     from provenance.contamination import parallel
     from provenance.speed import workers

@@ -1,29 +1,643 @@
-/* Stub of the contamination scan's optional compiled pass (issue #16): the smallest valid module,
- * so that the build, the wheels and the fallback can be tested before the real pass lands.
- * Plain CPython C API, C99, compiles with gcc, clang and MSVC. */
+/* The contamination pre-test's per-record pass, compiled: optional (the package works without it).
+ *
+ * Python cannot touch each word of a training file at the speed orjson parses it; this pass does,
+ * for ASCII text. It splits a question and an answer into the matcher's words (maximal runs of
+ * [A-Za-z0-9_], lower-cased: what `normalize.words` gives for ASCII), hashes them, and looks the
+ * hashes up in open-addressing tables that `prefilter.py` builds from the anchors. It only has to
+ * flag a SUPERSET of the records the pure-Python pre-test flags: that pre-test then runs on what
+ * this pass flags, so a hash collision costs time, never a finding. A record with any non-ASCII
+ * text is always flagged (NFKC and Unicode case folding stay in Python).
+ *
+ * Input is hostile (any training file): every index is masked or bounds-checked, and no buffer
+ * is written beyond a fixed array whose bound is checked.
+ */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
+#include <string.h>
 
-static PyObject *
-fastpass_version(PyObject *self, PyObject *unused)
+#define HELD_MAX 64 /* words kept of a question of a near-duplicate length */
+#define RING 128     /* the longest n-gram followed word by word; longer ones flag every text */
+#define SEQUENCE_SEED UINT64_C(0x84222325cbf29ce4)
+#define SEQUENCE_STEP UINT64_C(0xa0761d6478bd642f)
+#define GRAM_BASE UINT64_C(0x9fb21c651e98df25)
+
+static uint64_t mix(uint64_t h)
 {
-    (void)self;
-    (void)unused;
-    return PyLong_FromLong(1);
+    h ^= h >> 30;
+    h *= UINT64_C(0xbf58476d1ce4e5b9);
+    h ^= h >> 27;
+    h *= UINT64_C(0x94d049bb133111eb);
+    h ^= h >> 31;
+    return h ? h : 1; /* 0 marks an empty slot */
 }
 
-static PyMethodDef fastpass_methods[] = {
-    {"version", fastpass_version, METH_NOARGS, "The version of the compiled pass."},
+/* Words' hashes are mixed already: one multiply combines two of them. */
+static uint64_t nonzero(uint64_t h)
+{
+    return h ? h : 1;
+}
+
+static uint64_t unordered(uint64_t a, uint64_t b)
+{
+    uint64_t low = a < b ? a : b, high = a < b ? b : a;
+    return nonzero(low * UINT64_C(0xc2b2ae3d27d4eb4f) + high);
+}
+
+static uint64_t triple(uint64_t pair, uint64_t third)
+{
+    return nonzero(pair * UINT64_C(0xd6e8feb86659fd93) + third);
+}
+
+/* The bytes of ASCII text by what they are to the matcher: 1 a byte of a word (letters, digits,
+ * the underscore), 2 the NUL that ends every str's data (and may sit inside it), 0 a separator. */
+static unsigned char byte_kind[256];
+
+static void init_byte_kinds(void)
+{
+    int c;
+    for (c = 0; c < 256; c++)
+        byte_kind[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                       || c == '_';
+    byte_kind[0] = 2;
+}
+
+/* A word's hash is taken as its bytes go by, eight at a time. OR-ing 0x20 into a byte lower-cases
+ * a letter and leaves a digit as it is; it makes the underscore 0x7f, which no word holds. */
+#define WORD_SEED UINT64_C(0xcbf29ce484222325)
+
+static uint64_t absorb(uint64_t h, uint64_t chunk)
+{
+    h = (h ^ chunk) * UINT64_C(0xff51afd7ed558ccd);
+    return h ^ (h >> 32);
+}
+
+static uint64_t finish(uint64_t h, uint64_t chunk, uint64_t length)
+{
+    return mix(h ^ chunk ^ (length * UINT64_C(0x9e3779b97f4a7c15)));
+}
+
+static uint64_t word_hash(const unsigned char *p, Py_ssize_t n)
+{
+    uint64_t h = WORD_SEED, chunk = 0;
+    Py_ssize_t i;
+    for (i = 0; i < n; i++) {
+        chunk = (chunk << 8) | (uint64_t)(p[i] | 0x20);
+        if ((i & 7) == 7) {
+            h = absorb(h, chunk);
+            chunk = 0;
+        }
+    }
+    return finish(h, chunk, (uint64_t)n);
+}
+
+/* A table as prefilter._table lays it out, in 8-byte words: the number of bitmap words (a power
+ * of two, or 0), the bitmap (one bit per hash, set for the hashes held, most hashes looked up are
+ * not: the bitmap answers them from the CPU's nearest cache), then the slots (a power of two,
+ * open addressing with linear probing, 0 for empty). */
+typedef struct {
+    const uint64_t *bits, *slots;
+    uint64_t bit_mask, mask;
+    int present;
+} Table;
+
+static int power_of_two(uint64_t n)
+{
+    return n > 0 && (n & (n - 1)) == 0;
+}
+
+static int table_of(Py_buffer *view, Table *table, const char *name)
+{
+    const uint64_t *words = (const uint64_t *)view->buf;
+    uint64_t count = (uint64_t)view->len / sizeof(uint64_t), bit_words, slots;
+    table->present = 0;
+    if (view->len == 0)
+        return 0;
+    if ((uint64_t)view->len % sizeof(uint64_t) != 0 || count < 1)
+        goto bad;
+    bit_words = words[0];
+    if (!power_of_two(bit_words) || bit_words > count - 1)
+        goto bad;
+    slots = count - 1 - bit_words;
+    if (!power_of_two(slots))
+        goto bad;
+    table->bits = words + 1;
+    table->bit_mask = bit_words * 64 - 1;
+    table->slots = words + 1 + bit_words;
+    table->mask = slots - 1;
+    table->present = 1;
+    return 0;
+bad:
+    PyErr_Format(PyExc_ValueError, "%s: not a table of prefilter._table's layout", name);
+    return -1;
+}
+
+static int probe(const Table *table, uint64_t h)
+{
+    uint64_t at, probes;
+    at = h & table->mask;
+    for (probes = 0; probes <= table->mask; probes++) {
+        uint64_t slot = table->slots[at];
+        if (slot == h)
+            return 1;
+        if (slot == 0)
+            return 0;
+        at = (at + 1) & table->mask;
+    }
+    return 0;
+}
+
+/* Most hashes looked up are not held: the bitmap says so from the nearest cache. */
+static inline int has(const Table *table, uint64_t h)
+{
+    uint64_t bit;
+    if (!table->present)
+        return 0;
+    bit = (h >> 32) & table->bit_mask;
+    if (!(table->bits[bit >> 6] >> (bit & 63) & 1))
+        return 0;
+    return probe(table, h);
+}
+
+typedef struct {
+    Table exact, grams, near_words, near_pairs, near_third, near_triples, single;
+    Py_ssize_t min_words, n, short_low, short_high;
+    uint64_t base_n; /* GRAM_BASE to the n-th power: what the word leaving a window weighed */
+} Tables;
+
+/* A whole question, word by word (an empty one too). */
+static uint64_t sequence_step(uint64_t sequence, uint64_t word)
+{
+    return sequence * SEQUENCE_STEP + word;
+}
+
+/* The n words of a window, w1 * B^(n-1) + ... + wn: the next window's is this one times B,
+ * plus the new word, minus the old word times B^n. */
+static uint64_t power(uint64_t base, Py_ssize_t n)
+{
+    uint64_t result = 1;
+    while (n-- > 0)
+        result *= base;
+    return result;
+}
+
+/* 1 when the text (a question, or an answer) could match: its whole word sequence is an
+ * evaluation question's (exact), one of its n-word windows is an evaluation text's (n-gram), or
+ * it passes the pre-test of near duplicates (two, or three, of an item's rarest words). */
+static int text_flags(const Tables *t, const unsigned char *p, Py_ssize_t n, int question)
+{
+    uint64_t all[HELD_MAX], held[HELD_MAX], ring[RING];
+    int all_count = 0, held_count = 0, i, j, k;
+    Py_ssize_t words = 0;
+    uint64_t sequence = SEQUENCE_SEED, gram = 0;
+    const unsigned char *at = p, *end = p + n; /* *end is the str's terminating NUL */
+    for (;;) {
+        const unsigned char *start;
+        uint64_t h = WORD_SEED, chunk = 0, w;
+        while (byte_kind[*at] == 0)
+            at++;
+        if (byte_kind[*at] == 2) {
+            if (at >= end)
+                break;
+            at++; /* a NUL inside the text separates words too */
+            continue;
+        }
+        start = at;
+        do {
+            chunk = (chunk << 8) | (uint64_t)(*at | 0x20);
+            at++;
+            if (((at - start) & 7) == 0) {
+                h = absorb(h, chunk);
+                chunk = 0;
+            }
+        } while (byte_kind[*at] == 1);
+        w = finish(h, chunk, (uint64_t)(at - start));
+        if (t->grams.present) {
+            if (t->n > RING) {
+                if (words + 1 >= t->n)
+                    return 1;
+            } else {
+                gram = gram * GRAM_BASE + w;
+                if (words >= t->n)
+                    gram -= ring[(words - t->n) & (RING - 1)] * t->base_n;
+                ring[words & (RING - 1)] = w;
+                if (words + 1 >= t->n && has(&t->grams, nonzero(gram)))
+                    return 1;
+            }
+        }
+        if (question) {
+            sequence = sequence_step(sequence, w);
+            if (has(&t->single, w))
+                return 1;
+            if (words < HELD_MAX)
+                all[words] = w;
+        }
+        words++;
+    }
+    if (!question)
+        return 0;
+    if (words >= t->min_words && has(&t->exact, nonzero(sequence)))
+        return 1;
+    if (words < t->short_low || words >= t->short_high)
+        return 0;
+    if (words > HELD_MAX)
+        return 1; /* a near-duplicate length beyond what is kept: the matcher decides */
+    all_count = (int)words;
+    for (i = 0; i < all_count; i++)
+        if (has(&t->near_words, all[i])) {
+            int seen = 0;
+            for (j = 0; j < held_count; j++)
+                seen |= held[j] == all[i];
+            if (!seen)
+                held[held_count++] = all[i]; /* held_count <= all_count <= HELD_MAX */
+        }
+    for (i = 0; i < held_count; i++)
+        for (j = i + 1; j < held_count; j++) {
+            uint64_t pair = unordered(held[i], held[j]);
+            if (has(&t->near_pairs, pair))
+                return 1;
+            if (has(&t->near_third, pair))
+                for (k = 0; k < all_count; k++)
+                    if (has(&t->near_triples, triple(pair, all[k])))
+                        return 1;
+        }
+    return 0;
+}
+
+/* 1 when the record must go to the pre-test: its question or answer could hold an anchor, or is
+ * not plain ASCII text (then the pre-test, in Python, reads it as the matcher does). */
+static int record_flags(const Tables *t, PyObject *question, PyObject *answer)
+{
+    if (question == NULL || answer == NULL || !PyUnicode_Check(question)
+        || !PyUnicode_Check(answer) || !PyUnicode_IS_ASCII(question)
+        || !PyUnicode_IS_ASCII(answer))
+        return 1;
+    /* The data of an ASCII str is followed by a NUL, which text_flags reads as its end. */
+    return text_flags(t, (const unsigned char *)PyUnicode_DATA(question),
+                      PyUnicode_GET_LENGTH(question), 1)
+           || text_flags(t, (const unsigned char *)PyUnicode_DATA(answer),
+                         PyUnicode_GET_LENGTH(answer), 0);
+}
+
+/* The question and answer of one item (new references, or NULL where there is none to read):
+ * a (question, answer) tuple, or a record (a dict) read at two keys; -1 on an error. */
+static int fields_of(PyObject *item, PyObject *question_key, PyObject *answer_key,
+                     PyObject **question, PyObject **answer)
+{
+    *question = *answer = NULL;
+    if (question_key == Py_None) {
+        if (PyTuple_Check(item) && PyTuple_GET_SIZE(item) == 2) {
+            *question = PyTuple_GET_ITEM(item, 0);
+            *answer = PyTuple_GET_ITEM(item, 1);
+            Py_INCREF(*question);
+            Py_INCREF(*answer);
+        }
+        return 0;
+    }
+    if (!PyDict_Check(item))
+        return 0;
+    *question = PyDict_GetItemWithError(item, question_key);
+    if (*question == NULL)
+        return PyErr_Occurred() ? -1 : 0;
+    Py_INCREF(*question);
+    if (answer_key == Py_None) {
+        *answer = PyUnicode_FromStringAndSize("", 0);
+        return *answer == NULL ? -1 : 0;
+    }
+    *answer = PyDict_GetItemWithError(item, answer_key);
+    if (*answer == NULL)
+        return PyErr_Occurred() ? -1 : 0;
+    Py_INCREF(*answer);
+    return 0;
+}
+
+/* A pre-test's tables and the keys it reads records at, bound once: `flags(record)` is called
+ * once a line of a training file, so it takes one argument and parses nothing. */
+typedef struct {
+    PyObject_HEAD
+    Py_buffer views[7];
+    int got;
+    Tables tables;
+    PyObject *question_key, *answer_key; /* str, or None */
+} PassObject;
+
+static void pass_dealloc(PassObject *self)
+{
+    int i;
+    for (i = 0; i < self->got; i++)
+        PyBuffer_Release(&self->views[i]);
+    Py_XDECREF(self->question_key);
+    Py_XDECREF(self->answer_key);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int pass_item(PassObject *self, PyObject *item)
+{
+    PyObject *question, *answer;
+    int flagged;
+    Py_INCREF(item);
+    if (fields_of(item, self->question_key, self->answer_key, &question, &answer) < 0) {
+        Py_DECREF(item);
+        return -1;
+    }
+    flagged = record_flags(&self->tables, question, answer);
+    Py_XDECREF(question);
+    Py_XDECREF(answer);
+    Py_DECREF(item);
+    return flagged;
+}
+
+static PyObject *pass_flags(PassObject *self, PyObject *item)
+{
+    int flagged = pass_item(self, item);
+    if (flagged < 0)
+        return NULL;
+    return PyBool_FromLong(flagged);
+}
+
+static PyObject *pass_flagged(PassObject *self, PyObject *items)
+{
+    PyObject *result;
+    Py_ssize_t i;
+    if (!PyList_Check(items)) {
+        PyErr_SetString(PyExc_TypeError, "flagged() takes a list");
+        return NULL;
+    }
+    result = PyList_New(0);
+    if (result == NULL)
+        return NULL;
+    /* The list's size is read again each time: a key's __eq__ could run Python code. */
+    for (i = 0; i < PyList_GET_SIZE(items); i++) {
+        int flagged = pass_item(self, PyList_GET_ITEM(items, i));
+        if (flagged < 0)
+            goto fail;
+        if (flagged) {
+            PyObject *index = PyLong_FromSsize_t(i);
+            int appended;
+            if (index == NULL)
+                goto fail;
+            appended = PyList_Append(result, index);
+            Py_DECREF(index);
+            if (appended < 0)
+                goto fail;
+        }
+    }
+    return result;
+fail:
+    Py_DECREF(result);
+    return NULL;
+}
+
+static PyMethodDef pass_methods[] = {
+    {"flags", (PyCFunction)pass_flags, METH_O,
+     "flags(item) -> True when the pre-test must see this item (a superset of what it flags)"},
+    {"flagged", (PyCFunction)pass_flagged, METH_O,
+     "flagged(items) -> the indices of the items that flags() is True of"},
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef fastpass_module = {
-    PyModuleDef_HEAD_INIT, "_fastpass", "Optional compiled pass of the contamination scan.", 0,
-    fastpass_methods, NULL, NULL, NULL, NULL,
+static PyTypeObject PassType = {
+    .ob_base = PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "provenance.contamination._fastpass.Pass",
+    .tp_basicsize = sizeof(PassObject),
+    .tp_dealloc = (destructor)pass_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "A pre-test's tables, bound (made by bind()).",
+    .tp_methods = pass_methods,
 };
 
-PyMODINIT_FUNC
-PyInit__fastpass(void)
+static PyObject *bind(PyObject *module, PyObject *args)
 {
-    return PyModule_Create(&fastpass_module);
+    PassObject *self;
+    Py_ssize_t min_words, n, short_low, short_high;
+    PyObject *question_key, *answer_key;
+    (void)module;
+    self = PyObject_New(PassObject, &PassType);
+    if (self == NULL)
+        return NULL;
+    self->got = 0;
+    self->question_key = self->answer_key = NULL;
+    memset(self->views, 0, sizeof(self->views));
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*y*nnnnOO:bind", &self->views[0], &self->views[1],
+                          &self->views[2], &self->views[3], &self->views[4], &self->views[5],
+                          &self->views[6], &min_words, &n, &short_low, &short_high,
+                          &question_key, &answer_key))
+        goto fail;
+    self->got = 7;
+    if ((question_key != Py_None && !PyUnicode_Check(question_key))
+        || (answer_key != Py_None && !PyUnicode_Check(answer_key))) {
+        PyErr_SetString(PyExc_TypeError, "the keys are str or None");
+        goto fail;
+    }
+    if (n < 1) {
+        PyErr_SetString(PyExc_ValueError, "n-grams of at least one word");
+        goto fail;
+    }
+    Py_INCREF(question_key);
+    Py_INCREF(answer_key);
+    self->question_key = question_key;
+    self->answer_key = answer_key;
+    if (table_of(&self->views[0], &self->tables.exact, "exact")
+        || table_of(&self->views[1], &self->tables.grams, "grams")
+        || table_of(&self->views[2], &self->tables.near_words, "near_words")
+        || table_of(&self->views[3], &self->tables.near_pairs, "near_pairs")
+        || table_of(&self->views[4], &self->tables.near_third, "near_third")
+        || table_of(&self->views[5], &self->tables.near_triples, "near_triples")
+        || table_of(&self->views[6], &self->tables.single, "single"))
+        goto fail;
+    self->tables.min_words = min_words;
+    self->tables.n = n;
+    self->tables.base_n = power(GRAM_BASE, n);
+    self->tables.short_low = short_low;
+    self->tables.short_high = short_high;
+    return (PyObject *)self;
+fail:
+    Py_DECREF(self);
+    return NULL;
+}
+
+/* The hashes of a list of word hashes, as text_flags takes them: 0 for a malformed list. */
+static int hashes_of(PyObject *list, uint64_t **out, Py_ssize_t *count)
+{
+    Py_ssize_t i;
+    if (!PyList_Check(list)) {
+        PyErr_SetString(PyExc_TypeError, "a list of word hashes");
+        return -1;
+    }
+    *count = PyList_GET_SIZE(list);
+    *out = PyMem_New(uint64_t, *count > 0 ? *count : 1);
+    if (*out == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (i = 0; i < *count; i++) {
+        unsigned long long value = PyLong_AsUnsignedLongLong(PyList_GET_ITEM(list, i));
+        if (value == (unsigned long long)-1 && PyErr_Occurred()) {
+            PyMem_Free(*out);
+            return -1;
+        }
+        (*out)[i] = value;
+    }
+    return 0;
+}
+
+static PyObject *py_sequence(PyObject *module, PyObject *list)
+{
+    uint64_t *words, sequence = SEQUENCE_SEED;
+    Py_ssize_t count, i;
+    (void)module;
+    if (hashes_of(list, &words, &count) < 0)
+        return NULL;
+    for (i = 0; i < count; i++)
+        sequence = sequence_step(sequence, words[i]);
+    PyMem_Free(words);
+    return PyLong_FromUnsignedLongLong(nonzero(sequence));
+}
+
+static PyObject *py_grams(PyObject *module, PyObject *args)
+{
+    PyObject *list, *result;
+    uint64_t *words, gram = 0, base_n;
+    Py_ssize_t count, n, i;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "On:grams", &list, &n))
+        return NULL;
+    if (n < 1) {
+        PyErr_SetString(PyExc_ValueError, "n-grams of at least one word");
+        return NULL;
+    }
+    if (hashes_of(list, &words, &count) < 0)
+        return NULL;
+    base_n = power(GRAM_BASE, n);
+    result = PyList_New(0);
+    for (i = 0; result != NULL && i < count; i++) {
+        gram = gram * GRAM_BASE + words[i];
+        if (i >= n)
+            gram -= words[i - n] * base_n;
+        if (i + 1 >= n) {
+            PyObject *value = PyLong_FromUnsignedLongLong(nonzero(gram));
+            if (value == NULL || PyList_Append(result, value) < 0)
+                Py_CLEAR(result);
+            Py_XDECREF(value);
+        }
+    }
+    PyMem_Free(words);
+    return result;
+}
+
+/* The word hashes of an ASCII text as text_flags takes them, for the tests to hold them against
+ * normalize.words (None for other text, which text_flags never reads). */
+static PyObject *py_words(PyObject *module, PyObject *text)
+{
+    const unsigned char *at, *end;
+    PyObject *result;
+    (void)module;
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "words() takes a str");
+        return NULL;
+    }
+    if (!PyUnicode_IS_ASCII(text))
+        Py_RETURN_NONE;
+    result = PyList_New(0);
+    if (result == NULL)
+        return NULL;
+    at = (const unsigned char *)PyUnicode_DATA(text);
+    end = at + PyUnicode_GET_LENGTH(text);
+    for (;;) {
+        const unsigned char *start;
+        while (byte_kind[*at] == 0)
+            at++;
+        if (byte_kind[*at] == 2) {
+            if (at >= end)
+                break;
+            at++;
+            continue;
+        }
+        start = at;
+        while (byte_kind[*at] == 1)
+            at++;
+        {
+            PyObject *value = PyLong_FromUnsignedLongLong(word_hash(start, at - start));
+            if (value == NULL || PyList_Append(result, value) < 0) {
+                Py_XDECREF(value);
+                Py_DECREF(result);
+                return NULL;
+            }
+            Py_DECREF(value);
+        }
+    }
+    return result;
+}
+
+static PyObject *py_word(PyObject *module, PyObject *arg)
+{
+    char *data;
+    Py_ssize_t size;
+    (void)module;
+    if (PyBytes_AsStringAndSize(arg, &data, &size) < 0)
+        return NULL;
+    return PyLong_FromUnsignedLongLong(word_hash((const unsigned char *)data, size));
+}
+
+static int two_hashes(PyObject *args, uint64_t *a, uint64_t *b, const char *format)
+{
+    unsigned long long first, second;
+    if (!PyArg_ParseTuple(args, format, &first, &second))
+        return -1;
+    *a = first;
+    *b = second;
+    return 0;
+}
+
+static PyObject *py_unordered(PyObject *module, PyObject *args)
+{
+    uint64_t a, b;
+    (void)module;
+    if (two_hashes(args, &a, &b, "KK:unordered") < 0)
+        return NULL;
+    return PyLong_FromUnsignedLongLong(unordered(a, b));
+}
+
+static PyObject *py_triple(PyObject *module, PyObject *args)
+{
+    uint64_t a, b;
+    (void)module;
+    if (two_hashes(args, &a, &b, "KK:triple") < 0)
+        return NULL;
+    return PyLong_FromUnsignedLongLong(triple(a, b));
+}
+
+static PyMethodDef methods[] = {
+    {"bind", bind, METH_VARARGS,
+     "bind(exact, grams, near_words, near_pairs, near_third, near_triples, single, min_words, "
+     "n, short_low, short_high, question_key, answer_key) -> a Pass. Its items are "
+     "(question, answer) tuples when question_key is None, else records read at the two keys "
+     "(answer_key None: no answer)."},
+    {"words", py_words, METH_O, "words(text) -> the word hashes of an ASCII text, else None"},
+    {"word", py_word, METH_O, "word(bytes) -> the hash of one lower-case ASCII word"},
+    {"sequence", py_sequence, METH_O, "sequence(word hashes) -> the hash of a whole question"},
+    {"grams", py_grams, METH_VARARGS, "grams(word hashes, n) -> the hashes of the n-word windows"},
+    {"unordered", py_unordered, METH_VARARGS, "unordered(a, b) -> the hash of two words, any order"},
+    {"triple", py_triple, METH_VARARGS, "triple(pair, word) -> the hash of a pair and a third word"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT, "_fastpass",
+    "The contamination pre-test's per-record pass, compiled (optional).", -1, methods,
+    NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__fastpass(void)
+{
+    PyObject *module;
+    init_byte_kinds();
+    if (PyType_Ready(&PassType) < 0)
+        return NULL;
+    module = PyModule_Create(&module_def);
+    if (module != NULL && PyModule_AddIntConstant(module, "VERSION", 1) < 0) {
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
 }

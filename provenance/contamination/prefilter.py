@@ -16,19 +16,30 @@ sound: a record the full matcher would report is always flagged, because
 For ASCII text the batch normalisation is the matcher's (lower case; every character that is not
 a letter, digit or underscore separates words), so anchors compare the same words; other text
 (and text holding the batch's separator) is put in the matcher's words one text at a time.
+
+Where the package was built with its optional compiled pass (``_fastpass.c``; a C compiler at
+install time), that pass replaces the anchors: it reads each record as it is parsed and looks up
+the matcher's own keys by hash (every whole evaluation question, every n-gram), plus the
+near-duplicate groups below. What it flags is a superset of what the matcher reports (hash
+collisions, any text that is not ASCII, any field that is not a string), and goes straight to
+the matcher.
 """
 
 from __future__ import annotations
 
+import os
+from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import combinations, compress, count
 from typing import Any
 
 from provenance.contamination import normalize
 from provenance.contamination.fingerprints import Fingerprints
 
+NO = ("", "0", "false", "no")  # QA_PROVENANCE_NO_EXTENSION values that leave the pass in use
 _SEPARATOR = "\x00"  # between the texts of a batch; kept by the table, never part of an anchor
 _TABLE = bytes(
     c + 32 if 65 <= c <= 90 else c if (48 <= c <= 57 or 97 <= c <= 122 or c in (0, 95)
@@ -46,11 +57,53 @@ class Prefilter:
     empty_question: bool = False  # an exact key of no words: an empty question is a candidate
     short: range = range(0)  # how many words a question near-duplicates may have
     _search: Any = None  # the compiled anchor search, or None for the pure-Python one
+    _bind: Callable[[str | None, str | None], Any] | None = None  # _fastpass.bind
+    _passes: dict[tuple[str | None, str | None], Any] = field(default_factory=dict)
     seen: int = 0  # records tested, and of them flagged for the full matcher (for the bench)
     flagged: int = 0
 
-    def candidates(self, questions: Sequence[str], answers: Sequence[str]) -> list[int]:
+    def candidates(self, questions: list[str], answers: list[str]) -> list[int]:
         """Indices of the records (question i, answer i) that the full matcher must see."""
+        picked = self.pick(list(zip(questions, answers)), _first, _second)
+        return [index for index, _, _ in picked]
+
+    def record_test(self, keys: tuple[str, str | None] | None) -> Callable[[Any], bool] | None:
+        """The compiled pass over one record at a time (True: the pre-test must see it), reading
+        the question and answer at ``keys``; None without the compiled pass or plain keys."""
+        if self._bind is None or keys is None:
+            return None
+        test: Callable[[Any], bool] = self._pass(keys).flags
+        return test
+
+    def pick(self, records: list[Any], question_of: Callable[[Any], str],
+             answer_of: Callable[[Any], str], keys: tuple[str, str | None] | None = None, *,
+             tested: int | None = None) -> list[tuple[int, str, str]]:
+        """(index, question, answer) of the records the full matcher must see. ``keys``, the
+        question's and the answer's key when both are plain keys of a record, lets the compiled
+        pass read the fields itself. ``tested``: the records are what ``record_test`` kept of
+        that many (the compiled pass has seen them)."""
+        self.seen += len(records) if tested is None else tested
+        if self._bind is None:
+            questions, answers = list(map(question_of, records)), list(map(answer_of, records))
+            chosen = self._candidates(questions, answers)
+            picked = [(j, questions[j], answers[j]) for j in chosen]
+        elif tested is not None or keys is not None:
+            rough = self._pass(keys).flagged(records) if tested is None and keys is not None \
+                else range(len(records))
+            picked = [(i, question_of(records[i]), answer_of(records[i])) for i in rough]
+        else:
+            texts = [(question_of(record), answer_of(record)) for record in records]
+            picked = [(i, *texts[i]) for i in self._pass((None, None)).flagged(texts)]
+        self.flagged += len(picked)
+        return picked
+
+    def _pass(self, keys: tuple[str | None, str | None]) -> Any:
+        if keys not in self._passes:
+            assert self._bind is not None
+            self._passes[keys] = self._bind(*keys)
+        return self._passes[keys]
+
+    def _candidates(self, questions: Sequence[str], answers: Sequence[str]) -> list[int]:
         if not questions:
             return []
         texts = [t for pair in zip(questions, answers) for t in pair]
@@ -71,8 +124,6 @@ class Prefilter:
             flagged.update(compress(count(), map(_not, map(self.single.isdisjoint, words))))
         if self.pairs:
             flagged.update(self._near(words))
-        self.seen += len(questions)
-        self.flagged += len(flagged)
         return sorted(flagged)
 
     def _near(self, words: list[list[bytes]]) -> Iterator[int]:
@@ -132,6 +183,14 @@ class Prefilter:
                 yield entry // 2
 
 
+def _first(pair: tuple[str, str]) -> str:
+    return pair[0]
+
+
+def _second(pair: tuple[str, str]) -> str:
+    return pair[1]
+
+
 def _plain(text: str) -> bool:
     return text.isascii() and _SEPARATOR not in text
 
@@ -140,9 +199,10 @@ def _not(value: object) -> bool:
     return not value
 
 
-def build(prints: Fingerprints) -> Prefilter:
+def build(prints: Fingerprints, *, compiled: bool = True) -> Prefilter:
     """The anchors of an evaluation set's fingerprints (rarer words make fewer false alarms:
-    rarity is counted over the evaluation set itself, the only text at hand)."""
+    rarity is counted over the evaluation set itself, the only text at hand). ``compiled``
+    False leaves the optional compiled pass out (the tests compare both)."""
     used: Counter[str] = Counter(w for item in prints.items
                                  for w in {*item.question, *item.answer})
     pre = Prefilter()
@@ -192,6 +252,8 @@ def build(prints: Fingerprints) -> Prefilter:
     pre.single = frozenset(w.encode() for w in single)
     pre.short = range(settings.min_words, n)
     pre._search = _compile(pre.anchors)
+    if compiled:
+        pre._bind = _compiled_pass(pre, prints)
     return pre
 
 
@@ -232,3 +294,67 @@ def _compile(anchors: set[tuple[bytes, ...]]) -> Any:
                 for gap in ((b" ", b"  ") if len(anchor) == 2 else (b" ",))]
     return ahocorasick_rs.BytesAhoCorasick(
         patterns, implementation=ahocorasick_rs.Implementation.DFA)
+
+
+def _compiled_pass(pre: Prefilter, prints: Fingerprints
+                   ) -> Callable[[str | None, str | None], Any] | None:
+    """The compiled per-record pass (``_fastpass``, built with the package where a C compiler
+    was at hand) with hash tables of the fingerprints, to bind to the keys it reads; None
+    without it. Its tables are the matcher's own keys, hashed: every whole question (exact
+    matches) and every n-gram; near duplicates get this pre-test's groups."""
+    if os.environ.get("QA_PROVENANCE_NO_EXTENSION", "").strip().lower() not in NO:
+        return None  # set to compare, or to rule the compiled pass out
+    try:
+        from provenance.contamination import _fastpass
+    except ImportError:
+        return None
+    word, unordered = _fastpass.word, _fastpass.unordered
+
+    def hashes(words: Iterable[str]) -> list[int]:
+        return [word(w.encode()) for w in words]
+
+    settings = prints.settings
+    n = max(1, settings.ngram)
+    exact = [_fastpass.sequence(hashes(key.split())) for key in prints.exact]
+    grams: list[int] = []
+    if prints.grams:
+        for item in prints.items:
+            for text in (item.question, item.answer):
+                if len(text) >= n:
+                    grams.extend(_fastpass.grams(hashes(text), n))
+    plain: list[int] = []
+    third: list[int] = []
+    triples: list[int] = []
+    for (a, b), others in pre.pairs.items():
+        pair = unordered(word(a), word(b))
+        if others is None:
+            plain.append(pair)
+        else:
+            third.append(pair)
+            triples.extend(_fastpass.triple(pair, word(w)) for w in others)
+    return partial(_fastpass.bind, _table(exact), _table(grams),
+                   _table(map(word, pre.pair_words)), _table(plain), _table(third),
+                   _table(triples), _table(map(word, pre.single)), settings.min_words, n,
+                   pre.short.start, pre.short.stop)
+
+
+def _table(hashes: Iterable[int]) -> bytes:
+    """A set of hashes as the compiled pass reads it (``_fastpass.c``, ``Table``): the number of
+    bitmap words, a bitmap of about 16 bits a hash, then open addressing at most half full."""
+    values = set(hashes)
+    if not values:
+        return b""
+    bit_words = 1 << max(0, (16 * len(values) // 64 - 1).bit_length())
+    bits = array("Q", bytes(8 * bit_words))
+    bit_mask = bit_words * 64 - 1
+    size = 1 << (2 * len(values) - 1).bit_length()
+    slots = array("Q", bytes(8 * size))
+    mask = size - 1
+    for value in values:
+        bit = (value >> 32) & bit_mask
+        bits[bit >> 6] |= 1 << (bit & 63)
+        at = value & mask
+        while slots[at]:
+            at = (at + 1) & mask
+        slots[at] = value
+    return array("Q", [bit_words]).tobytes() + bits.tobytes() + slots.tobytes()

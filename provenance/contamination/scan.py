@@ -31,38 +31,44 @@ def scan_jsonl(path: Path, profile: Profile, prints: Fingerprints, pre: Prefilte
     """(line, matches) of each record of ``path`` that matches something, in file order: of the
     lines that start in bytes [start, end), ``start`` being the start of line ``first_line``.
     The number of a line that could not be read, which ended the scan, goes to ``stopped``."""
-    for lines, questions, answers, unreadable in _batches(path, profile, start, end, first_line):
-        for index in pre.candidates(questions, answers):
-            found = matches(prints, questions[index], answers[index])
+    question_of, answer_of = _getter(profile.question), _getter(profile.answer)
+    # Plain keys of the record itself: the compiled pass, where built, reads them itself.
+    keys = ((profile.question or "", profile.answer)
+            if _plain_key(profile.question) and (profile.answer is None
+                                                 or _plain_key(profile.answer)) else None)
+    keep = pre.record_test(keys)
+    for lines, records, read, unreadable in _batches(path, start, end, first_line, keep):
+        for index, question, answer in pre.pick(records, question_of, answer_of, keys,
+                                                tested=None if keep is None else read):
+            found = matches(prints, question, answer)
             if found:
                 yield lines[index], found
         if unreadable is not None and stopped is not None:
             stopped.append(unreadable)
 
 
-def _batches(path: Path, profile: Profile, start: int, end: int | None, first_line: int
-             ) -> Iterator[tuple[list[int], list[str], list[str], int | None]]:
-    """(lines, questions, answers, None) of up to ``BATCH`` records at a time; the last batch
-    has the number of the line that could not be read, if one ended the reading."""
+def _batches(path: Path, start: int, end: int | None, first_line: int,
+             keep: Callable[[Any], bool] | None = None
+             ) -> Iterator[tuple[list[int], list[Any], int, int | None]]:
+    """(lines, records, records read, None) of up to ``BATCH`` records at a time, those that
+    ``keep`` is True of if it is given; the last batch has the number of the line that could
+    not be read, if one ended the reading. The loop runs once a line of a training file that
+    may hold gigabytes: what is rare (a BOM, a blank line, the standard library's second
+    chance) is handled where orjson refuses a line."""
     loads, fallback = _loads()
     limit = limits.current().record_bytes
-    bom, space, text_of = readers.BOM, readers.JSON_SPACE, readers.text_of
-    get_question, get_answer = _getter(profile.question), _getter(profile.answer)
-    # The common case, a plain key of an object, without a call per field.
-    plain = _plain_key(profile.question) and (profile.answer is None
-                                              or _plain_key(profile.answer))
-    question_key, answer_key = profile.question or "", profile.answer
     lines: list[int] = []
-    questions: list[str] = []
-    answers: list[str] = []
+    records: list[Any] = []
     position = start
     number = first_line - 1
+    count = 0  # records read since the last batch
     unreadable: int | None = None
     try:
         # A compressed file is read whole (its parts cannot be cut by byte ranges).
         with compressed.open_data(path) as handle:
             if start:
                 handle.seek(start)
+            line, record = lines.append, records.append
             for number, raw in enumerate(iter(partial(handle.readline, limit + 1), b""),
                                          first_line):
                 if len(raw) > limit and raw[-1:] != b"\n":
@@ -72,33 +78,44 @@ def _batches(path: Path, profile: Profile, start: int, end: int | None, first_li
                     if position >= end:
                         break
                     position += len(raw)
-                if number == 1 and raw.startswith(bom):
-                    raw = raw[len(bom):]
-                if not raw.strip(space):
-                    continue
                 try:
-                    try:
-                        record = loads(raw)
-                    except fallback:
-                        record = json.loads(raw)
-                except (ValueError, RecursionError):
-                    unreadable = number
-                    break
-                lines.append(number)
-                if plain and type(record) is dict:
-                    question = record.get(question_key)
-                    answer = record.get(answer_key) if answer_key else None
-                    questions.append(question if type(question) is str else text_of(question))
-                    answers.append(answer if type(answer) is str else text_of(answer))
-                else:
-                    questions.append(get_question(record))
-                    answers.append(get_answer(record))
+                    read = loads(raw)
+                except fallback:
+                    read = _second_chance(raw, number)
+                    if read is _BLANK:
+                        continue
+                    if read is _UNREADABLE:
+                        unreadable = number
+                        break
+                count += 1
+                if keep is not None and not keep(read):
+                    continue
+                record(read)
+                line(number)
                 if len(lines) == BATCH:
-                    yield lines, questions, answers, None
-                    lines, questions, answers = [], [], []
+                    yield lines, records, count, None
+                    lines, records, count = [], [], 0
+                    line, record = lines.append, records.append
     except (OSError, compressed.StreamError):
         unreadable = number + 1
-    yield lines, questions, answers, unreadable
+    yield lines, records, count, unreadable
+
+
+_BLANK, _UNREADABLE = object(), object()
+
+
+def _second_chance(raw: bytes, number: int) -> Any:
+    """A line orjson refused, read as ``readers.read_data`` reads it: a BOM before the first
+    line, a blank line skipped, the standard library's second chance (``_BLANK`` and
+    ``_UNREADABLE`` say which of the last two it was not)."""
+    if number == 1 and raw.startswith(readers.BOM):
+        raw = raw[len(readers.BOM):]
+    if not raw.strip(readers.JSON_SPACE):
+        return _BLANK
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        return _UNREADABLE
 
 
 def _plain_key(path: str | None) -> bool:
@@ -113,15 +130,11 @@ def _getter(path: str | None) -> Callable[[Any], str]:
     return lambda record: readers.text_of(extract(record, path))
 
 
-def _loads() -> tuple[Callable[[bytes], Any], type[Exception]]:
-    """orjson and the error after which the standard library gets a second chance (as
-    ``readers`` reads), or the standard library alone."""
+def _loads() -> tuple[Callable[[bytes], Any], tuple[type[Exception], ...]]:
+    """orjson and the errors after which a line gets its second chance (as ``readers`` reads),
+    or the standard library alone, whose refusals get the same second look (BOM, blank line)."""
     try:
         import orjson
     except ImportError:
-        return json.loads, _Never
-    return orjson.loads, orjson.JSONDecodeError
-
-
-class _Never(Exception):
-    """Never raised: without orjson there is no second chance to give."""
+        return json.loads, (ValueError, RecursionError)
+    return orjson.loads, (orjson.JSONDecodeError,)

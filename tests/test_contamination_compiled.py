@@ -1,0 +1,154 @@
+"""The optional compiled pass of the contamination scan (``_fastpass.c``) against Python.
+
+It must read ASCII text into the matcher's words (``normalize.words``), flag every record the
+matcher reports (whatever the record holds), refuse malformed tables with an error, not a crash,
+and be left out when ``QA_PROVENANCE_NO_EXTENSION`` says so. Whole scans with and without it are
+compared in ``test_contamination_fast.py``.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from provenance.contamination import normalize, prefilter
+from provenance.contamination.fingerprints import Settings, build, item_of
+from provenance.contamination.match import matches
+from provenance.reading.readers import text_of
+from tests.test_contamination_fast import OPTIONS, corpus, fingerprints
+
+fast = pytest.importorskip("provenance.contamination._fastpass",
+                           reason="the optional C module was not built")
+
+ASCII = string.ascii_letters + string.digits + "_ ,.-'\"\\/\t\n\r\x00\x1c\x1f\x7f?!()"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.text(ASCII, max_size=30),
+                          st.text("aB_9", min_size=7, max_size=40)), max_size=8))
+def test_ascii_text_is_read_into_the_matchers_words(parts: list[str]) -> None:
+    text = " ".join(parts)
+    assert fast.words(text) == [fast.word(w.encode()) for w in normalize.words(text)]
+
+
+def test_other_text_is_left_to_python() -> None:
+    assert fast.words("café au lait") is None
+    assert fast.words("") == []
+
+
+def test_words_that_differ_hash_apart() -> None:
+    words = ["a", "A", "_", "a_", "ab", "abcdefgh", "abcdefghi", "abcdefgH", "0", "00", "x" * 64]
+    hashes = {fast.word(w.lower().encode()) for w in words}
+    assert len(hashes) == len({w.lower() for w in words})
+
+
+def _pass(prints: Any, keys: tuple[str | None, str | None] = (None, None)) -> Any:
+    pre = prefilter.build(prints)
+    assert pre._bind is not None
+    return pre._bind(*keys)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 10**6), st.sampled_from(OPTIONS))
+def test_every_record_the_matcher_reports_is_flagged(seed: int, options: dict[str, Any]) -> None:
+    evaluation, training = corpus(seed)
+    prints = fingerprints(evaluation, random.Random(seed), **options)
+    texts = [(text_of(q), text_of(a)) for q, a in training]
+    by_tuple = set(_pass(prints).flagged(texts))
+    records: list[Any] = [{"question": q, "answer": a} for q, a in training]
+    by_record = set(_pass(prints, ("question", "answer")).flagged(records))
+    for index, (question, answer) in enumerate(texts):
+        if matches(prints, question, answer):
+            assert index in by_tuple, (question, answer)
+            assert index in by_record, (question, answer)
+
+
+def test_it_flags_few_records_that_match_nothing() -> None:
+    """The point of it: of records made of other words, none reaches the matcher."""
+    evaluation, _ = corpus(1)
+    prints = fingerprints(evaluation, random.Random(1))
+    rng = random.Random(2)
+    other = [(" ".join(rng.choices(["moon", "tide", "salt", "reef"], k=12)), "sand")
+             for _ in range(200)]
+    assert _pass(prints).flagged(other) == []
+
+
+def test_records_it_cannot_read_are_left_to_python() -> None:
+    """Whatever is not a dict with str values (or a two-str tuple) goes to the pre-test in
+    Python, which reads it as the matcher does."""
+    prints = build([item_of("e", "line 1", 1, "who painted the night watch in 1642", "")],
+                   Settings())
+    keyed = _pass(prints, ("question", "answer"))
+    odd: list[Any] = [[1], "text", None, {"answer": "x"}, {"question": "x"},
+                      {"question": 5, "answer": "x"}, {"question": "x", "answer": ["a"]},
+                      {"question": "naïve", "answer": ""}]
+    assert keyed.flagged(odd) == list(range(len(odd)))
+    assert keyed.flags({"question": "nothing like it at all", "answer": "no"}) is False
+    assert keyed.flags({"question": "Who painted The Night-Watch in 1642?", "answer": ""})
+    no_answer = _pass(prints, ("question", None))
+    assert no_answer.flags({"question": "who painted the night watch in 1642"})
+    tuples = _pass(prints)
+    assert tuples.flagged([("a", "b", "c"), ("a",), ("x", 1), ("a", "b")]) == [0, 1, 2]
+
+
+def test_a_nul_inside_text_separates_words() -> None:
+    prints = build([item_of("e", "line 1", 1, "who painted the night watch in 1642", "")],
+                   Settings())
+    assert _pass(prints).flags(("who painted the\x00night watch in 1642", ""))
+    assert fast.words("the\x00night\x00") == [fast.word(b"the"), fast.word(b"night")]
+
+
+def test_ngrams_longer_than_it_follows_flag_every_long_text() -> None:
+    words = [f"w{i}" for i in range(140)]
+    prints = build([item_of("e", "line 1", 1, " ".join(words), "")],
+                   Settings(ngram=130, min_words=200))
+    tested = _pass(prints)
+    assert tested.flags((" ".join(words[5:]), ""))  # holds a 130-gram of the item
+    assert tested.flags((" ".join(["z"] * 130), ""))  # could: left to Python
+    assert not tested.flags((" ".join(["z"] * 129), ""))
+
+
+@pytest.mark.parametrize("table", [b"x", b"\0" * 8, (3).to_bytes(8, "little") + b"\0" * 24,
+                                   (1).to_bytes(8, "little") + b"\0" * 8 * 4])
+def test_a_malformed_table_is_an_error_not_a_crash(table: bytes) -> None:
+    with pytest.raises(ValueError, match="table"):
+        fast.bind(table, b"", b"", b"", b"", b"", b"", 5, 13, 5, 13, None, None)
+
+
+def test_bad_arguments_are_errors() -> None:
+    with pytest.raises(TypeError):
+        fast.bind(b"", b"", b"", b"", b"", b"", b"", 5, 13, 5, 13, 1, None)
+    with pytest.raises(ValueError):
+        fast.bind(b"", b"", b"", b"", b"", b"", b"", 5, 0, 5, 13, None, None)
+    with pytest.raises(ValueError):
+        fast.grams([1, 2], 0)
+    with pytest.raises(TypeError):
+        fast.sequence((1, 2))  # type: ignore[arg-type]
+    with pytest.raises(OverflowError):
+        fast.sequence([-1])
+    with pytest.raises(TypeError):
+        fast.words(b"bytes")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        fast.bind(b"", b"", b"", b"", b"", b"", b"", 5, 13, 5, 13, None, None).flagged(())
+
+
+def test_grams_roll_as_the_scan_rolls() -> None:
+    hashes = [fast.word(w.encode()) for w in ["a", "b", "c", "d", "e"]]
+    assert fast.grams(hashes, 2) == [fast.grams(hashes[i:i + 2], 2)[0] for i in range(4)]
+    assert fast.grams(hashes[:1], 2) == []
+    assert fast.sequence([]) != 0
+
+
+def test_the_environment_can_leave_it_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    prints = build([item_of("e", "line 1", 1, "who painted the night watch in 1642", "")],
+                   Settings())
+    assert prefilter.build(prints)._bind is not None
+    monkeypatch.setenv("QA_PROVENANCE_NO_EXTENSION", "1")
+    assert prefilter.build(prints)._bind is None
+    monkeypatch.setenv("QA_PROVENANCE_NO_EXTENSION", "0")
+    assert prefilter.build(prints)._bind is not None
