@@ -9,8 +9,10 @@ Times are CPU seconds of each child (the machine may be shared), medians of ``--
 
 - the peer: an orjson parse loop over the same file (``for line in f: orjson.loads(line)``);
 - ours: ``Scanner`` reading the same file against the evaluation set's fingerprints (one pass,
-  profile extraction, the batch pre-test, the full matcher on the records it flags), with the
-  peak resident memory, the wall clock and the share of records the pre-test flagged;
+  the compiled per-record pass where it was built, the full matcher on the records it flags),
+  with the peak resident memory, the wall clock and the share of records sent to the matcher;
+  then the same in one process without the compiled pass (``QA_PROVENANCE_NO_EXTENSION=1``:
+  the batch pre-test in Python), as a user without a C compiler at install time has it;
 - with ``--reference``, the record-by-record matcher without the pre-test, whose count of
   records with matches must be the same.
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import random
 import subprocess
 import sys
@@ -100,7 +103,8 @@ hits = sum(1 for _ in scanner._scan("train.jsonl", prints))
 elapsed, wall = time.process_time() - t + children() - c, time.perf_counter() - w
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-print(elapsed, peak, hits, pre.flagged / max(pre.seen, 1), worker, wall)
+print(elapsed, peak, hits, pre.flagged / max(pre.seen, 1), worker, int(pre._bind is not None),
+      wall)
 """
 
 REFERENCE = """
@@ -138,9 +142,10 @@ def median(values: list[float]) -> float:
     return sorted(values)[len(values) // 2]
 
 
-def child(script: str, *args: str) -> list[str]:
+def child(script: str, *args: str, pure: bool = False) -> list[str]:
+    env = {**os.environ, "QA_PROVENANCE_NO_EXTENSION": "1" if pure else "0"}
     done = subprocess.run([sys.executable, "-c", script, *args], capture_output=True,
-                          text=True, check=False, cwd=PROJECT)
+                          text=True, check=False, cwd=PROJECT, env=env)
     if done.returncode != 0:
         raise SystemExit(done.stderr)
     return done.stdout.split()
@@ -164,13 +169,17 @@ def main() -> int:
         peer_runs = [child(PEER, train) for _ in range(args.runs)]
         peer, peer_wall = (median([float(run[i]) for run in peer_runs]) for i in (0, -1))
         print("\n| case | ours | orjson parse loop | ratio | target |\n|---|---|---|---|---|")
-        for how in ("one", "parts"):
-            runs = [child(OURS, temp, how) for _ in range(args.runs)]
+        for how in ("one", "parts", "python"):
+            runs = [child(OURS, temp, "parts" if how == "parts" else "one",
+                          pure=how == "python") for _ in range(args.runs)]
             if how == "one":
-                hits, flagged = int(runs[0][2]), float(runs[0][3])
+                hits, flagged, compiled = int(runs[0][2]), float(runs[0][3]), runs[0][5] == "1"
+            elif how == "python":
+                python_hits, python_flagged = int(runs[0][2]), float(runs[0][3])
             mine, my_wall = (median([float(run[i]) for run in runs]) for i in (0, -1))
             peak, worker = (max(float(run[i]) for run in runs) for i in (1, 4))
-            label = "one process" if how == "one" else "a worker process per core"
+            label = {"one": "one process", "parts": "a worker process per core",
+                     "python": "one process, without the compiled pass"}[how]
             print(f"| scan {args.gib} GiB vs {args.eval} evaluation records, {label}, CPU | "
                   f"{mine:.2f} s | {peer:.2f} s | {mine / peer:.2f} | <= 2.0 |")
             print(f"| the same, wall clock | {my_wall:.2f} s | {peer_wall:.2f} s | "
@@ -178,8 +187,10 @@ def main() -> int:
             print(f"| peak memory | {peak:.0f} MB" + (f" (+ {worker:.0f} MB a worker)"
                                                        if how == "parts" else "")
                   + " | | | < 300 MB |")
-        print(f"\nrecords with matches: {hits} (planted: {planted}); records the pre-test sent "
-              f"to the full matcher: {flagged:.2%}")
+        print(f"\ncompiled pass in use: {'yes' if compiled else 'NO (not built)'}; records "
+              f"with matches: {hits} (planted: {planted}; without the compiled pass: "
+              f"{python_hits}); records sent to the full matcher: {flagged:.2%} (without the "
+              f"compiled pass: {python_flagged:.2%})")
         if args.reference:
             cpu, found = child(REFERENCE, temp)
             print(f"record-by-record matcher (no pre-test): {float(cpu):.2f} s CPU = "

@@ -152,3 +152,21 @@ def test_the_environment_can_leave_it_out(monkeypatch: pytest.MonkeyPatch) -> No
     assert prefilter.build(prints)._bind is None
     monkeypatch.setenv("QA_PROVENANCE_NO_EXTENSION", "0")
     assert prefilter.build(prints)._bind is not None
+
+
+def test_text_that_is_not_ascii_goes_through_the_python_pretest() -> None:
+    """The compiled pass leaves such records unread; the pre-test in Python then keeps only
+    those that could match, so a training set in another script is not matched whole."""
+    prints = build([item_of("e", "line 1", 1, "où se trouve le musée du louvre à paris", "")],
+                   Settings())
+    pre = prefilter.build(prints)
+    records: list[Any] = [{"question": f"quelle est la capitale numéro {i} déjà", "answer": "é"}
+                          for i in range(50)]
+    records.append({"question": "Où se trouve le MUSÉE du Louvre, à Paris ?", "answer": ""})
+
+    def field(name: str) -> Any:
+        return lambda record: record[name]
+
+    picked = pre.pick(records, field("question"), field("answer"), ("question", "answer"))
+    assert [index for index, _, _ in picked] == [50]
+    assert matches(prints, records[50]["question"], "")

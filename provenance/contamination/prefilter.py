@@ -87,15 +87,29 @@ class Prefilter:
             questions, answers = list(map(question_of, records)), list(map(answer_of, records))
             chosen = self._candidates(questions, answers)
             picked = [(j, questions[j], answers[j]) for j in chosen]
-        elif tested is not None or keys is not None:
-            rough = self._pass(keys).flagged(records) if tested is None and keys is not None \
-                else range(len(records))
-            picked = [(i, question_of(records[i]), answer_of(records[i])) for i in rough]
         else:
-            texts = [(question_of(record), answer_of(record)) for record in records]
-            picked = [(i, *texts[i]) for i in self._pass((None, None)).flagged(texts)]
+            if tested is not None or keys is not None:
+                rough = self._pass(keys).flagged(records) if tested is None and keys is not None \
+                    else range(len(records))
+                picked = [(i, question_of(records[i]), answer_of(records[i])) for i in rough]
+            else:
+                texts = [(question_of(record), answer_of(record)) for record in records]
+                picked = [(i, *texts[i]) for i in self._pass((None, None)).flagged(texts)]
+            picked = self._ascii_or_tested(picked)
         self.flagged += len(picked)
         return picked
+
+    def _ascii_or_tested(self, picked: list[tuple[int, str, str]]) -> list[tuple[int, str, str]]:
+        """The compiled pass flags every record with text that is not ASCII, unread; those go
+        through the Python pre-test here, so a training set in another script does not send
+        every record to the matcher."""
+        other = [entry for entry in picked if not (entry[1].isascii() and entry[2].isascii())]
+        if not other:
+            return picked
+        kept = {other[j][0] for j in self._candidates([q for _, q, _ in other],
+                                                      [a for _, _, a in other])}
+        return [entry for entry in picked
+                if entry[0] in kept or (entry[1].isascii() and entry[2].isascii())]
 
     def _pass(self, keys: tuple[str | None, str | None]) -> Any:
         if keys not in self._passes:
