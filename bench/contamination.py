@@ -91,6 +91,7 @@ from provenance.contamination.fingerprints import build
 from provenance.contamination.run import Scanner, prefilter_of
 from provenance.contamination import parallel
 parallel.PARALLEL_MIN_BYTES = 1 << 62 if sys.argv[2] == "one" else 0
+parallel.PARALLEL_MIN_BYTES_COMPILED = parallel.PARALLEL_MIN_BYTES
 root = Path(sys.argv[1])
 scanner = Scanner(Config(root=root), lambda p: "x", None)
 prints = build(scanner._items("eval.jsonl", None), scanner.settings)

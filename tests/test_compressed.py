@@ -291,6 +291,7 @@ def test_contamination_is_found_in_compressed_files(repo: Repo, run: Runner, spl
         from provenance.contamination import parallel
 
         monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 1)
+        monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES_COMPILED", 1)
     evaluation = rows(10)
     repo.write("data/eval/held.jsonl.gz", gz(jsonl_bytes(evaluation)))
     repo.sidecar("data/eval/held.jsonl.gz", evaluates=["acme/student-8b"], held_out=True)

@@ -257,6 +257,7 @@ def test_a_large_file_is_scanned_in_parts_with_the_same_result(
     lines = path.read_bytes().split(b"\n")
     path.write_bytes(b"\n".join([*lines[:100], b"{not json", *lines[100:]]))
     monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES_COMPILED", 1)
     monkeypatch.setattr(workers, "cores", lambda: 3)
     started = []
     start = workers.start

@@ -3,7 +3,7 @@
 The batched scan is Python work that the GIL keeps on one core. A file of at least
 ``PARALLEL_MIN_BYTES`` is cut at line boundaries into one part per core; each part is scanned by a
 worker process (``speed.workers``) that rebuilds the fingerprints and the pre-test from the
-evaluation items (about a second of CPU for 10,000 items, hence the high threshold), and the
+evaluation items (1 to 2 s of CPU for 10,000 items, hence the high thresholds), and the
 parts' matches are put back in file order. As in one pass, the first line that
 cannot be read ends the scan: the parts after it are dropped. Where a worker cannot start or
 fails, the caller scans in one pass.
@@ -23,6 +23,9 @@ from provenance.reading.profiles import Profile
 from provenance.speed import parallel_scan, workers
 
 PARALLEL_MIN_BYTES = 512 << 20
+# With the compiled pass a part scans several times faster, so the workers' rebuild (about 1.7 s
+# of CPU each for 10,000 items, bench/contamination.py) pays only on larger files.
+PARALLEL_MIN_BYTES_COMPILED = 4 << 30
 
 
 def scan_parts(path: Path, profile: Profile, prints: Fingerprints
@@ -32,7 +35,8 @@ def scan_parts(path: Path, profile: Profile, prints: Fingerprints
     from provenance.reading.compressed import kind_of
 
     try:
-        if kind_of(path) is not None or path.stat().st_size < PARALLEL_MIN_BYTES:
+        least = PARALLEL_MIN_BYTES_COMPILED if prefilter.available() else PARALLEL_MIN_BYTES
+        if kind_of(path) is not None or path.stat().st_size < least:
             return None
         parts = min(workers.cores(), 8)
         if parts < 2:

@@ -38,6 +38,7 @@ from typing import Any
 
 from provenance.contamination import normalize
 from provenance.contamination.fingerprints import Fingerprints
+from provenance.reading.readers import text_of
 
 NO = ("", "0", "false", "no")  # QA_PROVENANCE_NO_EXTENSION values that leave the pass in use
 _SEPARATOR = "\x00"  # between the texts of a batch; kept by the table, never part of an anchor
@@ -84,7 +85,7 @@ class Prefilter:
         that many (the compiled pass has seen them)."""
         self.seen += len(records) if tested is None else tested
         if self._bind is None:
-            questions, answers = list(map(question_of, records)), list(map(answer_of, records))
+            questions, answers = _fields(records, question_of, answer_of, keys)
             chosen = self._candidates(questions, answers)
             picked = [(j, questions[j], answers[j]) for j in chosen]
         else:
@@ -195,6 +196,39 @@ class Prefilter:
             if not anchors.isdisjoint(zip(words, words[1:])) \
                     or not anchors.isdisjoint(zip(words)):
                 yield entry // 2
+
+
+def _fields(records: list[Any], question_of: Callable[[Any], str],
+            answer_of: Callable[[Any], str], keys: tuple[str, str | None] | None
+            ) -> tuple[list[str], list[str]]:
+    """Every record's question and answer; for plain keys of a dict, without a call a field
+    (``question_of`` gives the same: ``text_of`` of the value)."""
+    if keys is None:
+        return list(map(question_of, records)), list(map(answer_of, records))
+    question_key, answer_key = keys
+    questions: list[str] = []
+    answers: list[str] = []
+    for record in records:
+        if type(record) is dict:
+            question = record.get(question_key)
+            answer = record.get(answer_key) if answer_key else None
+            questions.append(question if type(question) is str else text_of(question))
+            answers.append(answer if type(answer) is str else text_of(answer))
+        else:
+            questions.append(question_of(record))
+            answers.append(answer_of(record))
+    return questions, answers
+
+
+def available() -> bool:
+    """Whether the compiled pass is in use here (built, and not ruled out)."""
+    if os.environ.get("QA_PROVENANCE_NO_EXTENSION", "").strip().lower() not in NO:
+        return False
+    try:
+        from provenance.contamination import _fastpass  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _first(pair: tuple[str, str]) -> str:
@@ -316,12 +350,10 @@ def _compiled_pass(pre: Prefilter, prints: Fingerprints
     was at hand) with hash tables of the fingerprints, to bind to the keys it reads; None
     without it. Its tables are the matcher's own keys, hashed: every whole question (exact
     matches) and every n-gram; near duplicates get this pre-test's groups."""
-    if os.environ.get("QA_PROVENANCE_NO_EXTENSION", "").strip().lower() not in NO:
-        return None  # set to compare, or to rule the compiled pass out
-    try:
-        from provenance.contamination import _fastpass
-    except ImportError:
+    if not available():
         return None
+    from provenance.contamination import _fastpass
+
     word, unordered = _fastpass.word, _fastpass.unordered
 
     def hashes(words: Iterable[str]) -> list[int]:
