@@ -79,21 +79,33 @@ def test_it_flags_few_records_that_match_nothing() -> None:
 
 
 def test_records_it_cannot_read_are_left_to_python() -> None:
-    """Whatever is not a dict with str values (or a two-str tuple) goes to the pre-test in
-    Python, which reads it as the matcher does."""
+    """What is not a dict (or a two-item tuple), and fields that are not text, a list of texts or
+    missing, are flagged unread: the pre-test in Python reads them as the matcher does."""
     prints = build([item_of("e", "line 1", 1, "who painted the night watch in 1642", "")],
                    Settings())
     keyed = _pass(prints, ("question", "answer"))
     odd: list[Any] = [[1], "text", None, {"answer": "x"}, {"question": "x"},
-                      {"question": 5, "answer": "x"}, {"question": "x", "answer": ["a"]},
-                      {"question": "naïve", "answer": ""}]
-    assert keyed.flagged(odd) == list(range(len(odd)))
+                      {"question": 5, "answer": "x"}, {"question": "x", "answer": ["a", "b"]},
+                      {"question": "naïve", "answer": ""}, {"question": "x", "answer": {"a": 1}},
+                      {"question": ["x", 1], "answer": ""}, {"question": None, "answer": None}]
+    assert keyed.flagged(odd) == [0, 1, 2, 5, 7, 8, 9]
     assert keyed.flags({"question": "nothing like it at all", "answer": "no"}) is False
     assert keyed.flags({"question": "Who painted The Night-Watch in 1642?", "answer": ""})
+    assert keyed.flags({"question": ["Who painted", "The Night-Watch in 1642?"]})
     no_answer = _pass(prints, ("question", None))
     assert no_answer.flags({"question": "who painted the night watch in 1642"})
     tuples = _pass(prints)
     assert tuples.flagged([("a", "b", "c"), ("a",), ("x", 1), ("a", "b")]) == [0, 1, 2]
+
+
+def test_a_list_is_read_as_its_texts_joined() -> None:
+    """``text_of`` joins a list's texts with a newline: an n-gram may run across two of them."""
+    words = [f"w{i}" for i in range(13)]
+    prints = build([item_of("e", "line 1", 1, "an unrelated question here", " ".join(words))],
+                   Settings())
+    answer = [" ".join(words[:6]), " ".join(words[6:])]
+    assert matches(prints, "", text_of(answer))
+    assert _pass(prints, ("question", "answer")).flags({"question": "", "answer": answer})
 
 
 def test_a_nul_inside_text_separates_words() -> None:

@@ -181,16 +181,24 @@ static uint64_t power(uint64_t base, Py_ssize_t n)
     return result;
 }
 
-/* 1 when the text (a question, or an answer) could match: its whole word sequence is an
- * evaluation question's (exact), one of its n-word windows is an evaluation text's (n-gram), or
- * it passes the pre-test of near duplicates (two, or three, of an item's rarest words). */
-static int text_flags(const Tables *t, const unsigned char *p, Py_ssize_t n, int question)
+/* The words of one field as they go by: a str, or the str items of a list (`text_of` joins
+ * them with a newline, which separates words and nothing else). */
+typedef struct {
+    Py_ssize_t words;
+    uint64_t sequence, gram;
+    uint64_t ring[RING];     /* the last words, for the n-gram leaving the window */
+    uint64_t all[HELD_MAX];  /* a question's words, for the near-duplicate test at its end */
+} Text;
+
+/* 1 when the words so far could match: one of the text's n-word windows is an evaluation
+ * text's (n-gram), or a word is one a near duplicate may share alone. */
+static int text_feed(const Tables *t, Text *text, const unsigned char *p, Py_ssize_t n,
+                     int question)
 {
-    uint64_t all[HELD_MAX], held[HELD_MAX], ring[RING];
-    int all_count = 0, held_count = 0, i, j, k;
-    Py_ssize_t words = 0;
-    uint64_t sequence = SEQUENCE_SEED, gram = 0;
+    Py_ssize_t words = text->words;
+    uint64_t sequence = text->sequence, gram = text->gram;
     const unsigned char *at = p, *end = p + n; /* *end is the str's terminating NUL */
+    int found = 0;
     for (;;) {
         const unsigned char *start;
         uint64_t h = WORD_SEED, chunk = 0, w;
@@ -214,29 +222,46 @@ static int text_flags(const Tables *t, const unsigned char *p, Py_ssize_t n, int
         w = finish(h, chunk, (uint64_t)(at - start));
         if (t->grams.present) {
             if (t->n > RING) {
-                if (words + 1 >= t->n)
-                    return 1;
+                if (words + 1 >= t->n) {
+                    found = 1;
+                    break;
+                }
             } else {
                 gram = gram * GRAM_BASE + w;
                 if (words >= t->n)
-                    gram -= ring[(words - t->n) & (RING - 1)] * t->base_n;
-                ring[words & (RING - 1)] = w;
-                if (words + 1 >= t->n && has(&t->grams, nonzero(gram)))
-                    return 1;
+                    gram -= text->ring[(words - t->n) & (RING - 1)] * t->base_n;
+                text->ring[words & (RING - 1)] = w;
+                if (words + 1 >= t->n && has(&t->grams, nonzero(gram))) {
+                    found = 1;
+                    break;
+                }
             }
         }
         if (question) {
             sequence = sequence_step(sequence, w);
-            if (has(&t->single, w))
-                return 1;
+            if (has(&t->single, w)) {
+                found = 1;
+                break;
+            }
             if (words < HELD_MAX)
-                all[words] = w;
+                text->all[words] = w;
         }
         words++;
     }
-    if (!question)
-        return 0;
-    if (words >= t->min_words && has(&t->exact, nonzero(sequence)))
+    text->words = words;
+    text->sequence = sequence;
+    text->gram = gram;
+    return found;
+}
+
+/* 1 when a question's whole word sequence is an evaluation question's (exact), or it passes the
+ * pre-test of near duplicates (two, or three, of an item's rarest words). */
+static int question_end(const Tables *t, Text *text)
+{
+    uint64_t held[HELD_MAX];
+    int all_count, held_count = 0, i, j, k;
+    Py_ssize_t words = text->words;
+    if (words >= t->min_words && has(&t->exact, nonzero(text->sequence)))
         return 1;
     if (words < t->short_low || words >= t->short_high)
         return 0;
@@ -244,12 +269,12 @@ static int text_flags(const Tables *t, const unsigned char *p, Py_ssize_t n, int
         return 1; /* a near-duplicate length beyond what is kept: the matcher decides */
     all_count = (int)words;
     for (i = 0; i < all_count; i++)
-        if (has(&t->near_words, all[i])) {
+        if (has(&t->near_words, text->all[i])) {
             int seen = 0;
             for (j = 0; j < held_count; j++)
-                seen |= held[j] == all[i];
+                seen |= held[j] == text->all[i];
             if (!seen)
-                held[held_count++] = all[i]; /* held_count <= all_count <= HELD_MAX */
+                held[held_count++] = text->all[i]; /* held_count <= all_count <= HELD_MAX */
         }
     for (i = 0; i < held_count; i++)
         for (j = i + 1; j < held_count; j++) {
@@ -258,56 +283,83 @@ static int text_flags(const Tables *t, const unsigned char *p, Py_ssize_t n, int
                 return 1;
             if (has(&t->near_third, pair))
                 for (k = 0; k < all_count; k++)
-                    if (has(&t->near_triples, triple(pair, all[k])))
+                    if (has(&t->near_triples, triple(pair, text->all[k])))
                         return 1;
         }
     return 0;
 }
 
-/* 1 when the record must go to the pre-test: its question or answer could hold an anchor, or is
- * not plain ASCII text (then the pre-test, in Python, reads it as the matcher does). */
-static int record_flags(const Tables *t, PyObject *question, PyObject *answer)
+/* A str this pass reads: ASCII (its data is followed by a NUL, which text_feed reads as its
+ * end). Anything else is left to Python, which folds Unicode as the matcher does. */
+static int feed_str(const Tables *t, Text *text, PyObject *value, int question)
 {
-    if (question == NULL || answer == NULL || !PyUnicode_Check(question)
-        || !PyUnicode_Check(answer) || !PyUnicode_IS_ASCII(question)
-        || !PyUnicode_IS_ASCII(answer))
-        return 1;
-    /* The data of an ASCII str is followed by a NUL, which text_flags reads as its end. */
-    return text_flags(t, (const unsigned char *)PyUnicode_DATA(question),
-                      PyUnicode_GET_LENGTH(question), 1)
-           || text_flags(t, (const unsigned char *)PyUnicode_DATA(answer),
-                         PyUnicode_GET_LENGTH(answer), 0);
+    if (!PyUnicode_Check(value) || !PyUnicode_IS_ASCII(value))
+        return 2;
+    return text_feed(t, text, (const unsigned char *)PyUnicode_DATA(value),
+                     PyUnicode_GET_LENGTH(value), question);
 }
 
-/* The question and answer of one item (new references, or NULL where there is none to read):
- * a (question, answer) tuple, or a record (a dict) read at two keys; -1 on an error. */
+/* 0: the field cannot match; 1: it could; 2: it is not one this pass reads (a number, a dict,
+ * text that is not ASCII...), the pre-test in Python decides. NULL and None are no text. */
+static int field_flags(const Tables *t, PyObject *value, int question)
+{
+    Text text;
+    Py_ssize_t i;
+    int found = 0;
+    text.words = 0;
+    text.sequence = SEQUENCE_SEED;
+    text.gram = 0;
+    if (value != NULL && value != Py_None) {
+        if (PyList_Check(value)) {
+            for (i = 0; !found && i < PyList_GET_SIZE(value); i++)
+                found = feed_str(t, &text, PyList_GET_ITEM(value, i), question);
+        } else {
+            found = feed_str(t, &text, value, question);
+        }
+    }
+    if (found || !question)
+        return found;
+    return question_end(t, &text);
+}
+
+/* Nonzero when the record must go on: to the matcher (1), or first to the pre-test in Python
+ * (2). A missing field is no text, as the record profiles read it. */
+static int record_flags(const Tables *t, PyObject *question, PyObject *answer)
+{
+    int found = field_flags(t, question, 1);
+    return found ? found : field_flags(t, answer, 0);
+}
+
+/* The question and answer of one item (new references, or NULL where there is none): a
+ * (question, answer) tuple, or a record (a dict) read at two keys; -1 on an error, 1 when the
+ * item is neither. */
 static int fields_of(PyObject *item, PyObject *question_key, PyObject *answer_key,
                      PyObject **question, PyObject **answer)
 {
     *question = *answer = NULL;
     if (question_key == Py_None) {
-        if (PyTuple_Check(item) && PyTuple_GET_SIZE(item) == 2) {
-            *question = PyTuple_GET_ITEM(item, 0);
-            *answer = PyTuple_GET_ITEM(item, 1);
-            Py_INCREF(*question);
-            Py_INCREF(*answer);
-        }
+        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2)
+            return 1;
+        *question = PyTuple_GET_ITEM(item, 0);
+        *answer = PyTuple_GET_ITEM(item, 1);
+        Py_INCREF(*question);
+        Py_INCREF(*answer);
         return 0;
     }
     if (!PyDict_Check(item))
-        return 0;
+        return 1;
     *question = PyDict_GetItemWithError(item, question_key);
-    if (*question == NULL)
-        return PyErr_Occurred() ? -1 : 0;
-    Py_INCREF(*question);
-    if (answer_key == Py_None) {
-        *answer = PyUnicode_FromStringAndSize("", 0);
-        return *answer == NULL ? -1 : 0;
-    }
+    if (*question == NULL && PyErr_Occurred())
+        return -1;
+    Py_XINCREF(*question);
+    if (answer_key == Py_None)
+        return 0;
     *answer = PyDict_GetItemWithError(item, answer_key);
-    if (*answer == NULL)
-        return PyErr_Occurred() ? -1 : 0;
-    Py_INCREF(*answer);
+    if (*answer == NULL && PyErr_Occurred()) {
+        Py_CLEAR(*question);
+        return -1;
+    }
+    Py_XINCREF(*answer);
     return 0;
 }
 
@@ -336,11 +388,15 @@ static int pass_item(PassObject *self, PyObject *item)
     PyObject *question, *answer;
     int flagged;
     Py_INCREF(item);
-    if (fields_of(item, self->question_key, self->answer_key, &question, &answer) < 0) {
+    flagged = fields_of(item, self->question_key, self->answer_key, &question, &answer);
+    if (flagged < 0) {
         Py_DECREF(item);
         return -1;
     }
-    flagged = record_flags(&self->tables, question, answer);
+    if (flagged == 1)
+        flagged = 2; /* neither a record nor a pair: Python reads it */
+    else
+        flagged = record_flags(&self->tables, question, answer);
     Py_XDECREF(question);
     Py_XDECREF(answer);
     Py_DECREF(item);

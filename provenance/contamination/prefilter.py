@@ -93,24 +93,25 @@ class Prefilter:
                 rough = self._pass(keys).flagged(records) if tested is None and keys is not None \
                     else range(len(records))
                 picked = [(i, question_of(records[i]), answer_of(records[i])) for i in rough]
+                unread = [not _read_in_c(records[i], keys) for i in rough]
             else:
                 texts = [(question_of(record), answer_of(record)) for record in records]
                 picked = [(i, *texts[i]) for i in self._pass((None, None)).flagged(texts)]
-            picked = self._ascii_or_tested(picked)
+                unread = [not (q.isascii() and a.isascii()) for _, q, a in picked]
+            if any(unread):
+                picked = self._tested(picked, unread)
         self.flagged += len(picked)
         return picked
 
-    def _ascii_or_tested(self, picked: list[tuple[int, str, str]]) -> list[tuple[int, str, str]]:
-        """The compiled pass flags every record with text that is not ASCII, unread; those go
-        through the Python pre-test here, so a training set in another script does not send
-        every record to the matcher."""
-        other = [entry for entry in picked if not (entry[1].isascii() and entry[2].isascii())]
-        if not other:
-            return picked
+    def _tested(self, picked: list[tuple[int, str, str]], unread: list[bool]
+                ) -> list[tuple[int, str, str]]:
+        """The compiled pass flags every record it does not read (text that is not ASCII, a
+        number, a mapping); those go through the pre-test in Python here, so that a training set
+        in another script does not send every record to the matcher."""
+        other = [entry for entry, left in zip(picked, unread) if left]
         kept = {other[j][0] for j in self._candidates([q for _, q, _ in other],
                                                       [a for _, _, a in other])}
-        return [entry for entry in picked
-                if entry[0] in kept or (entry[1].isascii() and entry[2].isascii())]
+        return [entry for entry, left in zip(picked, unread) if not left or entry[0] in kept]
 
     def _pass(self, keys: tuple[str | None, str | None]) -> Any:
         if keys not in self._passes:
@@ -218,6 +219,20 @@ def _fields(records: list[Any], question_of: Callable[[Any], str],
             questions.append(question_of(record))
             answers.append(answer_of(record))
     return questions, answers
+
+
+def _read_in_c(record: Any, keys: tuple[str, str | None] | None) -> bool:
+    """Whether the compiled pass read this record's fields itself (what ``field_flags`` in
+    ``_fastpass.c`` reads: nothing, ASCII text, a list of ASCII texts)."""
+    if keys is None or type(record) is not dict:
+        return False
+    for key in keys:
+        value = record.get(key) if key else None
+        if not (value is None or (type(value) is str and value.isascii())
+                or (type(value) is list
+                    and all(type(v) is str and v.isascii() for v in value))):
+            return False
+    return True
 
 
 def available() -> bool:
