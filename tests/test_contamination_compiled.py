@@ -132,6 +132,14 @@ def test_a_malformed_table_is_an_error_not_a_crash(table: bytes) -> None:
         fast.bind(table, b"", b"", b"", b"", b"", b"", 5, 13, 5, 13, None, None)
 
 
+def test_a_table_off_its_alignment_is_refused() -> None:
+    table = (1).to_bytes(8, "little") + b"\0" * 8 * 3
+    assert fast.bind(table, b"", b"", b"", b"", b"", b"", 5, 13, 5, 13, None, None)
+    shifted: Any = memoryview(b"x" + table)[1:]
+    with pytest.raises(ValueError, match="table"):
+        fast.bind(shifted, b"", b"", b"", b"", b"", b"", 5, 13, 5, 13, None, None)
+
+
 def test_bad_arguments_are_errors() -> None:
     with pytest.raises(TypeError):
         fast.bind(b"", b"", b"", b"", b"", b"", b"", 5, 13, 5, 13, 1, None)

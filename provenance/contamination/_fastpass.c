@@ -1,15 +1,16 @@
-/* The contamination pre-test's per-record pass, compiled: optional (the package works without it).
+/* The contamination scan's per-record pass, compiled: optional (the package works without it).
  *
  * Python cannot touch each word of a training file at the speed orjson parses it; this pass does,
- * for ASCII text. It splits a question and an answer into the matcher's words (maximal runs of
- * [A-Za-z0-9_], lower-cased: what `normalize.words` gives for ASCII), hashes them, and looks the
- * hashes up in open-addressing tables that `prefilter.py` builds from the anchors. It only has to
- * flag a SUPERSET of the records the pure-Python pre-test flags: that pre-test then runs on what
- * this pass flags, so a hash collision costs time, never a finding. A record with any non-ASCII
- * text is always flagged (NFKC and Unicode case folding stay in Python).
+ * for ASCII text. It splits a record's question and answer into the matcher's words (maximal
+ * runs of [A-Za-z0-9_], lower-cased: what `normalize.words` gives for ASCII), hashes them, and
+ * looks up the matcher's own keys in open-addressing tables that `prefilter.py` builds: whole
+ * questions (exact matches), n-grams, and the pre-test's near-duplicate pairs and triples. It
+ * only has to flag a SUPERSET of the records the matcher reports: what it flags goes to the
+ * matcher, so a hash collision costs time, never a finding. What it does not read (non-ASCII
+ * text, numbers, mappings) it flags too, and Python reads it (NFKC and case folding stay there).
  *
- * Input is hostile (any training file): every index is masked or bounds-checked, and no buffer
- * is written beyond a fixed array whose bound is checked.
+ * Input is hostile (any training file): every index is masked or bounds-checked, no buffer is
+ * written beyond a fixed array whose bound is checked, and tables are checked when bound.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -113,7 +114,8 @@ static int table_of(Py_buffer *view, Table *table, const char *name)
     table->present = 0;
     if (view->len == 0)
         return 0;
-    if ((uint64_t)view->len % sizeof(uint64_t) != 0 || count < 1)
+    if ((uint64_t)view->len % sizeof(uint64_t) != 0 || count < 1
+        || (uintptr_t)view->buf % sizeof(uint64_t) != 0)
         goto bad;
     bit_words = words[0];
     if (!power_of_two(bit_words) || bit_words > count - 1)
