@@ -135,7 +135,7 @@ def _pure_wheel(out: Path) -> set[str]:
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
     assert "provenance/contamination/__init__.py" in names
-    assert not [name for name in names if "_fastpass" in name]
+    assert not [name for name in names if "_fastpass" in name and not name.endswith(".pyi")]
     return names
 
 
