@@ -183,11 +183,12 @@ class Prefilter:
                 gaps.append(at)
             at = blob.find(b"   ", end)
         entry, seen = 0, 0
-        wide = []
+        wide: list[int] = []
         for at in gaps:
             entry += blob.count(b"\x00", seen, at)
             seen = at
-            wide.append(entry)
+            if not wide or wide[-1] != entry:  # once a text, however many gaps it has
+                wide.append(entry)
         yield from self._anchored_words(wide, entries)
 
     def _anchored_words(self, which: Iterable[int], entries: list[bytes]) -> Iterator[int]:
