@@ -266,3 +266,44 @@ def test_a_large_file_is_scanned_in_parts_with_the_same_result(
     assert started == ["provenance.contamination.parallel"] * 3
     assert found == reference(scanner, "train.jsonl", prints)
     assert found and max(row[4] for row in found) < 101
+
+
+def test_wide_gaps_are_searched_once_a_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A text with many runs of three or more spaces between words is searched word by word
+    once, not once a run (a one-line training file of ``word   word   ...`` took minutes)."""
+    prints = build([item_of("e", "line 1", 1, "what is the capital city of france today", "")],
+                   Settings())
+    pre = prefilter.build(prints, compiled=False)
+    if pre._search is None:
+        pytest.skip("ahocorasick-rs is not installed: the search is word by word already")
+    searched: list[int] = []
+    words_of = prefilter.Prefilter._anchored_words
+
+    def spy(self: Any, which: Any, entries: list[bytes]) -> Any:
+        which = list(which)
+        searched.extend(which)
+        return words_of(self, which, entries)
+
+    monkeypatch.setattr(prefilter.Prefilter, "_anchored_words", spy)
+    answers = ["word   " * 50, "the capital   city of   france", "x"]
+    assert pre.candidates(["q", "q2", "q3"], answers) == []
+    assert sorted(searched) == sorted(set(searched)) == [1, 3]
+
+
+@pytest.mark.parametrize("depth", [300, 600, 1000])
+def test_deeply_nested_fields_end_no_scan(tmp_path: Path, depth: int, either_pass: str) -> None:
+    """orjson reads up to 1,024 levels of nesting: a field that deep is text like any other,
+    not a RecursionError that ends the check."""
+    question = "what is the capital city of france today"
+    prints = build([item_of("e", "line 1", 1, question, "")], Settings())
+    nested_list = "[" * depth + json.dumps(question) + "]" * depth
+    nested_map = '{"a":' * depth + "1" + "}" * depth
+    lines = [json.dumps({"question": question, "answer": "x"}),
+             '{"question": ' + nested_list + ', "answer": "y"}',
+             '{"question": "q", "answer": ' + nested_map + "}",
+             json.dumps({"question": question.upper(), "answer": "z"})]
+    (tmp_path / "train.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
+    scanner = Scanner(Config(root=tmp_path), lambda path: "x", None)
+    found = list(scanner._scan("train.jsonl", prints))
+    assert found == reference(scanner, "train.jsonl", prints)
+    assert [row[4] for row in found] == [1, 2, 4]

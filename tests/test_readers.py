@@ -456,6 +456,20 @@ def test_text_of_values() -> None:
     assert text_of(["a", ["b", 3]]) == "a\nb\n3"
     assert text_of({"b": 1, "a": "é"}) == '{"a": "é", "b": 1}'
     assert text_of(2.5) == "2.5"
+    assert text_of([[], ("a", [[]]), None]) == "\na\n\n"
+
+
+def test_text_of_deeply_nested_values_is_no_recursion_error() -> None:
+    """orjson reads 1,024 levels of nesting, past Python's recursion limit."""
+    deep: object = "x"
+    for _ in range(1000):
+        deep = [deep]
+    assert text_of(deep) == "x"
+    mapping: object = 1
+    for _ in range(1000):
+        mapping = {"a": mapping}
+    assert text_of(mapping) == ""
+    assert text_of({"a": [[{"b": 1}]]}) == '{"a": [[{"b": 1}]]}'
 
 
 def test_default_record_keys_are_documented() -> None:

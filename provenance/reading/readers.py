@@ -481,7 +481,42 @@ def text_of(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, (list, tuple)):
-        return "\n".join(text_of(item) for item in value)
+        if all(type(item) is str for item in value):  # the usual list, at C speed
+            return "\n".join(value)
+        return "\n".join(_texts(value))
     if isinstance(value, Mapping):
+        if _deeper_than(value, MAPPING_DEPTH):
+            return ""  # as deep as a parser allows: no text worth comparing, and no crash
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)
+
+
+# Nesting of a mapping field up to which it is text (JSON): json.dumps recurses, and a record
+# read by orjson may nest 1,024 levels, past Python's recursion limit.
+MAPPING_DEPTH = 200
+
+
+def _texts(items: list[Any] | tuple[Any, ...]) -> Iterator[str]:
+    """The texts ``text_of`` joins for a list: a nested list's own texts in its place (an empty
+    one is an empty text), without recursion (a record may nest lists 1,024 deep)."""
+    stack = [iter(items)]
+    while stack:
+        for item in stack[-1]:
+            if isinstance(item, (list, tuple)) and item:
+                stack.append(iter(item))
+                break
+            yield "" if isinstance(item, (list, tuple)) else text_of(item)
+        else:
+            stack.pop()
+
+
+def _deeper_than(value: Any, depth: int) -> bool:
+    level = [value]
+    for _ in range(depth):
+        level = [v for item in level
+                 for v in (item.values() if isinstance(item, Mapping)
+                           else item if isinstance(item, (list, tuple)) else ())
+                 if isinstance(v, (Mapping, list, tuple))]
+        if not level:
+            return False
+    return True
