@@ -190,3 +190,67 @@ def test_text_that_is_not_ascii_goes_through_the_python_pretest() -> None:
     picked = pre.pick(records, field("question"), field("answer"), ("question", "answer"))
     assert [index for index, _, _ in picked] == [50]
     assert matches(prints, records[50]["question"], "")
+
+
+# Whole scans on hostile files: few words (so that copies, n-grams and near duplicates abound),
+# every ASCII separator Python's ``\w``, ``\s`` and ``str.split`` treat apart, and values of
+# every JSON type where the question and answer should be.
+VOCAB = ["a", "B", "c_d", "_", "__", "9", "x1", "Zed", "qq", "longwordlongword", "e", "f"]
+SEPARATORS = [" ", "\t", "\n", "\r", "\x00", "\x1c", "\x1f", "\x7f", "\x0b", "\x0c", ",", "'",
+              "  ", "-", "é", "\u00a0", "\u3000", "\ufb01"]
+words_of = st.lists(st.sampled_from(VOCAB), max_size=16)
+
+
+@st.composite
+def field(draw: Any, words: list[str]) -> Any:
+    parts = [draw(st.sampled_from([w, w.upper()])) + draw(st.sampled_from(SEPARATORS))
+             for w in words]
+    text = "".join(parts)
+    kind = draw(st.integers(0, 9))
+    if kind == 0:
+        cut = draw(st.integers(0, len(text)))
+        return [text[:cut], text[cut:]]
+    if kind == 1:
+        return draw(st.sampled_from([None, 7, 2.5, True, {"k": text}, [None, text], [[text]],
+                                     [text, 1], []]))
+    return text
+
+
+@st.composite
+def scan_case(draw: Any) -> tuple[Settings, list[tuple[list[str], list[str]]], list[Any]]:
+    options = Settings(ngram=draw(st.sampled_from([4, 5, 13, 50])),
+                       min_words=draw(st.sampled_from([1, 2, 3, 5])),
+                       near=draw(st.sampled_from([0.01, 0.5, 2 / 3, 0.8, 0.99, 1.0])))
+    texts = st.lists(st.sampled_from(VOCAB), min_size=3, max_size=16)
+    evaluation = draw(st.lists(st.tuples(texts, words_of), min_size=1, max_size=6))
+    records = []
+    for _ in range(draw(st.integers(1, 25))):
+        question, answer = draw(st.sampled_from(evaluation))
+        question = draw(st.one_of(st.just(question), words_of, st.permutations(question),
+                                  st.permutations(question).map(lambda q: q[1:])))
+        answer = draw(st.one_of(st.just(answer), words_of))
+        records.append({"question": draw(field(question)), "answer": draw(field(answer))})
+    return options, evaluation, records
+
+
+@settings(max_examples=60, deadline=None)
+@given(scan_case(), st.booleans())
+def test_whole_scans_of_hostile_files_report_what_the_matcher_reports(
+        tmp_path_factory: pytest.TempPathFactory, case: Any, compiled: bool) -> None:
+    import json
+
+    from provenance.config import Config
+    from provenance.contamination.run import Scanner
+    from tests.test_contamination_fast import reference
+
+    options, evaluation, records = case
+    prints = build([item_of("e.jsonl", f"line {i + 1}", i + 1, " ".join(q), " ".join(a))
+                    for i, (q, a) in enumerate(evaluation)], options)
+    if not compiled:
+        prints.prefilter = prefilter.build(prints, compiled=False)
+    root = tmp_path_factory.mktemp("scan")
+    lines = [json.dumps(r, ensure_ascii=i % 2 == 0) + ("\r\n" if i % 3 else "\n")
+             for i, r in enumerate(records)]
+    (root / "train.jsonl").write_text("\ufeff" + "\n".join(lines), "utf-8")
+    scanner = Scanner(Config(root=root), lambda path: "x", None)
+    assert list(scanner._scan("train.jsonl", prints)) == reference(scanner, "train.jsonl", prints)
