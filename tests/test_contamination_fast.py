@@ -307,3 +307,20 @@ def test_deeply_nested_fields_end_no_scan(tmp_path: Path, depth: int, either_pas
     found = list(scanner._scan("train.jsonl", prints))
     assert found == reference(scanner, "train.jsonl", prints)
     assert [row[4] for row in found] == [1, 2, 4]
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_a_first_line_after_a_bom_is_parsed_as_the_reader_parses_it(
+        tmp_path: Path, bom: bytes, either_pass: str) -> None:
+    """orjson reads an integer past 64 bits as a float, the standard library as an int: the
+    line after a BOM is parsed by orjson first, as ``readers`` parses it, not by json alone."""
+    big = 18446744073709551616
+    prints = build([item_of("e", "line 1", 1, f"what is the value of {big}", ""),
+                    item_of("e", "line 2", 2, f"what is the value of {float(big)!r}", "")],
+                   Settings())
+    line = b'{"question": ["what is the value of", %d], "answer": "x"}\n' % big
+    (tmp_path / "train.jsonl").write_bytes(bom + line * 2)
+    scanner = Scanner(Config(root=tmp_path), lambda path: "x", None)
+    found = list(scanner._scan("train.jsonl", prints))
+    assert found == reference(scanner, "train.jsonl", prints)
+    assert len(found) == 2

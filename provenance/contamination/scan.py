@@ -81,7 +81,7 @@ def _batches(path: Path, start: int, end: int | None, first_line: int,
                 try:
                     read = loads(raw)
                 except fallback:
-                    read = _second_chance(raw, number)
+                    read = _second_chance(raw, number, loads, fallback)
                     if read is _BLANK:
                         continue
                     if read is _UNREADABLE:
@@ -104,12 +104,19 @@ def _batches(path: Path, start: int, end: int | None, first_line: int,
 _BLANK, _UNREADABLE = object(), object()
 
 
-def _second_chance(raw: bytes, number: int) -> Any:
+def _second_chance(raw: bytes, number: int, loads: Callable[[bytes], Any],
+                   fallback: tuple[type[Exception], ...]) -> Any:
     """A line orjson refused, read as ``readers.read_data`` reads it: a BOM before the first
-    line, a blank line skipped, the standard library's second chance (``_BLANK`` and
-    ``_UNREADABLE`` say which of the last two it was not)."""
+    line (the rest then parsed by orjson first: it reads an integer past 64 bits as a float), a
+    blank line skipped, the standard library's second chance (``_BLANK`` and ``_UNREADABLE``
+    say which of the last two it was not)."""
     if number == 1 and raw.startswith(readers.BOM):
         raw = raw[len(readers.BOM):]
+        if raw.strip(readers.JSON_SPACE):
+            try:
+                return loads(raw)
+            except fallback:
+                pass
     if not raw.strip(readers.JSON_SPACE):
         return _BLANK
     try:
