@@ -254,3 +254,13 @@ def test_whole_scans_of_hostile_files_report_what_the_matcher_reports(
     (root / "train.jsonl").write_text("\ufeff" + "\n".join(lines), "utf-8")
     scanner = Scanner(Config(root=root), lambda path: "x", None)
     assert list(scanner._scan("train.jsonl", prints)) == reference(scanner, "train.jsonl", prints)
+
+
+def test_a_min_words_past_a_machine_word_is_no_crash() -> None:
+    """``min-words`` has no maximum in the configuration's schema: a huge one compares no
+    question (the pass must bind, not raise OverflowError)."""
+    question = "who painted the night watch in 1642"
+    prints = build([item_of("e", "line 1", 1, question, "")], Settings(min_words=10**20))
+    keyed = _pass(prints, ("question", "answer"))
+    assert not matches(prints, question, "")
+    assert keyed.flags({"question": question, "answer": ""}) is False

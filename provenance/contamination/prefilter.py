@@ -28,6 +28,7 @@ the matcher.
 from __future__ import annotations
 
 import os
+import sys
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -394,10 +395,11 @@ def _compiled_pass(pre: Prefilter, prints: Fingerprints
         else:
             third.append(pair)
             triples.extend(_fastpass.triple(pair, word(w)) for w in others)
+    most = sys.maxsize  # min-words has no maximum: past a machine word it is as good as any
     return partial(_fastpass.bind, _table(exact), _table(grams),
                    _table(map(word, pre.pair_words)), _table(plain), _table(third),
-                   _table(triples), _table(map(word, pre.single)), settings.min_words, n,
-                   pre.short.start, pre.short.stop)
+                   _table(triples), _table(map(word, pre.single)), min(settings.min_words, most),
+                   n, min(pre.short.start, most), min(pre.short.stop, most))
 
 
 def _table(hashes: Iterable[int]) -> bytes:
