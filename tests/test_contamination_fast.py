@@ -324,3 +324,48 @@ def test_a_first_line_after_a_bom_is_parsed_as_the_reader_parses_it(
     found = list(scanner._scan("train.jsonl", prints))
     assert found == reference(scanner, "train.jsonl", prints)
     assert len(found) == 2
+
+
+LINE_KINDS = [b'{"question": "a b", "answer": 1}', b"", b"  \t", b"\r", b"\x0b", b"\x0c \t",
+              b'\xef\xbb\xbf{"question": "bom"}', b"\xef\xbb\xbf", b"\xef\xbb\xbf  ", b"{bad",
+              b'{"question": "' + b"long " * 30 + b'"}', b"7", b"null", b"[1, 2]", b"NaN",
+              b'{"n": 18446744073709551616}', b'"\\ud800"', b"\xff\xfe", b'{"a": 1} x',
+              b'{"a": 1, "a": 2}', b'\xef\xbb\xbf{"n": 18446744073709551616}']
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(LINE_KINDS), st.sampled_from([b"\n", b"\r\n"]),
+                          st.sampled_from([0, 0, 0, 1, 70])), max_size=12),
+       st.integers(1, 4), st.booleans())
+def test_batches_read_the_lines_the_record_reader_reads(
+        tmp_path_factory: pytest.TempPathFactory, lines: list[tuple[bytes, bytes, int]],
+        parts: int, last_newline: bool) -> None:
+    """Each byte range of any file: the same records at the same lines as ``jsonl_part``, and
+    the scan ends at the line where it raises (BOM, blank runs, \\v, the record-bytes limit)."""
+    from provenance.contamination.scan import _batches
+    from provenance.reading import readers
+    from provenance.speed.parallel_scan import _line_at, split
+
+    data = b"".join(line + end + end * blanks for line, end, blanks in lines)
+    if not last_newline:
+        data = data.rstrip(b"\n")
+    path = tmp_path_factory.mktemp("lines") / "train.jsonl"
+    path.write_bytes(data)
+    before = limits.current()
+    limits.use(limits.Limits(record_bytes=100))
+    try:
+        for start, end in split(path, parts) if data else [(0, 0)]:
+            first = _line_at(path, start)
+            expected: list[tuple[int, str]] = []
+            stopped = None
+            try:
+                for value, number in readers.jsonl_part(path, start, end, first):
+                    expected.append((number, repr(value)))
+            except readers.ReadError as error:
+                stopped = error.line
+            batches = list(_batches(path, start, end, first))
+            got = [(n, repr(r)) for numbers, records, _, _ in batches
+                   for n, r in zip(numbers, records)]
+            assert (got, batches[-1][3]) == (expected, stopped)
+    finally:
+        limits.use(before)
