@@ -264,3 +264,14 @@ def test_a_min_words_past_a_machine_word_is_no_crash() -> None:
     keyed = _pass(prints, ("question", "answer"))
     assert not matches(prints, question, "")
     assert keyed.flags({"question": question, "answer": ""}) is False
+
+
+def test_a_build_of_another_version_is_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stale build (an editable install not rebuilt after the C changed) may lay out its
+    tables or split words otherwise: the scan does without it rather than trust it."""
+    assert prefilter.available()
+    monkeypatch.setattr(fast, "VERSION", prefilter.EXTENSION_VERSION + 1)
+    assert not prefilter.available()
+    prints = build([item_of("e", "line 1", 1, "who painted the night watch in 1642", "")],
+                   Settings())
+    assert prefilter.build(prints)._bind is None

@@ -693,6 +693,7 @@ PyMODINIT_FUNC PyInit__fastpass(void)
     if (PyType_Ready(&PassType) < 0)
         return NULL;
     module = PyModule_Create(&module_def);
+    /* prefilter.EXTENSION_VERSION: raise both when the tables, hashes or words change. */
     if (module != NULL && PyModule_AddIntConstant(module, "VERSION", 1) < 0) {
         Py_DECREF(module);
         return NULL;

@@ -42,6 +42,9 @@ from provenance.contamination.fingerprints import Fingerprints
 from provenance.reading.readers import text_of
 
 NO = ("", "0", "false", "no")  # QA_PROVENANCE_NO_EXTENSION values that leave the pass in use
+# The compiled pass this Python expects (``VERSION`` in ``_fastpass.c``: raise both when the
+# tables' layout, the hashes or the words change); a stale build is left out.
+EXTENSION_VERSION = 1
 _SEPARATOR = "\x00"  # between the texts of a batch; kept by the table, never part of an anchor
 _TABLE = bytes(
     c + 32 if 65 <= c <= 90 else c if (48 <= c <= 57 or 97 <= c <= 122 or c in (0, 95)
@@ -242,10 +245,10 @@ def available() -> bool:
     if os.environ.get("QA_PROVENANCE_NO_EXTENSION", "").strip().lower() not in NO:
         return False
     try:
-        from provenance.contamination import _fastpass  # noqa: F401
+        from provenance.contamination import _fastpass
     except ImportError:
         return False
-    return True
+    return getattr(_fastpass, "VERSION", None) == EXTENSION_VERSION
 
 
 def _first(pair: tuple[str, str]) -> str:
