@@ -369,3 +369,23 @@ def test_batches_read_the_lines_the_record_reader_reads(
             assert (got, batches[-1][3]) == (expected, stopped)
     finally:
         limits.use(before)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10**6), st.sampled_from([1, 2, 5, 17, 64]))
+def test_the_search_in_pieces_flags_what_the_whole_search_flags(seed: int, step: int) -> None:
+    """The batch's text is searched a piece at a time (a text repeating an anchor would list
+    millions of matches at once): an anchor across a piece's end is still found."""
+    evaluation, training = corpus(seed)
+    prints = fingerprints(evaluation, random.Random(seed))
+    pre = prefilter.build(prints, compiled=False)
+    if pre._search is None:
+        pytest.skip("ahocorasick-rs is not installed")
+    questions = [text_of(q) for q, _ in training]
+    answers = [text_of(a) for _, a in training]
+    whole = pre.candidates(questions, answers)
+    pieces = dataclasses.replace(pre)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(prefilter, "SEARCH_BYTES", step)
+        assert pieces.candidates(questions, answers) == whole
+    assert whole == dataclasses.replace(pre, _search=None).candidates(questions, answers)

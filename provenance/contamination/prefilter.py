@@ -45,6 +45,7 @@ NO = ("", "0", "false", "no")  # QA_PROVENANCE_NO_EXTENSION values that leave th
 # The compiled pass this Python expects (``VERSION`` in ``_fastpass.c``: raise both when the
 # tables' layout, the hashes or the words change); a stale build is left out.
 EXTENSION_VERSION = 1
+SEARCH_BYTES = 1 << 20  # of a batch's text searched at once (matches are listed whole)
 _SEPARATOR = "\x00"  # between the texts of a batch; kept by the table, never part of an anchor
 _TABLE = bytes(
     c + 32 if 65 <= c <= 90 else c if (48 <= c <= 57 or 97 <= c <= 122 or c in (0, 95)
@@ -62,6 +63,7 @@ class Prefilter:
     empty_question: bool = False  # an exact key of no words: an empty question is a candidate
     short: range = range(0)  # how many words a question near-duplicates may have
     _search: Any = None  # the compiled anchor search, or None for the pure-Python one
+    _reach: int = 0  # the longest pattern it searches for, in bytes
     _bind: Callable[[str | None, str | None], Any] | None = None  # _fastpass.bind
     _passes: dict[tuple[str | None, str | None], Any] = field(default_factory=dict)
     seen: int = 0  # records tested, and of them flagged for the full matcher (for the bench)
@@ -172,11 +174,16 @@ class Prefilter:
             yield from self._anchored_words(range(len(entries)), entries)
             return
         entry, seen = 0, 0
-        found = self._search.find_matches_as_indexes(blob, overlapping=True)
-        for start in sorted(start for _, start, _ in found):
-            entry += blob.count(b"\x00", seen, start)
-            seen = start
-            yield entry // 2
+        search, step, view = self._search.find_matches_as_indexes, SEARCH_BYTES, memoryview(blob)
+        for begin in range(0, len(blob), step):
+            # A piece at a time: a text that repeats an anchor lists millions of matches, about
+            # 100 bytes each. A match that starts in a piece ends within the piece's overlap.
+            found = search(view[begin:begin + step + self._reach], overlapping=True)
+            for start in sorted(start for _, start, _ in found if start < step):
+                start += begin
+                entry += blob.count(b"\x00", seen, start)
+                seen = start
+                yield entry // 2
         gaps: list[int] = []
         at = blob.find(b"   ")
         while at >= 0:
@@ -320,6 +327,8 @@ def build(prints: Fingerprints, *, compiled: bool = True) -> Prefilter:
     pre.single = frozenset(w.encode() for w in single)
     pre.short = range(settings.min_words, n)
     pre._search = _compile(pre.anchors)
+    pre._reach = max((sum(map(len, anchor)) + 2 * len(anchor) for anchor in pre.anchors),
+                     default=0)  # " w1  w2 ": a space each side and two between
     if compiled:
         pre._bind = _compiled_pass(pre, prints)
     return pre
