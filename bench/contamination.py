@@ -5,7 +5,8 @@ question/answer/context records (words drawn from a Zipf-like vocabulary) and ev
 questions, plants a few hundred of them in the training file (verbatim, upper-cased, lightly
 edited), then measures in child processes, each timed alone:
 
-Times are CPU seconds of each child (the machine may be shared), medians of ``--runs``.
+Times are CPU seconds of each child (the machine may be shared), medians of ``--runs``; the
+runs go round by round (the parse loop, then each of ours), so that drift hits all alike.
 
 - the peer: an orjson parse loop over the same file (``for line in f: orjson.loads(line)``);
 - ours: ``Scanner`` reading the same file against the evaluation set's fingerprints (one pass,
@@ -167,12 +168,20 @@ def main() -> int:
         print(f"generated {records} training records ({args.gib} GiB, {planted} planted) and "
               f"{args.eval} evaluation records in {time.perf_counter() - started:.0f} s")
         train = str(folder / "train.jsonl")
-        peer_runs = [child(PEER, train) for _ in range(args.runs)]
+        # Interleaved, round by round: a shared machine's speed drifts over minutes, and a
+        # ratio of medians taken minutes apart would carry the drift.
+        cases = ("one", "parts", "python")
+        peer_runs: list[list[str]] = []
+        all_runs: dict[str, list[list[str]]] = {how: [] for how in cases}
+        for _ in range(args.runs):
+            peer_runs.append(child(PEER, train))
+            for how in cases:
+                all_runs[how].append(child(OURS, temp, "parts" if how == "parts" else "one",
+                                           pure=how == "python"))
         peer, peer_wall = (median([float(run[i]) for run in peer_runs]) for i in (0, -1))
         print("\n| case | ours | orjson parse loop | ratio | target |\n|---|---|---|---|---|")
-        for how in ("one", "parts", "python"):
-            runs = [child(OURS, temp, "parts" if how == "parts" else "one",
-                          pure=how == "python") for _ in range(args.runs)]
+        for how in cases:
+            runs = all_runs[how]
             if how == "one":
                 hits, flagged, compiled = int(runs[0][2]), float(runs[0][3]), runs[0][5] == "1"
             elif how == "python":
