@@ -183,6 +183,38 @@ static uint64_t power(uint64_t base, Py_ssize_t n)
     return result;
 }
 
+/* The next word of an ASCII str's data from *at, hashed as word_hash hashes it (the same bytes,
+ * the same hash, taken as they go by); 0 at the end of the data, *end being its NUL. Both the
+ * scan and words() read words here, so the tests hold the scan's own reading against Python. */
+static inline int next_word(const unsigned char **cursor, const unsigned char *end, uint64_t *word)
+{
+    const unsigned char *at = *cursor, *start;
+    uint64_t h = WORD_SEED, chunk = 0;
+    for (;;) {
+        while (byte_kind[*at] == 0)
+            at++;
+        if (byte_kind[*at] != 2)
+            break;
+        if (at >= end) {
+            *cursor = at;
+            return 0;
+        }
+        at++; /* a NUL inside the text separates words too */
+    }
+    start = at;
+    do {
+        chunk = (chunk << 8) | (uint64_t)(*at | 0x20);
+        at++;
+        if (((at - start) & 7) == 0) {
+            h = absorb(h, chunk);
+            chunk = 0;
+        }
+    } while (byte_kind[*at] == 1);
+    *cursor = at;
+    *word = finish(h, chunk, (uint64_t)(at - start));
+    return 1;
+}
+
 /* The words of one field as they go by: a str, or the str items of a list (`text_of` joins
  * them with a newline, which separates words and nothing else). */
 typedef struct {
@@ -201,27 +233,8 @@ static int text_feed(const Tables *t, Text *text, const unsigned char *p, Py_ssi
     uint64_t sequence = text->sequence, gram = text->gram;
     const unsigned char *at = p, *end = p + n; /* *end is the str's terminating NUL */
     int found = 0;
-    for (;;) {
-        const unsigned char *start;
-        uint64_t h = WORD_SEED, chunk = 0, w;
-        while (byte_kind[*at] == 0)
-            at++;
-        if (byte_kind[*at] == 2) {
-            if (at >= end)
-                break;
-            at++; /* a NUL inside the text separates words too */
-            continue;
-        }
-        start = at;
-        do {
-            chunk = (chunk << 8) | (uint64_t)(*at | 0x20);
-            at++;
-            if (((at - start) & 7) == 0) {
-                h = absorb(h, chunk);
-                chunk = 0;
-            }
-        } while (byte_kind[*at] == 1);
-        w = finish(h, chunk, (uint64_t)(at - start));
+    uint64_t w;
+    while (next_word(&at, end, &w)) {
         if (t->grams.present) {
             if (t->n > RING) {
                 if (words + 1 >= t->n) {
@@ -588,6 +601,7 @@ static PyObject *py_grams(PyObject *module, PyObject *args)
 static PyObject *py_words(PyObject *module, PyObject *text)
 {
     const unsigned char *at, *end;
+    uint64_t word;
     PyObject *result;
     (void)module;
     if (!PyUnicode_Check(text)) {
@@ -601,28 +615,14 @@ static PyObject *py_words(PyObject *module, PyObject *text)
         return NULL;
     at = (const unsigned char *)PyUnicode_DATA(text);
     end = at + PyUnicode_GET_LENGTH(text);
-    for (;;) {
-        const unsigned char *start;
-        while (byte_kind[*at] == 0)
-            at++;
-        if (byte_kind[*at] == 2) {
-            if (at >= end)
-                break;
-            at++;
-            continue;
+    while (next_word(&at, end, &word)) {
+        PyObject *value = PyLong_FromUnsignedLongLong(word);
+        if (value == NULL || PyList_Append(result, value) < 0) {
+            Py_XDECREF(value);
+            Py_DECREF(result);
+            return NULL;
         }
-        start = at;
-        while (byte_kind[*at] == 1)
-            at++;
-        {
-            PyObject *value = PyLong_FromUnsignedLongLong(word_hash(start, at - start));
-            if (value == NULL || PyList_Append(result, value) < 0) {
-                Py_XDECREF(value);
-                Py_DECREF(result);
-                return NULL;
-            }
-            Py_DECREF(value);
-        }
+        Py_DECREF(value);
     }
     return result;
 }

@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import combinations, compress, count
+from operator import itemgetter
 from typing import Any
 
 from provenance.contamination import normalize
@@ -71,7 +72,7 @@ class Prefilter:
 
     def candidates(self, questions: list[str], answers: list[str]) -> list[int]:
         """Indices of the records (question i, answer i) that the full matcher must see."""
-        picked = self.pick(list(zip(questions, answers)), _first, _second)
+        picked = self.pick(list(zip(questions, answers)), itemgetter(0), itemgetter(1))
         return [index for index, _, _ in picked]
 
     def record_test(self, keys: tuple[str, str | None] | None) -> Callable[[Any], bool] | None:
@@ -256,14 +257,6 @@ def available() -> bool:
     except ImportError:
         return False
     return getattr(_fastpass, "VERSION", None) == EXTENSION_VERSION
-
-
-def _first(pair: tuple[str, str]) -> str:
-    return pair[0]
-
-
-def _second(pair: tuple[str, str]) -> str:
-    return pair[1]
 
 
 def _plain(text: str) -> bool:
